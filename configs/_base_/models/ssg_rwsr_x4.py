@@ -1,0 +1,54 @@
+# SSG-RWSR x4 (Aakerberg et al., sections 3.3 and 4): MMagic's RRDBNet (23 RRDBs, 64
+# channels, growth 32) guided by MMSegmentation's fcn_hr18 (HRNet-W18 + FCN head, 19
+# Cityscapes classes), both initialised from the OpenMMLab model zoo.
+_base_ = ['mmseg::_base_/models/fcn_hr18.py']
+
+custom_imports = dict(imports=['mmssg'], allow_failed_imports=False)
+
+# Generator: MMagic's RealESRNet x4 (RRDBNet trained on DF2K-OST, EMA weights).
+# Alternative: ESRGAN-PSNR x4 on DIV2K, 'https://download.openmmlab.com/mmediting/
+# restorers/esrgan/esrgan_psnr_x4c64b23g32_1x16_1000k_div2k_20200420-bf5c993c.pth'
+# with prefix='generator.'.
+generator_checkpoint = (
+    'https://download.openmmlab.com/mmediting/restorers/real_esrgan/'
+    'realesrnet_c64b23g32_12x4_lr2e-4_1000k_df2k_ost_20210816-4ae3b5a4.pth')
+generator_checkpoint_prefix = 'generator_ema.'
+# Segmentor: MMSegmentation's fcn_hr18 512x1024, 160k iterations on Cityscapes.
+segmentor_checkpoint = (
+    'https://download.openmmlab.com/mmsegmentation/v0.5/hrnet/'
+    'fcn_hr18_512x1024_160k_cityscapes/'
+    'fcn_hr18_512x1024_160k_cityscapes_20200602_190822-221e4a4f.pth')
+
+model = dict(
+    _delete_=True,
+    type='SSGRWSR',
+    generator=dict(
+        type='RRDBNet',
+        in_channels=3,
+        out_channels=3,
+        mid_channels=64,
+        num_blocks=23,
+        growth_channels=32,
+        upscale_factor=4,
+        init_cfg=dict(
+            type='Pretrained',
+            checkpoint=generator_checkpoint,
+            prefix=generator_checkpoint_prefix)),
+    # the installed mmseg::_base_/models/fcn_hr18.py segmentor, built in the mmseg scope;
+    # the ImageNet HRNet init is replaced by the whole Cityscapes checkpoint
+    segmentor=dict(
+        _base_.model,
+        pretrained=None,
+        init_cfg=dict(type='Pretrained', checkpoint=segmentor_checkpoint)),
+    pixel_loss=dict(type='L1Loss', loss_weight=0.01, reduction='mean'),
+    perceptual_loss=dict(
+        type='LPIPSLoss', loss_weight=0.1, net='alex', pretrained_backbone=True),
+    guided_loss_weight=0.01,
+    sr_channel_order='RGB',
+    channels_last=False,
+    test_cfg=dict(segment=False),
+    data_preprocessor=dict(
+        type='SSGDataPreprocessor',
+        mean=[0., 0., 0.],
+        std=[255., 255., 255.],
+        output_channel_order='RGB'))

@@ -1,0 +1,6 @@
+# Copyright (c) mmssg contributors. All rights reserved.
+from .data_preprocessors import SSGDataPreprocessor
+from .editors import SSGRWSR, build_segmentor
+from .losses import LPIPSLoss
+
+__all__ = ['SSGRWSR', 'LPIPSLoss', 'SSGDataPreprocessor', 'build_segmentor']

@@ -1,0 +1,3 @@
+from .ssg_data_preprocessor import SSGDataPreprocessor
+
+__all__ = ['SSGDataPreprocessor']

@@ -1,0 +1,41 @@
+# Copyright (c) mmssg contributors. All rights reserved.
+"""Small model configs and data for fast tests."""
+import copy
+import os
+
+from mmengine.config import Config
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BN = dict(type='BN', requires_grad=True)
+
+
+def config_path(*parts):
+    return os.path.join(REPO_ROOT, 'configs', *parts)
+
+
+def base_model_cfg():
+    """The paper's model config with pretrained loading turned off and BN instead of SyncBN."""
+    cfg = Config.fromfile(config_path('_base_', 'models', 'ssg_rwsr_x4.py'))
+    model = copy.deepcopy(cfg.model)
+    model.generator.init_cfg = None
+    model.segmentor.init_cfg = None
+    model.segmentor.backbone.norm_cfg = BN
+    model.segmentor.decode_head.norm_cfg = BN
+    model.perceptual_loss.pretrained_backbone = False
+    return model
+
+
+def tiny_model_cfg(num_blocks=2, mid_channels=8, with_segmentor=True):
+    """The same model in miniature: a 2-RRDB generator and a 4-branch HRNet of 4-32 channels."""
+    model = base_model_cfg()
+    model.generator.update(num_blocks=num_blocks, mid_channels=mid_channels, growth_channels=4)
+    if not with_segmentor:
+        model.segmentor = None
+        return model
+    extra = model.segmentor.backbone.extra
+    extra.stage1.update(num_blocks=(1, ), num_channels=(8, ))
+    extra.stage2.update(num_blocks=(1, 1), num_channels=(4, 8))
+    extra.stage3.update(num_modules=1, num_blocks=(1, 1, 1), num_channels=(4, 8, 16))
+    extra.stage4.update(num_modules=1, num_blocks=(1, 1, 1, 1), num_channels=(4, 8, 16, 32))
+    model.segmentor.decode_head.update(in_channels=[4, 8, 16, 32], channels=60)
+    return model

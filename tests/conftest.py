@@ -1,0 +1,22 @@
+# Copyright (c) mmssg contributors. All rights reserved.
+"""Shared set-up: the plugin imported, the mmagic scope active, threads capped."""
+import os
+import sys
+
+import pytest
+import torch
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import mmssg  # noqa: E402,F401  (registers the plugin)
+from mmengine.registry import init_default_scope  # noqa: E402
+
+torch.set_num_threads(min(2, os.cpu_count() or 1))
+
+
+@pytest.fixture(autouse=True)
+def mmagic_scope():
+    """Every test runs in the scope an mmssg config declares."""
+    init_default_scope('mmagic')
+    yield

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Create or refresh the project's virtual environment (.venv, or $MMSSG_VENV).
+# Nothing is reinstalled while the requirement files and setup.py are unchanged: a stamp
+# named after their hash marks a finished install. A changed file re-runs the install
+# into the same environment (pip only adds or changes what differs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+venv=${MMSSG_VENV:-.venv}
+python=${PYTHON:-python3.11}
+command -v "$python" >/dev/null 2>&1 || python=python3
+hash=$(cat requirements/*.txt setup.py tools/setup_env.sh | sha1sum | cut -c1-16)
+stamp=$venv/.mmssg-env-$hash
+[ -f "$stamp" ] && exit 0
+
+echo "[setup_env] installing the pinned stack into $venv (first run: ~15 min, mmcv compiles)"
+t0=$(date +%s)
+[ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
+log=$venv/setup_env.log
+: > "$log"
+pip_install() {  # quiet pip; print its output only when it fails
+  if ! "$venv/bin/python" -m pip install --disable-pip-version-check "$@" >>"$log" 2>&1; then
+    grep -v 'is ignored: it is neither' "$log" | tail -40
+    echo "[setup_env] pip install $* failed; full log in $log" >&2
+    exit 1
+  fi
+}
+# numpy<2 and torch 2.5.1 constrain every later step
+pip_install -r requirements/build.txt -r requirements/torch.txt
+# mmcv compiles its CPU ops against the torch above, hence no build isolation; pip keeps
+# the built wheel in its cache, so later environments on this machine skip the compile
+echo "[setup_env] mmcv 2.1.0 (built from source once per machine)"
+MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-$(nproc)} pip_install --no-build-isolation \
+  -r requirements/mmcv.txt -c requirements/torch.txt
+pip_install -r requirements/runtime.txt -r requirements/tests.txt -c requirements/torch.txt
+pip_install --no-deps -r requirements/mmagic.txt
+pip_install --no-deps --no-build-isolation -e .
+"$venv/bin/python" -W ignore -c "import mmssg, mmcv.ops, mmseg.models, lpips" >>"$log" 2>&1 \
+  || { tail -20 "$log"; echo "[setup_env] the environment does not import; see $log" >&2; exit 1; }
+rm -f "$venv"/.mmssg-env-*
+touch "$stamp"
+echo "[setup_env] ready in $(( $(date +%s) - t0 )) s"
