@@ -1,0 +1,1 @@
+# Copyright (c) mmssg contributors. All rights reserved.
