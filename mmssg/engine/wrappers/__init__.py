@@ -1,0 +1,4 @@
+# Copyright (c) mmssg contributors. All rights reserved.
+from .separate_ddp import SeparateDistributedDataParallel
+
+__all__ = ['SeparateDistributedDataParallel']
