@@ -3,8 +3,6 @@
 # Cityscapes classes), both initialised from the OpenMMLab model zoo.
 _base_ = ['mmseg::_base_/models/fcn_hr18.py']
 
-custom_imports = dict(imports=['mmssg'], allow_failed_imports=False)
-
 # Generator: MMagic's RealESRNet x4 (RRDBNet trained on DF2K-OST, EMA weights).
 # Alternative: ESRGAN-PSNR x4 on DIV2K, 'https://download.openmmlab.com/mmediting/
 # restorers/esrgan/esrgan_psnr_x4c64b23g32_1x16_1000k_div2k_20200420-bf5c993c.pth'
@@ -52,3 +50,7 @@ model = dict(
         mean=[0., 0., 0.],
         std=[255., 255., 255.],
         output_channel_order='RGB'))
+
+# Generator and segmentor get one DDP each: adapted turns never run the segmentor, and
+# this wrapper also runs CPU processes (gloo), not only GPUs (nccl).
+model_wrapper_cfg = dict(type='SeparateDistributedDataParallel', broadcast_buffers=True)

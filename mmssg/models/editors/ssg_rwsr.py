@@ -13,6 +13,8 @@ from mmengine.registry import DefaultScope
 from mmengine.structures import PixelData
 from torch import Tensor
 
+from mmssg.apis.tiling import tiled_forward
+
 TURNS = ('guided', 'adapted')
 
 
@@ -104,9 +106,11 @@ class SSGRWSR(BaseEditModel):
             training forward (kwargs if a dict). Applied lazily on the first
             training turn, after any distributed wrapping. Defaults to False.
         train_cfg (dict, optional): Unused; kept for MMagic's interface.
-        test_cfg (dict, optional): ``segment=True`` makes predict mode also run
-            the segmentor on the SR output and store ``pred_seg_map`` (for the
-            mIoU-on-SR metric). Defaults to no segmentation.
+        test_cfg (dict, optional): Predict-mode options. ``segment=True`` also
+            runs the segmentor on the SR output and stores ``pred_seg_map`` (for
+            the mIoU-on-SR metric); ``tile`` and ``tile_overlap`` (LR pixels)
+            super-resolve large frames in overlapping tiles. Defaults to whole
+            frames, no segmentation.
         init_cfg (dict, optional): Initialisation config. Pretrained networks
             are normally loaded through the ``init_cfg`` of ``generator`` and
             ``segmentor`` themselves.
@@ -321,9 +325,11 @@ class SSGRWSR(BaseEditModel):
         also segmented and the argmax label map stored as ``pred_seg_map``, at
         the resolution of the batch's ``gt_seg_map`` when there is one.
         """
-        sr = self.forward_tensor(self._memory_format(inputs), data_samples, **kwargs)
+        test_cfg = self.test_cfg or {}
+        sr = tiled_forward(self.generator, self._memory_format(inputs), test_cfg.get('tile'),
+                           test_cfg.get('tile_overlap', 16))
         predictions = DataSample(pred_img=self.data_preprocessor.destruct(sr, data_samples).cpu())
-        if (self.test_cfg or {}).get('segment', False) and self.segmentor is not None:
+        if test_cfg.get('segment', False) and self.segmentor is not None:
             logits = self.segmentor(self._memory_format(self.to_segmentor_input(sr)), mode='tensor')
             if data_samples is not None and 'gt_seg_map' in data_samples:
                 size = data_samples.gt_seg_map.shape[-2:]

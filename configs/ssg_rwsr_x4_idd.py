@@ -1,0 +1,25 @@
+# SSG-RWSR x4 on IDD real LR images (the 1280x720 frames, 30 classes = level-4 ids; Table 2).
+# The segmentor starts from the Cityscapes fcn_hr18 checkpoint: backbone and head load, the
+# 30-class classifier (decode_head.conv_seg) does not match and starts from random weights.
+# The pools come from IDD's real LR training images:
+#   python tools/data/collect_noise_patches.py data/idd/leftImg8bit/train data/idd/degradation/noise_p128
+#   python tools/data/estimate_kernels.py data/idd/leftImg8bit/train data/idd/degradation/kernels_x4 --scale 4
+_base_ = ['./ssg_rwsr_x4_cityscapes.py']
+
+idd_root = 'data/idd'
+model = dict(segmentor=dict(decode_head=dict(num_classes=30)))
+
+train_dataloader = dict(dataset=dict(type='IDDDataset', data_root=idd_root))
+train_cfg = dict(
+    dataloaders=dict(
+        adapted=dict(
+            dataset=dict(
+                pipeline=[
+                    t if t['type'] != 'DomainAdaptedDegradation' else dict(
+                        t,
+                        kernel_pool=idd_root + '/degradation/kernels_x4',
+                        noise_pool=idd_root + '/degradation/noise_p128')
+                    for t in _base_.adapted_pipeline
+                ]))))
+val_dataloader = dict(dataset=dict(type='IDDDataset', data_root=idd_root))
+test_dataloader = dict(dataset=dict(type='IDDDataset', data_root=idd_root))

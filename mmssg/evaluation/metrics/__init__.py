@@ -1,0 +1,5 @@
+# Copyright (c) mmssg contributors. All rights reserved.
+from .lpips_metric import LPIPS
+from .sr_mean_iou import SRMeanIoU
+
+__all__ = ['LPIPS', 'SRMeanIoU']

@@ -1,0 +1,94 @@
+# Copyright (c) mmssg contributors. All rights reserved.
+"""Config adjustments the tools make for the machine they run on."""
+from typing import Any, List, Optional
+
+import torch
+from mmengine.config import Config
+from mmengine.logging import print_log
+
+
+def replace_norm_type(node: Any, old: str, new: str) -> List[str]:
+    """Replace ``type=old`` by ``type=new`` in every ``norm_cfg`` of a config tree.
+
+    Args:
+        node: A config (dict/list tree).
+        old (str): Norm type to replace, e.g. ``'SyncBN'``.
+        new (str): Replacement, e.g. ``'BN'``.
+
+    Returns:
+        list[str]: Dotted paths of the replaced entries.
+    """
+    replaced = []
+
+    def visit(value, path):
+        if isinstance(value, dict):
+            for key, child in value.items():
+                if key == 'norm_cfg' and isinstance(child, dict) and child.get('type') == old:
+                    child['type'] = new
+                    replaced.append(f'{path}.{key}'.lstrip('.'))
+                else:
+                    visit(child, f'{path}.{key}')
+        elif isinstance(value, (list, tuple)):
+            for i, child in enumerate(value):
+                visit(child, f'{path}[{i}]')
+
+    visit(node, '')
+    return replaced
+
+
+def adapt_to_device(cfg: Config, cuda: Optional[bool] = None) -> Config:
+    """Let a GPU config run on CPUs: ``gloo`` instead of ``nccl``, BN instead of SyncBN.
+
+    The paper's configs name ``nccl`` and SyncBN for multi-GPU training; both
+    need CUDA. On a machine without GPUs this switches them (and says so), so
+    that ``tools/dist_train.sh CONFIG N`` also runs N CPU processes.
+
+    Args:
+        cfg (Config): The config, changed in place.
+        cuda (bool, optional): Whether CUDA is usable; detected by default.
+
+    Returns:
+        Config: ``cfg``.
+    """
+    if cuda is None:
+        cuda = torch.cuda.is_available()
+    if cuda:
+        return cfg
+    dist_cfg = cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
+    if dist_cfg.get('backend', 'nccl') == 'nccl':
+        dist_cfg['backend'] = 'gloo'
+        print_log('No GPU: distributed backend nccl -> gloo', logger='current')
+    replaced = replace_norm_type(cfg.get('model', {}), 'SyncBN', 'BN')
+    if replaced:
+        print_log(f'No GPU: SyncBN -> BN in {", ".join(replaced)}', logger='current')
+    return cfg
+
+
+def enable_amp(cfg: Config, dtype: Optional[str] = None) -> Config:
+    """Turn every optimizer wrapper of a config into mmengine's ``AmpOptimWrapper``.
+
+    Handles single wrappers and the per-network wrappers of
+    ``MultiOptimWrapperConstructor`` configs.
+
+    Args:
+        cfg (Config): The config, changed in place.
+        dtype (str, optional): ``'float16'`` (mmengine's default) or
+            ``'bfloat16'``.
+
+    Returns:
+        Config: ``cfg``.
+    """
+    if not torch.cuda.is_available():
+        raise RuntimeError('--amp needs a CUDA GPU (mmengine\'s AmpOptimWrapper); '
+                           'none is available on this machine')
+    optim = cfg.optim_wrapper
+    wrappers = ([optim[k] for k in optim if isinstance(optim[k], dict) and 'optimizer' in optim[k]]
+                if optim.get('constructor') == 'MultiOptimWrapperConstructor' else [optim])
+    for wrapper in wrappers:
+        if wrapper.get('type', 'OptimWrapper') == 'AmpOptimWrapper':
+            continue
+        wrapper['type'] = 'AmpOptimWrapper'
+        wrapper.setdefault('loss_scale', 'dynamic')
+        if dtype is not None:
+            wrapper['dtype'] = dtype
+    return cfg

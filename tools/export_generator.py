@@ -1,0 +1,27 @@
+# Copyright (c) mmssg contributors. All rights reserved.
+"""Write a generator-only checkpoint: python tools/export_generator.py CHECKPOINT OUT.pth
+
+The result loads into MMagic's plain RRDBNet with mmengine's load_checkpoint, or into any
+MMagic editor through generator.init_cfg=dict(type='Pretrained', checkpoint=OUT.pth).
+"""
+import argparse
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from mmssg.apis import export_generator_checkpoint  # noqa: E402
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description='Export the SR generator of a checkpoint')
+    parser.add_argument('checkpoint', help='SSG-RWSR training checkpoint')
+    parser.add_argument('out', help='output .pth path')
+    args = parser.parse_args(argv)
+    if not osp.isfile(args.checkpoint):
+        raise FileNotFoundError(f'checkpoint {args.checkpoint} does not exist')
+    state = export_generator_checkpoint(args.checkpoint, args.out)
+    print(f'wrote {len(state)} generator tensors to {args.out}')
+
+
+if __name__ == '__main__':
+    main()
