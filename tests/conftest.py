@@ -13,6 +13,7 @@ import mmssg  # noqa: E402,F401  (registers the plugin)
 from mmengine.registry import init_default_scope  # noqa: E402
 
 torch.set_num_threads(min(2, os.cpu_count() or 1))
+init_default_scope('mmagic')  # for module-scoped fixtures too
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,114 @@
+# Copyright (c) mmssg contributors. All rights reserved.
+"""tools/inference.py (segmentor-free, tiled, safe with files) and generator export."""
+import os
+import os.path as osp
+import runpy
+import sys
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from _helpers import REPO_ROOT, config_path, tiny_model_cfg
+from mmagic.registry import MODELS
+from mmengine.config import Config
+from mmengine.runner import load_checkpoint
+
+from mmssg.apis import export_generator_checkpoint, init_sr_model, super_resolve
+
+sys.path.insert(0, osp.join(REPO_ROOT, 'tools'))
+inference_tool = runpy.run_path(osp.join(REPO_ROOT, 'tools', 'inference.py'))
+
+
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory):
+    """A small config (paper config, tiny generator) and a checkpoint of its model."""
+    root = tmp_path_factory.mktemp('model')
+    cfg = Config.fromfile(config_path('ssg_rwsr_x4_cityscapes.py'))
+    tiny = tiny_model_cfg(num_blocks=1)
+    cfg.model.generator = tiny.generator
+    cfg.model.segmentor = tiny.segmentor
+    cfg.model.perceptual_loss.pretrained_backbone = False
+    config = str(root / 'tiny.py')
+    cfg.dump(config)
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    for p in model.generator.parameters():
+        p.data.normal_(0, 0.05)
+    checkpoint = str(root / 'iter_1.pth')
+    torch.save({'state_dict': model.state_dict(), 'meta': {}}, checkpoint)
+    return config, checkpoint, model
+
+
+def test_init_sr_model_never_builds_the_segmentor(trained):
+    config, checkpoint, model = trained
+    sr_model = init_sr_model(config, checkpoint)
+    assert sr_model.segmentor is None and sr_model.perceptual_loss is None
+    for (name, got), want in zip(sr_model.generator.state_dict().items(),
+                                 model.generator.state_dict().values()):
+        assert torch.equal(got, want), name
+
+
+def test_super_resolve_matches_the_generator_and_tiles_without_seams(trained):
+    config, checkpoint, model = trained
+    sr_model = init_sr_model(config, checkpoint)
+    image = np.random.default_rng(0).integers(0, 256, (24, 40, 3), dtype=np.uint8)
+    with torch.no_grad():
+        expected = model.generator(torch.from_numpy(image).permute(2, 0, 1)[None].float() / 255)
+    expected = (expected[0].permute(1, 2, 0) * 255).clamp(0, 255).round().numpy()
+    whole = super_resolve(sr_model, image)
+    assert whole.shape == (96, 160, 3) and whole.dtype == np.uint8
+    assert np.abs(whole.astype(float) - expected).max() <= 1
+    tiled = super_resolve(sr_model, image, tile=8, tile_overlap=20)
+    assert np.abs(tiled.astype(int) - whole.astype(int)).max() <= 1
+    with pytest.raises(ValueError, match=r'\(24, 40\)'):
+        super_resolve(sr_model, image[..., 0])
+
+
+def write_inputs(folder):
+    rng = np.random.default_rng(1)
+    os.makedirs(folder / 'sub')
+    cv2.imwrite(str(folder / 'a.png'), rng.integers(0, 256, (12, 16, 3), dtype=np.uint8))
+    cv2.imwrite(str(folder / 'sub' / 'b.jpg'), rng.integers(0, 256, (10, 14, 3), dtype=np.uint8))
+    (folder / 'broken.png').write_bytes(b'not a png at all')
+    return {p: open(p, 'rb').read() for p in map(str, folder.rglob('*')) if osp.isfile(p)}
+
+
+def test_folder_inference_skips_a_corrupt_file_and_leaves_inputs_alone(trained, tmp_path, capsys):
+    config, checkpoint, _ = trained
+    before = write_inputs(tmp_path / 'lr')
+    result = inference_tool['main']([config, checkpoint, str(tmp_path / 'lr'), str(tmp_path / 'sr'),
+                                     '--tile', '8'])
+    assert result['skipped'] == [str(tmp_path / 'lr' / 'broken.png')]
+    assert cv2.imread(str(tmp_path / 'sr' / 'a.png')).shape == (48, 64, 3)
+    assert cv2.imread(str(tmp_path / 'sr' / 'sub' / 'b.png')).shape == (40, 56, 3)
+    assert 'broken.png' in capsys.readouterr().out
+    after = {p: open(p, 'rb').read() for p in map(str, (tmp_path / 'lr').rglob('*'))
+             if osp.isfile(p)}
+    assert after == before
+
+
+def test_output_inside_the_input_folder_or_over_an_input_is_refused(trained, tmp_path):
+    config, checkpoint, _ = trained
+    write_inputs(tmp_path / 'lr')
+    with pytest.raises(ValueError, match='input folder'):
+        inference_tool['main']([config, checkpoint, str(tmp_path / 'lr'), str(tmp_path / 'lr' / 'out')])
+    single = str(tmp_path / 'lr' / 'a.png')
+    with pytest.raises(ValueError, match='overwrite'):
+        inference_tool['main']([config, checkpoint, single, single])
+    out = str(tmp_path / 'a_x4.png')
+    inference_tool['main']([config, checkpoint, single, out])
+    assert cv2.imread(out).shape == (48, 64, 3)
+
+
+def test_exported_generator_loads_into_plain_mmagic_rrdbnet(trained, tmp_path):
+    config, checkpoint, model = trained
+    out = str(tmp_path / 'generator_only.pth')
+    export_generator_checkpoint(checkpoint, out)
+    plain = MODELS.build(Config.fromfile(config).model.generator)  # MMagic's RRDBNet
+    load_checkpoint(plain, out, strict=True)
+    x = torch.rand(1, 3, 8, 8)
+    with torch.no_grad():
+        assert torch.equal(plain(x), model.generator(x))
+    with pytest.raises(ValueError, match='overwrite'):
+        export_generator_checkpoint(checkpoint, checkpoint)
