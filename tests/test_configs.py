@@ -60,7 +60,7 @@ def test_paper_config_spells_out_the_paper_setting():
     assert cfg.model.generator.num_blocks == 23
     assert cfg.model.generator.init_cfg.checkpoint.startswith('https://download.openmmlab.com/')
     assert cfg.model.segmentor.init_cfg.checkpoint.startswith('https://download.openmmlab.com/')
-    assert cfg.model_wrapper_cfg.type == 'SeparateDistributedDataParallel'
+    assert cfg.model_wrapper_cfg.type == 'mmagic.SeparateDistributedDataParallel'
 
 
 def test_ablations_train_only_their_turn():

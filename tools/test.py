@@ -1,15 +1,17 @@
 # Copyright (c) mmssg contributors. All rights reserved.
 """Evaluate an mmssg model: ``python tools/test.py CONFIG CHECKPOINT [--work-dir DIR]``."""
 import argparse
+import json
 import os
 import os.path as osp
 import sys
 
 from mmengine.config import Config, DictAction
+from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from mmssg.utils import adapt_to_device  # noqa: E402
+from mmssg.utils import adapt_to_device, init_cpu_distributed  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -51,15 +53,28 @@ def build_config(args) -> Config:
     return adapt_to_device(cfg)
 
 
+class MetricsRecorder(Hook):
+    """Keeps the metrics of the test epoch (MMagic's test loop does not return them)."""
+
+    def __init__(self):
+        self.metrics = None
+
+    def after_test_epoch(self, runner, metrics=None):
+        self.metrics = metrics
+
+
 def main(argv=None):
     args = parse_args(argv)
     cfg = build_config(args)
+    init_cpu_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
-    metrics = runner.test()
-    if args.out:
-        import json
+    recorder = MetricsRecorder()
+    runner.register_hook(recorder, 'LOWEST')
+    runner.test()
+    metrics = {k: float(v) for k, v in (recorder.metrics or {}).items()}
+    if args.out and runner.rank == 0:
         with open(args.out, 'w') as f:
-            json.dump({k: float(v) for k, v in metrics.items()}, f, indent=2)
+            json.dump(metrics, f, indent=2)
     return metrics
 
 

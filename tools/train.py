@@ -9,7 +9,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from mmssg.utils import adapt_to_device, enable_amp  # noqa: E402
+from mmssg.utils import adapt_to_device, enable_amp, init_cpu_distributed  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -61,6 +61,7 @@ def build_config(args) -> Config:
 def main(argv=None):
     args = parse_args(argv)
     cfg = build_config(args)
+    init_cpu_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
     runner.train()
 

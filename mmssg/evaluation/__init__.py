@@ -1,4 +1,4 @@
 # Copyright (c) mmssg contributors. All rights reserved.
-from .metrics import LPIPS, SRMeanIoU
+from .metrics import LPIPS, SafeNIQE, SRMeanIoU
 
-__all__ = ['LPIPS', 'SRMeanIoU']
+__all__ = ['LPIPS', 'SafeNIQE', 'SRMeanIoU']

@@ -92,3 +92,32 @@ def enable_amp(cfg: Config, dtype: Optional[str] = None) -> Config:
         if dtype is not None:
             wrapper['dtype'] = dtype
     return cfg
+
+
+def init_cpu_distributed(cfg: Config, launcher: str) -> bool:
+    """Start the process group of a ``torch.distributed.run`` launch on a CPU-only machine.
+
+    mmengine's ``init_dist`` calls ``torch.cuda.set_device`` before creating
+    the process group, which fails without GPUs. The runner skips its own
+    initialisation when a group exists, so creating it here (with the config's
+    backend, ``gloo`` after :func:`adapt_to_device`) lets the usual launchers
+    run N CPU processes.
+
+    Args:
+        cfg (Config): The run's config.
+        launcher (str): The ``--launcher`` of the tool.
+
+    Returns:
+        bool: Whether a process group was created here.
+    """
+    import datetime
+
+    import torch.distributed as dist
+    if launcher != 'pytorch' or torch.cuda.is_available() or dist.is_initialized():
+        return False
+    dist_cfg = dict(cfg.get('env_cfg', {}).get('dist_cfg', {}))
+    backend = dist_cfg.pop('backend', 'gloo')
+    timeout = dist_cfg.pop('timeout', None)
+    kwargs = dict(timeout=datetime.timedelta(seconds=timeout)) if timeout else {}
+    dist.init_process_group(backend=backend, **kwargs)
+    return True

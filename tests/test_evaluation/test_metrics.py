@@ -51,3 +51,16 @@ def test_lpips_metric_equals_the_lpips_package_on_rgb_images():
         expected = float(reference(as_rgb(pred_bgr), as_rgb(gt_bgr)))
     assert value == pytest.approx(expected, rel=1e-5)
     assert metric.process_image(gt_bgr, gt_bgr, None) == pytest.approx(0, abs=1e-6)
+
+
+def test_safe_niqe_scores_like_mmagic_and_survives_flat_images():
+    from mmagic.evaluation.metrics.niqe import niqe
+    rng = np.random.default_rng(0)
+    textured = torch.from_numpy(rng.integers(0, 256, (3, 200, 200)).astype(np.float32))
+    flat = torch.full((3, 200, 200), 128.0)
+    metric = METRICS.build(dict(type='SafeNIQE', input_order='CHW', convert_to='Y'))
+    metric.process(None, [dict(output=dict(pred_img=img)) for img in (textured, flat)])
+    result = metric.compute_metrics(metric.results)
+    expected = niqe(textured.numpy(), crop_border=0, input_order='CHW', convert_to='y')
+    assert result['NIQE'] == pytest.approx(float(expected))
+    assert result['NIQE_unscored'] == 1

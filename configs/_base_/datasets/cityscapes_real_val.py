@@ -43,7 +43,7 @@ test_dataloader = dict(
         pipeline=real_test_pipeline))
 
 real_lr_metrics = [
-    dict(type='NIQE', input_order='CHW', convert_to='Y', crop_border=4),
+    dict(type='SafeNIQE', input_order='CHW', convert_to='Y', crop_border=4),
     dict(type='SRMeanIoU'),
 ]
 val_evaluator = dict(type='Evaluator', metrics=real_lr_metrics)

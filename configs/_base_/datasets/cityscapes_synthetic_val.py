@@ -30,7 +30,7 @@ synthetic_metrics = [
     dict(type='PSNR', crop_border=4),
     dict(type='SSIM', crop_border=4),
     dict(type='LPIPS', net='alex', crop_border=4),
-    dict(type='NIQE', input_order='CHW', convert_to='Y', crop_border=4),
+    dict(type='SafeNIQE', input_order='CHW', convert_to='Y', crop_border=4),
     dict(type='SRMeanIoU'),
 ]
 val_evaluator = dict(type='Evaluator', metrics=synthetic_metrics)

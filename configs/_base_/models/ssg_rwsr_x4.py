@@ -52,5 +52,6 @@ model = dict(
         output_channel_order='RGB'))
 
 # Generator and segmentor get one DDP each: adapted turns never run the segmentor, and
-# this wrapper also runs CPU processes (gloo), not only GPUs (nccl).
-model_wrapper_cfg = dict(type='SeparateDistributedDataParallel', broadcast_buffers=True)
+# this wrapper also runs CPU processes (gloo), not only GPUs (nccl). The scope prefix is
+# needed because mmengine's runner looks wrappers up in its root registry.
+model_wrapper_cfg = dict(type='mmagic.SeparateDistributedDataParallel', broadcast_buffers=True)

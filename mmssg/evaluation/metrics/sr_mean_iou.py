@@ -29,6 +29,9 @@ class SRMeanIoU(BaseMetric):
         prefix (str, optional): Metric name prefix.
     """
     default_prefix = 'SR'
+    # what MMagic's Evaluator asks of a metric: it runs on the val/test dataloader itself
+    SAMPLER_MODE = 'normal'
+    sample_model = 'orig'
 
     def __init__(self,
                  num_classes: Optional[int] = None,
@@ -38,6 +41,19 @@ class SRMeanIoU(BaseMetric):
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.num_classes = num_classes
         self.ignore_index = ignore_index
+
+    def prepare(self, module, dataloader) -> None:
+        """Called by MMagic's Evaluator before a run: learn the dataset's size and classes."""
+        self.size = len(dataloader.dataset)
+        if not self.dataset_meta and hasattr(dataloader.dataset, 'metainfo'):
+            self.dataset_meta = dataloader.dataset.metainfo
+
+    def get_metric_sampler(self, model, dataloader, metrics):
+        """MMagic's Evaluator protocol: this metric reads the dataloader as it is."""
+        return dataloader
+
+    def evaluate(self, size: Optional[int] = None) -> dict:
+        return super().evaluate(size if size is not None else getattr(self, 'size', 0))
 
     def _classes(self) -> int:
         if self.num_classes is not None:

@@ -1,0 +1,245 @@
+# Copyright (c) mmssg contributors. All rights reserved.
+"""Time SSG-RWSR training turns: the plugin against plain PyTorch, in the same run.
+
+For each precision mode, the plugin's turn is ``model.train_step`` (data preprocessor,
+MMSegmentation's loss path, mmengine optimizer wrappers, the split backward); the baseline
+calls the very same networks directly: ``RRDBNet`` -> normalisation -> ``fcn_hr18``'s
+``extract_feat`` + ``decode_head`` -> cross-entropy on guided turns, ``RRDBNet`` -> L1 +
+``lpips`` on adapted turns, plain ``torch.optim.Adam``. Plugin and baseline turns are
+interleaved so that both see the same machine state; the reported time is the median.
+
+    python benchmarks/joint_step.py --batch 1 --lr-size 32 --modes fp32            # CPU
+    python benchmarks/joint_step.py --device cuda --batch 12 --lr-size 128 \
+        --modes fp32 bf16 bf16_cl                                                   # GPU
+"""
+import argparse
+import copy
+import json
+import os
+import os.path as osp
+import platform
+import resource
+import statistics
+import sys
+import time
+from contextlib import nullcontext
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from mmengine.config import Config  # noqa: E402
+from mmengine.registry import init_default_scope  # noqa: E402
+from mmengine.structures import PixelData  # noqa: E402
+
+import mmssg  # noqa: E402,F401
+from mmagic.registry import MODELS  # noqa: E402
+from mmagic.structures import DataSample  # noqa: E402
+from mmssg.utils import replace_norm_type  # noqa: E402
+
+MODES = {
+    'fp32': dict(dtype=None, channels_last=False),
+    'bf16': dict(dtype=torch.bfloat16, channels_last=False),
+    'bf16_cl': dict(dtype=torch.bfloat16, channels_last=True),
+    'fp16': dict(dtype=torch.float16, channels_last=False),
+}
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--config', default='configs/ssg_rwsr_x4_cityscapes.py')
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--batch', type=int, default=1)
+    parser.add_argument('--lr-size', type=int, default=32)
+    parser.add_argument('--iters', type=int, default=5, help='timed turns of each kind')
+    parser.add_argument('--warmup', type=int, default=2)
+    parser.add_argument('--modes', nargs='+', default=['fp32'], choices=sorted(MODES))
+    parser.add_argument('--tf32', action='store_true', help='allow TF32 matmuls/convs in fp32')
+    parser.add_argument('--tiny', action='store_true', help='the tiny test networks instead')
+    parser.add_argument('--pretrained-lpips', action='store_true',
+                        help='ImageNet LPIPS backbone (downloads); default: random, same cost')
+    parser.add_argument('--json', help='write the results here')
+    return parser.parse_args()
+
+
+def model_config(args, mode):
+    cfg = Config.fromfile(args.config).model
+    cfg.generator.init_cfg = None
+    cfg.segmentor.init_cfg = None
+    cfg.perceptual_loss.pretrained_backbone = args.pretrained_lpips
+    replace_norm_type(cfg, 'SyncBN', 'BN')  # one process: SyncBN would need a process group
+    if args.tiny:
+        sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'tests'))
+        from _helpers import tiny_model_cfg
+        tiny = tiny_model_cfg()
+        cfg.generator, cfg.segmentor = tiny.generator, tiny.segmentor
+    cfg.channels_last = MODES[mode]['channels_last']
+    return cfg
+
+
+def optim_wrappers(model, args, mode):
+    from mmengine.optim import build_optim_wrapper
+    dtype = MODES[mode]['dtype']
+    wrapper = dict(type='OptimWrapper') if dtype is None else dict(
+        type='AmpOptimWrapper', dtype=str(dtype).split('.')[-1], loss_scale='dynamic')
+    return build_optim_wrapper(model, dict(
+        constructor='MultiOptimWrapperConstructor',
+        generator=dict(wrapper, optimizer=dict(type='Adam', lr=1e-4)),
+        segmentor=dict(wrapper, optimizer=dict(type='Adam', lr=1e-4))))
+
+
+def synthetic_batches(args, num_classes=19):
+    g = torch.Generator().manual_seed(0)
+    s = args.lr_size
+    guided = dict(
+        inputs=[torch.randint(0, 256, (3, s, s), generator=g, dtype=torch.uint8)
+                for _ in range(args.batch)],
+        data_samples=[DataSample(gt_seg_map=torch.randint(0, num_classes, (1, s, s), generator=g,
+                                                          dtype=torch.uint8),
+                                 metainfo=dict(img_channel_order='rgb'))
+                      for _ in range(args.batch)],
+        turn='guided')
+    adapted = dict(
+        inputs=[torch.randint(0, 256, (3, s, s), generator=g, dtype=torch.uint8)
+                for _ in range(args.batch)],
+        data_samples=[DataSample(gt_img=torch.randint(0, 256, (3, 4 * s, 4 * s), generator=g,
+                                                      dtype=torch.uint8),
+                                 metainfo=dict(img_channel_order='rgb', gt_channel_order='rgb'))
+                      for _ in range(args.batch)],
+        turn='adapted')
+    return guided, adapted
+
+
+class PlainPyTorch:
+    """The same networks and losses, called directly, with plain Adam."""
+
+    def __init__(self, model, device, mode):
+        self.generator = copy.deepcopy(model.generator)
+        self.segmentor = copy.deepcopy(model.segmentor)
+        self.lpips = copy.deepcopy(model.perceptual_loss.lpips)
+        self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=1e-4)
+        self.opt_s = torch.optim.Adam(self.segmentor.parameters(), lr=1e-4)
+        pre = self.segmentor.data_preprocessor
+        self.mean, self.std = pre.mean.to(device), pre.std.to(device)
+        self.device = device
+        self.dtype = MODES[mode]['dtype']
+        self.channels_last = MODES[mode]['channels_last']
+        self.scaler = torch.amp.GradScaler(device, enabled=self.dtype == torch.float16)
+
+    def _fmt(self, x):
+        return x.contiguous(memory_format=torch.channels_last) if self.channels_last else x
+
+    def _autocast(self):
+        if self.dtype is None:
+            return nullcontext()
+        return torch.autocast(self.device.split(':')[0], dtype=self.dtype)
+
+    def guided(self, lr, labels):
+        with self._autocast():
+            sr = self.generator(self._fmt(lr.float() / 255))
+            seg_in = self._fmt((sr * 255 - self.mean) / self.std)
+            logits = self.segmentor.decode_head(self.segmentor.extract_feat(seg_in))
+            loss = 0.01 * F.cross_entropy(logits.float(), labels, ignore_index=255)
+        self.scaler.scale(loss).backward()
+        for opt in (self.opt_g, self.opt_s):
+            self.scaler.step(opt)
+            opt.zero_grad(set_to_none=True)
+        self.scaler.update()
+
+    def adapted(self, lr, gt):
+        with self._autocast():
+            sr = self.generator(self._fmt(lr.float() / 255))
+            target = self._fmt(gt.float() / 255)
+            loss = 0.01 * F.l1_loss(sr.float(), target)
+        with torch.autocast(self.device.split(':')[0], enabled=False):
+            loss = loss + 0.1 * self.lpips(sr.float() * 2 - 1, target * 2 - 1).mean()
+        self.scaler.scale(loss).backward()
+        self.scaler.step(self.opt_g)
+        self.opt_g.zero_grad(set_to_none=True)
+        self.scaler.update()
+
+
+def sync(device):
+    if device.startswith('cuda'):
+        torch.cuda.synchronize()
+
+
+def peak_memory_gib(device):
+    if device.startswith('cuda'):
+        return torch.cuda.max_memory_allocated() / 2**30
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+
+
+def run_mode(args, mode):
+    init_default_scope('mmagic')
+    torch.manual_seed(0)
+    model = MODELS.build(model_config(args, mode)).to(args.device).train()
+    optim = optim_wrappers(model, args, mode)
+    plain = PlainPyTorch(model, args.device, mode)
+    guided, adapted = synthetic_batches(args)
+    lr_g = torch.stack(guided['inputs']).to(args.device)
+    labels = torch.stack([s.gt_seg_map[0] for s in guided['data_samples']]).long().to(args.device)
+    lr_a = torch.stack(adapted['inputs']).to(args.device)
+    gt = torch.stack([s.gt_img for s in adapted['data_samples']]).to(args.device)
+
+    steps = {
+        'plugin guided': lambda: model.train_step(copy.copy(guided), optim),
+        'plain guided': lambda: plain.guided(lr_g, labels),
+        'plugin adapted': lambda: model.train_step(copy.copy(adapted), optim),
+        'plain adapted': lambda: plain.adapted(lr_a, gt),
+    }
+    times = {name: [] for name in steps}
+    for i in range(args.warmup + args.iters):
+        for name, step in steps.items():
+            sync(args.device)
+            t0 = time.perf_counter()
+            step()
+            sync(args.device)
+            if i >= args.warmup:
+                times[name].append(time.perf_counter() - t0)
+    med = {name: statistics.median(v) for name, v in times.items()}
+    row = dict(mode=mode, **{f'{k} ms': 1000 * v for k, v in med.items()})
+    row['plugin avg ms'] = 500 * (med['plugin guided'] + med['plugin adapted'])
+    row['plain avg ms'] = 500 * (med['plain guided'] + med['plain adapted'])
+    row['ratio guided'] = med['plugin guided'] / med['plain guided']
+    row['ratio adapted'] = med['plugin adapted'] / med['plain adapted']
+    row['ratio avg'] = row['plugin avg ms'] / row['plain avg ms']
+    row['plugin img/s'] = args.batch / (row['plugin avg ms'] / 1000)
+    row['peak GiB'] = peak_memory_gib(args.device)
+    del model, optim, plain
+    if args.device.startswith('cuda'):
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats()
+    return row
+
+
+def main():
+    args = parse_args()
+    if args.device == 'cpu':
+        torch.set_num_threads(os.cpu_count())
+    if args.tf32:
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+    torch.backends.cudnn.benchmark = True
+    rows = [run_mode(args, mode) for mode in args.modes]
+    device = (torch.cuda.get_device_name() if args.device.startswith('cuda')
+              else f'{platform.processor() or platform.machine()}, {os.cpu_count()} cores')
+    print(f'\n{device}, torch {torch.__version__}, batch {args.batch}, LR {args.lr_size} -> '
+          f'SR {4 * args.lr_size}, {"tiny" if args.tiny else "paper-sized"} networks, '
+          f'median of {args.iters} turns\n')
+    cols = ['mode', 'plugin guided ms', 'plain guided ms', 'ratio guided', 'plugin adapted ms',
+            'plain adapted ms', 'ratio adapted', 'plugin avg ms', 'ratio avg', 'plugin img/s',
+            'peak GiB']
+    print('| ' + ' | '.join(cols) + ' |')
+    print('|' + '---|' * len(cols))
+    for row in rows:
+        print('| ' + ' | '.join(str(row[c]) if isinstance(row[c], str) else f'{row[c]:.3g}'
+                                for c in cols) + ' |')
+    print('\ncommand: python benchmarks/joint_step.py ' + ' '.join(sys.argv[1:]))
+    if args.json:
+        with open(args.json, 'w') as f:
+            json.dump(dict(device=device, args=vars(args), rows=rows), f, indent=2)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,124 @@
+# The paper's Cityscapes run in miniature, for CPUs: `make demo` (tools/demo.py) makes the
+# data and pools and runs it. It inherits ssg_rwsr_x4_cityscapes.py and changes only what a
+# 2-core CPU without network access needs:
+# - data: the generated demo street scenes (tools/data/make_demo_data.py) in Cityscapes
+#   layout instead of Cityscapes, their clean HR renders + skimage photographs instead of
+#   DF2K, LR patches of 32 (HR 128) instead of 128 (HR 512); validation on the real-LR val
+#   split with its hidden clean HR renders as ground truth;
+# - networks: a 4-RRDB, 32-channel RRDBNet and a slim HRNet, initialised from the demo's own
+#   stand-ins for the model zoo (a bicubic-pretrained generator and a segmentor trained on the
+#   real LR images), loaded through init_cfg exactly like the real checkpoints;
+# - LPIPS with a random AlexNet backbone (its ImageNet weights are a download);
+# - a short schedule with a larger learning rate, one process, BN instead of SyncBN.
+# The root of everything is $MMSSG_DEMO_ROOT (default work_dirs/demo).
+_base_ = ['./ssg_rwsr_x4_cityscapes.py']
+
+demo_root = '{{$MMSSG_DEMO_ROOT:work_dirs/demo}}'
+demo_data = demo_root + '/data'
+lr_patch_size = 32
+hr_patch_size = 128
+scale = 4
+bn = dict(type='BN', requires_grad=True)
+
+model = dict(
+    generator=dict(
+        mid_channels=32,
+        num_blocks=4,
+        growth_channels=16,
+        init_cfg=dict(
+            type='Pretrained',
+            checkpoint=demo_root + '/pretrained/generator_bicubic.pth',
+            prefix='generator.')),
+    segmentor=dict(
+        backbone=dict(
+            norm_cfg=bn,
+            extra=dict(
+                stage1=dict(num_blocks=(2, ), num_channels=(16, )),
+                stage2=dict(num_blocks=(1, 1), num_channels=(8, 16)),
+                stage3=dict(num_modules=1, num_blocks=(1, 1, 1), num_channels=(8, 16, 32)),
+                stage4=dict(
+                    num_modules=1, num_blocks=(1, 1, 1, 1), num_channels=(8, 16, 32, 64)))),
+        decode_head=dict(in_channels=[8, 16, 32, 64], channels=120, norm_cfg=bn),
+        init_cfg=dict(type='Pretrained', checkpoint=demo_root + '/pretrained/segmentor.pth')),
+    perceptual_loss=dict(pretrained_backbone=False),
+    test_cfg=dict(segment=True, tile=None))
+
+# guided turns: the demo's real LR images with their labels
+train_dataloader = dict(
+    batch_size=4,
+    num_workers=0,
+    persistent_workers=False,
+    dataset=dict(
+        data_root=demo_data + '/cityscapes',
+        pipeline=[
+            dict(type='LoadImageFromFile', key='img', channel_order='rgb'),
+            dict(type='mmseg.LoadAnnotations'),
+            dict(type='mmseg.RandomCrop', crop_size=(lr_patch_size, lr_patch_size),
+                 cat_max_ratio=0.75),
+            dict(type='mmseg.RandomFlip', prob=0.5),
+            dict(type='PackInputs', keys='img', data_keys='gt_seg_map'),
+        ]))
+
+# adapted turns: clean HR images degraded with the pools estimated on the real LR images
+train_cfg = dict(
+    max_iters=300,
+    val_interval=300,
+    dataloaders=dict(
+        adapted=dict(
+            batch_size=4,
+            num_workers=0,
+            persistent_workers=False,
+            dataset=dict(
+                data_root=demo_data,
+                data_prefix=dict(gt='clean_hr'),
+                pipeline=[
+                    dict(type='LoadImageFromFile', key='gt', channel_order='rgb'),
+                    dict(type='Crop', keys=['gt'], crop_size=(hr_patch_size, hr_patch_size),
+                         random_crop=True),
+                    dict(type='Flip', keys=['gt'], flip_ratio=0.5, direction='horizontal'),
+                    dict(type='DomainAdaptedDegradation',
+                         kernel_pool=demo_root + '/pools/kernels_x4',
+                         noise_pool=demo_root + '/pools/noise_p32',
+                         scale=scale),
+                    dict(type='PackInputs', keys='img'),
+                ]))))
+optim_wrapper = dict(
+    generator=dict(optimizer=dict(lr=2e-4)), segmentor=dict(optimizer=dict(lr=2e-4)))
+
+# validation and test: the real-LR val split, scored against its hidden clean HR renders
+demo_eval_pipeline = [
+    dict(type='LoadImageFromFile', key='img', channel_order='rgb'),
+    dict(type='LoadImageFromFile', key='gt', channel_order='rgb'),
+    dict(type='mmseg.LoadAnnotations'),
+    dict(type='PackInputs', keys='img', data_keys='gt_seg_map'),
+]
+demo_eval_dataloader = dict(
+    batch_size=1,
+    num_workers=0,
+    persistent_workers=False,
+    drop_last=False,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type='CityscapesSRDataset',
+        data_root=demo_data + '/cityscapes',
+        data_prefix=dict(
+            img_path='leftImg8bit/val', seg_map_path='gtFine/val',
+            gt_path='leftImg8bit_hr/val'),
+        pipeline=demo_eval_pipeline))
+val_dataloader = demo_eval_dataloader
+test_dataloader = demo_eval_dataloader
+demo_metrics = [
+    dict(type='PSNR', crop_border=4),
+    dict(type='SSIM', crop_border=4),
+    dict(type='LPIPS', net='alex', pretrained_backbone=False, crop_border=4),
+    dict(type='SafeNIQE', input_order='CHW', convert_to='Y', crop_border=4),
+    dict(type='SRMeanIoU'),
+]
+val_evaluator = dict(type='Evaluator', metrics=demo_metrics)
+test_evaluator = dict(type='Evaluator', metrics=demo_metrics)
+
+default_hooks = dict(
+    logger=dict(interval=20),
+    checkpoint=dict(interval=300, max_keep_ckpts=1))
+log_processor = dict(window_size=20)
+env_cfg = dict(cudnn_benchmark=False, dist_cfg=dict(backend='gloo'))
