@@ -42,6 +42,7 @@ MODES = {
     'bf16': dict(dtype=torch.bfloat16, channels_last=False),
     'bf16_cl': dict(dtype=torch.bfloat16, channels_last=True),
     'fp16': dict(dtype=torch.float16, channels_last=False),
+    'bf16_cl_compile': dict(dtype=torch.bfloat16, channels_last=True, compile=True),
 }
 
 
@@ -74,14 +75,19 @@ def model_config(args, mode):
         tiny = tiny_model_cfg()
         cfg.generator, cfg.segmentor = tiny.generator, tiny.segmentor
     cfg.channels_last = MODES[mode]['channels_last']
+    cfg.compile_generator = MODES[mode].get('compile', False)
     return cfg
 
 
 def optim_wrappers(model, args, mode):
     from mmengine.optim import build_optim_wrapper
     dtype = MODES[mode]['dtype']
-    wrapper = dict(type='OptimWrapper') if dtype is None else dict(
-        type='AmpOptimWrapper', dtype=str(dtype).split('.')[-1], loss_scale='dynamic')
+    if dtype is None:
+        wrapper = dict(type='OptimWrapper')
+    elif dtype == torch.bfloat16:  # bf16 has fp32's range: no loss scaling, as in the configs
+        wrapper = dict(type='AmpOptimWrapper', dtype='bfloat16', loss_scale=dict(enabled=False))
+    else:
+        wrapper = dict(type='AmpOptimWrapper', dtype='float16', loss_scale='dynamic')
     return build_optim_wrapper(model, dict(
         constructor='MultiOptimWrapperConstructor',
         generator=dict(wrapper, optimizer=dict(type='Adam', lr=1e-4)),
@@ -115,6 +121,8 @@ class PlainPyTorch:
 
     def __init__(self, model, device, mode):
         self.generator = copy.deepcopy(model.generator)
+        self.forward_generator = (torch.compile(self.generator) if MODES[mode].get('compile')
+                                  else self.generator)
         self.segmentor = copy.deepcopy(model.segmentor)
         self.lpips = copy.deepcopy(model.perceptual_loss.lpips)
         self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=1e-4)
@@ -135,8 +143,9 @@ class PlainPyTorch:
         return torch.autocast(self.device.split(':')[0], dtype=self.dtype)
 
     def guided(self, lr, labels):
+        lr, labels = lr.to(self.device), labels.to(self.device).long()
         with self._autocast():
-            sr = self.generator(self._fmt(lr.float() / 255))
+            sr = self.forward_generator(self._fmt(lr.float() / 255))
             seg_in = self._fmt((sr * 255 - self.mean) / self.std)
             logits = self.segmentor.decode_head(self.segmentor.extract_feat(seg_in))
             loss = 0.01 * F.cross_entropy(logits.float(), labels, ignore_index=255)
@@ -147,8 +156,9 @@ class PlainPyTorch:
         self.scaler.update()
 
     def adapted(self, lr, gt):
+        lr, gt = lr.to(self.device), gt.to(self.device)
         with self._autocast():
-            sr = self.generator(self._fmt(lr.float() / 255))
+            sr = self.forward_generator(self._fmt(lr.float() / 255))
             target = self._fmt(gt.float() / 255)
             loss = 0.01 * F.l1_loss(sr.float(), target)
         with torch.autocast(self.device.split(':')[0], enabled=False):
@@ -177,10 +187,11 @@ def run_mode(args, mode):
     optim = optim_wrappers(model, args, mode)
     plain = PlainPyTorch(model, args.device, mode)
     guided, adapted = synthetic_batches(args)
-    lr_g = torch.stack(guided['inputs']).to(args.device)
-    labels = torch.stack([s.gt_seg_map[0] for s in guided['data_samples']]).long().to(args.device)
-    lr_a = torch.stack(adapted['inputs']).to(args.device)
-    gt = torch.stack([s.gt_img for s in adapted['data_samples']]).to(args.device)
+    # the baseline also starts from uint8 CPU batches and moves them to the device each turn
+    lr_g = torch.stack(guided['inputs'])
+    labels = torch.stack([s.gt_seg_map[0] for s in guided['data_samples']])
+    lr_a = torch.stack(adapted['inputs'])
+    gt = torch.stack([s.gt_img for s in adapted['data_samples']])
 
     steps = {
         'plugin guided': lambda: model.train_step(copy.copy(guided), optim),
@@ -221,7 +232,6 @@ def main():
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
     torch.backends.cudnn.benchmark = True
-    rows = [run_mode(args, mode) for mode in args.modes]
     device = (torch.cuda.get_device_name() if args.device.startswith('cuda')
               else f'{platform.processor() or platform.machine()}, {os.cpu_count()} cores')
     print(f'\n{device}, torch {torch.__version__}, batch {args.batch}, LR {args.lr_size} -> '
@@ -231,14 +241,17 @@ def main():
             'plain adapted ms', 'ratio adapted', 'plugin avg ms', 'ratio avg', 'plugin img/s',
             'peak GiB']
     print('| ' + ' | '.join(cols) + ' |')
-    print('|' + '---|' * len(cols))
-    for row in rows:
+    print('|' + '---|' * len(cols), flush=True)
+    rows = []
+    for mode in args.modes:  # each row as soon as it is measured
+        row = run_mode(args, mode)
+        rows.append(row)
         print('| ' + ' | '.join(str(row[c]) if isinstance(row[c], str) else f'{row[c]:.3g}'
-                                for c in cols) + ' |')
+                                for c in cols) + ' |', flush=True)
+        if args.json:
+            with open(args.json, 'w') as f:
+                json.dump(dict(device=device, args=vars(args), rows=rows), f, indent=2)
     print('\ncommand: python benchmarks/joint_step.py ' + ' '.join(sys.argv[1:]))
-    if args.json:
-        with open(args.json, 'w') as f:
-            json.dump(dict(device=device, args=vars(args), rows=rows), f, indent=2)
 
 
 if __name__ == '__main__':

@@ -72,8 +72,8 @@ def enable_amp(cfg: Config, dtype: Optional[str] = None) -> Config:
 
     Args:
         cfg (Config): The config, changed in place.
-        dtype (str, optional): ``'float16'`` (mmengine's default) or
-            ``'bfloat16'``.
+        dtype (str, optional): ``'float16'`` (mmengine's default, dynamic loss
+            scaling) or ``'bfloat16'`` (no loss scaling: bf16 has fp32's range).
 
     Returns:
         Config: ``cfg``.
@@ -88,9 +88,9 @@ def enable_amp(cfg: Config, dtype: Optional[str] = None) -> Config:
         if wrapper.get('type', 'OptimWrapper') == 'AmpOptimWrapper':
             continue
         wrapper['type'] = 'AmpOptimWrapper'
-        wrapper.setdefault('loss_scale', 'dynamic')
         if dtype is not None:
             wrapper['dtype'] = dtype
+        wrapper.setdefault('loss_scale', dict(enabled=False) if dtype == 'bfloat16' else 'dynamic')
     return cfg
 
 
