@@ -115,6 +115,24 @@ def kernel_center_of_mass(kernel):
     return float(kernel.sum(axis=1) @ rows / total), float(kernel.sum(axis=0) @ cols / total)
 
 
+def kernel_sigmas(kernel):
+    """Standard deviations of a kernel along its principal axes, ``(minor, major)``.
+
+    The square roots of the eigenvalues of the kernel's second-moment matrix: for an
+    anisotropic Gaussian they are its two sigmas. Used to compare estimated kernels with
+    a known blur.
+    """
+    kernel = np.asarray(kernel, dtype=np.float64)
+    kernel = kernel / kernel.sum()
+    rows, cols = np.mgrid[:kernel.shape[0], :kernel.shape[1]]
+    cy, cx = kernel_center_of_mass(kernel)
+    dy, dx = rows - cy, cols - cx
+    cov = [[(kernel * dx * dx).sum(), (kernel * dx * dy).sum()],
+           [(kernel * dx * dy).sum(), (kernel * dy * dy).sum()]]
+    minor, major = np.sqrt(np.clip(np.linalg.eigvalsh(cov), 0, None))
+    return float(minor), float(major)
+
+
 def _shift_1d_linear(kernel, shift, axis):
     """``out[t] = kernel[t + shift]`` along ``axis`` by linear interpolation.
 

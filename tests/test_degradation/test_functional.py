@@ -169,3 +169,9 @@ def test_quantize_clips_and_rounds_and_noise_shapes_are_checked():
     np.testing.assert_array_equal(F.crop_noise(patch, 2, 3, 4, 3), patch[4:6, 3:6])
     with pytest.raises(ValueError, match='does not fit a 6x6'):
         F.crop_noise(patch, 3, 3, 4, 0)
+
+
+def test_kernel_sigmas_recover_an_anisotropic_gaussian():
+    from mmssg.degradation.functional import anisotropic_gaussian_kernel, kernel_sigmas
+    minor, major = kernel_sigmas(anisotropic_gaussian_kernel(31, 1.2, 2.5, 0.7))
+    assert minor == pytest.approx(1.2, abs=0.02) and major == pytest.approx(2.5, abs=0.02)
