@@ -67,6 +67,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from scipy import ndimage
 
+from .functional import kernel_center_of_mass
+
 GENERATOR_KERNEL_SIZES = (7, 5, 3, 1, 1, 1)
 # The x2 kernel is the composition of the generator's layers: 7+5+3-2 = 13.
 KERNEL_SIZE_X2 = sum(GENERATOR_KERNEL_SIZES) - len(GENERATOR_KERNEL_SIZES) + 1
@@ -131,21 +133,6 @@ def boundary_penalty_mask(size: int = KERNEL_SIZE_X2, penalty: float = 30.) -> n
     return mask.astype(np.float32)
 
 
-def kernel_center_of_mass(kernel: np.ndarray) -> np.ndarray:
-    """Centre of mass ``(row, col)`` of a kernel, in array coordinates.
-
-    Args:
-        kernel (np.ndarray): 2-D kernel with a positive sum.
-
-    Returns:
-        np.ndarray: ``(2,)`` float64.
-    """
-    kernel = np.asarray(kernel, dtype=np.float64)
-    total = kernel.sum()
-    rows, cols = np.indices(kernel.shape)
-    return np.array([(rows * kernel).sum() / total, (cols * kernel).sum() / total])
-
-
 def zero_negligible_values(kernel: np.ndarray, keep: int = 40, ratio: float = 0.75) -> np.ndarray:
     """Zero values that are small next to the kernel's ``keep`` largest ones.
 
@@ -192,7 +179,7 @@ def center_kernel(kernel: np.ndarray, tolerance: float = 0.05, max_rounds: int =
     kernel = kernel / kernel.sum()
     target = (np.array(kernel.shape) - 1) / 2
     for _ in range(max_rounds):
-        shift = target - kernel_center_of_mass(kernel)
+        shift = target - np.array(kernel_center_of_mass(kernel))
         if np.all(np.abs(shift) <= tolerance):
             break
         pad = int(np.ceil(np.abs(shift).max())) + 1
