@@ -12,34 +12,24 @@
 # - a short schedule (800 turns of 4 images instead of 100k of 12), one process, BN instead
 #   of SyncBN. The learning rates stay the paper's 1e-4 (2e-4 and 5e-4 did worse here).
 # The root of everything is $MMSSG_DEMO_ROOT (default work_dirs/demo).
-_base_ = ['./ssg_rwsr_x4_cityscapes.py']
+_base_ = ['./ssg_rwsr_x4_cityscapes.py', './_base_/models/demo_networks.py']
 
 demo_root = '{{$MMSSG_DEMO_ROOT:work_dirs/demo}}'
 demo_data = demo_root + '/data'
 lr_patch_size = 32
 hr_patch_size = 128
 scale = 4
-bn = dict(type='BN', requires_grad=True)
 
 model = dict(
     generator=dict(
-        mid_channels=32,
-        num_blocks=4,
-        growth_channels=16,
+        _base_.demo_generator,
         init_cfg=dict(
             type='Pretrained',
             checkpoint=demo_root + '/pretrained/generator_bicubic.pth',
             prefix='generator.')),
     segmentor=dict(
-        backbone=dict(
-            norm_cfg=bn,
-            extra=dict(
-                stage1=dict(num_blocks=(2, ), num_channels=(16, )),
-                stage2=dict(num_blocks=(1, 1), num_channels=(8, 16)),
-                stage3=dict(num_modules=1, num_blocks=(1, 1, 1), num_channels=(8, 16, 32)),
-                stage4=dict(
-                    num_modules=1, num_blocks=(1, 1, 1, 1), num_channels=(8, 16, 32, 64)))),
-        decode_head=dict(in_channels=[8, 16, 32, 64], channels=120, norm_cfg=bn),
+        backbone=_base_.demo_hrnet,
+        decode_head=_base_.demo_fcn_head,
         init_cfg=dict(type='Pretrained', checkpoint=demo_root + '/pretrained/segmentor.pth')),
     perceptual_loss=dict(pretrained_backbone=False),
     test_cfg=dict(segment=True, tile=None))

@@ -82,3 +82,26 @@ def test_cpu_adaptation_switches_backend_and_syncbn():
     adapt_to_device(gpu, cuda=True)
     assert gpu.env_cfg.dist_cfg.backend == 'nccl'
     assert gpu.model.segmentor.backbone.norm_cfg.type == 'SyncBN'
+
+
+def test_demo_stand_ins_have_the_demo_models_architectures():
+    """The stand-ins' checkpoints must fit the demo model: Pretrained init skips mismatches."""
+    from mmengine.registry import init_default_scope
+    from mmseg.registry import MODELS as SEG_MODELS
+
+    def shapes(module):
+        return {k: tuple(v.shape) for k, v in module.state_dict().items()}
+
+    demo_cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'ssg_rwsr_x4_demo.py'))
+    demo = MODELS.build(without_pretrained(demo_cfg).model)
+    generator_cfg = Config.fromfile(
+        osp.join(REPO_ROOT, 'configs', 'demo', 'pretrain_generator_bicubic.py'))
+    stand_in = MODELS.build(generator_cfg.model)
+    assert shapes(stand_in.generator) == shapes(demo.generator)
+    segmentor_cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'demo', 'pretrain_segmentor.py'))
+    init_default_scope('mmseg')
+    try:
+        segmentor = SEG_MODELS.build(segmentor_cfg.model)
+    finally:
+        init_default_scope('mmagic')
+    assert shapes(segmentor) == shapes(demo.segmentor)

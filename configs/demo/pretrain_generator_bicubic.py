@@ -2,21 +2,14 @@
 # demo RRDBNet on bicubic x4 pairs of the demo's clean HR images (as ESRGAN-PSNR is trained on
 # DIV2K). ssg_rwsr_x4_demo.py then loads the checkpoint through
 # init_cfg=dict(type='Pretrained', prefix='generator.'), as the paper config loads the zoo's.
-_base_ = ['mmagic::_base_/default_runtime.py']
+_base_ = ['mmagic::_base_/default_runtime.py', '../_base_/models/demo_networks.py']
 
 demo_root = '{{$MMSSG_DEMO_ROOT:work_dirs/demo}}'
 hr_patch_size = 128
 
 model = dict(
     type='BaseEditModel',
-    generator=dict(
-        type='RRDBNet',
-        in_channels=3,
-        out_channels=3,
-        mid_channels=32,
-        num_blocks=4,
-        growth_channels=16,
-        upscale_factor=4),
+    generator=_base_.demo_generator,
     pixel_loss=dict(type='L1Loss', loss_weight=1.0, reduction='mean'),
     data_preprocessor=dict(type='DataPreprocessor', mean=[0., 0., 0.], std=[255., 255., 255.]))
 

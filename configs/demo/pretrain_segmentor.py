@@ -3,23 +3,19 @@
 # images, up-sampled x4 so that objects have the scale of the SR output it will later guide.
 # ssg_rwsr_x4_demo.py loads the checkpoint through init_cfg=dict(type='Pretrained'), as the
 # paper config loads fcn_hr18's.
-_base_ = ['mmseg::_base_/models/fcn_hr18.py', 'mmseg::_base_/default_runtime.py']
+_base_ = [
+    'mmseg::_base_/models/fcn_hr18.py', 'mmseg::_base_/default_runtime.py',
+    '../_base_/models/demo_networks.py'
+]
 
 demo_root = '{{$MMSSG_DEMO_ROOT:work_dirs/demo}}'
 crop_size = (128, 128)
-norm_cfg = dict(type='BN', requires_grad=True)
 
 model = dict(
     pretrained=None,
     data_preprocessor=dict(size=crop_size),
-    backbone=dict(
-        norm_cfg=norm_cfg,
-        extra=dict(
-            stage1=dict(num_blocks=(2, ), num_channels=(16, )),
-            stage2=dict(num_blocks=(1, 1), num_channels=(8, 16)),
-            stage3=dict(num_modules=1, num_blocks=(1, 1, 1), num_channels=(8, 16, 32)),
-            stage4=dict(num_modules=1, num_blocks=(1, 1, 1, 1), num_channels=(8, 16, 32, 64)))),
-    decode_head=dict(in_channels=[8, 16, 32, 64], channels=120, norm_cfg=norm_cfg))
+    backbone=_base_.demo_hrnet,
+    decode_head=_base_.demo_fcn_head)
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
