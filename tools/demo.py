@@ -76,7 +76,7 @@ class Stages:
     """Prints numbered stage headers with their durations."""
 
     def __init__(self, total):
-        self.total, self.index, self.t0 = total, 0, time.time()
+        self.total, self.index = total, 0
 
     def start(self, title):
         self.index += 1
@@ -86,6 +86,17 @@ class Stages:
     def done(self, note=''):
         print(f'=== [{self.index}/{self.total}] done in {time.time() - self.t_stage:.0f} s'
               f'{"  (" + note + ")" if note else ""}', flush=True)
+
+
+def up_to_date(target, *sources):
+    """Whether ``target`` exists and was written after every one of ``sources``."""
+    return osp.isfile(target) and all(osp.getmtime(target) >= osp.getmtime(s) for s in sources)
+
+
+def stand_in_paths(work):
+    """The model-zoo stand-ins' checkpoints: generator, segmentor."""
+    return [osp.join(work, 'pretrained', name) for name in ('generator_bicubic.pth',
+                                                             'segmentor.pth')]
 
 
 def newest_checkpoint(work_dir):
@@ -109,12 +120,11 @@ def initial_checkpoint(work):
     """The joint model at iteration 0: both stand-ins in one SSG-RWSR checkpoint."""
     import torch
     path = osp.join(work, 'pretrained', 'ssg_rwsr_init.pth')
-    if not osp.isfile(path):
-        load = lambda name: torch.load(osp.join(work, 'pretrained', name),  # noqa: E731
-                                       map_location='cpu', weights_only=False)['state_dict']
-        state = {k: v for k, v in load('generator_bicubic.pth').items()
-                 if k.startswith('generator.')}
-        state.update({f'segmentor.{k}': v for k, v in load('segmentor.pth').items()})
+    generator_path, segmentor_path = stand_in_paths(work)
+    if not up_to_date(path, generator_path, segmentor_path):
+        load = lambda p: torch.load(p, map_location='cpu', weights_only=False)['state_dict']  # noqa
+        state = {k: v for k, v in load(generator_path).items() if k.startswith('generator.')}
+        state.update({f'segmentor.{k}': v for k, v in load(segmentor_path).items()})
         torch.save({'state_dict': state, 'meta': dict(note='demo stand-ins, before joint '
                                                            'training')}, path)
     return path
@@ -134,11 +144,6 @@ def kernel_report(kernel_pool, camera_json):
             f'{true[0]:.2f}/{true[1]:.2f}')
 
 
-def colour_labels(labels):
-    from mmssg.datasets.demo_data import colorize_labels
-    return colorize_labels(labels)
-
-
 def comparison_figure(config, checkpoint, data_root, out_path, rows):
     """LR | bicubic | SR | HR | the segmentor's prediction on SR, for a few val images."""
     import cv2
@@ -148,6 +153,8 @@ def comparison_figure(config, checkpoint, data_root, out_path, rows):
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
     from mmengine.runner import load_checkpoint
+
+    from mmssg.datasets.demo_data import colorize_labels
 
     cfg = Config.fromfile(config)
     init_default_scope('mmagic')
@@ -172,7 +179,7 @@ def comparison_figure(config, checkpoint, data_root, out_path, rows):
         to_img = lambda t: (t[0].permute(1, 2, 0).clamp(0, 1) * 255).round().byte().numpy()  # noqa
         bicubic = to_img(torch.nn.functional.interpolate(x, scale_factor=4, mode='bicubic'))
         panels = [cv2.resize(lr, (w, h), interpolation=cv2.INTER_NEAREST), bicubic, to_img(sr),
-                  hr, cv2.resize(colour_labels(labels), (w, h), interpolation=cv2.INTER_NEAREST)]
+                  hr, cv2.resize(colorize_labels(labels), (w, h), interpolation=cv2.INTER_NEAREST)]
         tiles.append(np.concatenate(panels, axis=1))
     figure = np.concatenate(tiles, axis=0)
     header = np.full((28, figure.shape[1], 3), 255, np.uint8)
@@ -248,20 +255,19 @@ def main(argv=None):
     print(kernels_vs_camera)
 
     stages.start('model-zoo stand-ins: bicubic-pretrained generator, LR-trained segmentor')
+    generator_path, segmentor_path = stand_in_paths(work)
     notes = [
-        train_stand_in(PRETRAIN_GENERATOR, osp.join(work, 'pretrain_generator'),
-                       osp.join(work, 'pretrained', 'generator_bicubic.pth'),
+        train_stand_in(PRETRAIN_GENERATOR, osp.join(work, 'pretrain_generator'), generator_path,
                        size['generator_iters'], 'demo_pretrain_generator'),
-        train_stand_in(PRETRAIN_SEGMENTOR, osp.join(work, 'pretrain_segmentor'),
-                       osp.join(work, 'pretrained', 'segmentor.pth'), size['segmentor_iters'],
-                       'demo_pretrain_segmentor')]
+        train_stand_in(PRETRAIN_SEGMENTOR, osp.join(work, 'pretrain_segmentor'), segmentor_path,
+                       size['segmentor_iters'], 'demo_pretrain_segmentor')]
     stages.done('; '.join(notes))
 
     stages.start('joint SSG-RWSR training: tools/train.py configs/ssg_rwsr_x4_demo.py')
     train_dir = osp.join(work, 'train')
     iters = size['joint_iters']
     checkpoint = osp.join(train_dir, f'iter_{iters}.pth')
-    if osp.isfile(checkpoint):
+    if up_to_date(checkpoint, *stand_in_paths(work)):
         stages.done(f'reusing {checkpoint}')
     else:
         tool('train.py')([DEMO_CONFIG, '--work-dir', train_dir, '--cfg-options',
@@ -279,8 +285,8 @@ def main(argv=None):
             ('stand-ins, before joint training', 'init', init, []),
             ('SSG-RWSR (demo)', 'ssg_rwsr', checkpoint, [])):
         out = osp.join(work, f'metrics_{slug}.json')
-        if osp.isfile(out) and osp.getmtime(out) >= osp.getmtime(weights):
-            reused.append(osp.basename(out))  # scored after its checkpoint was written
+        if up_to_date(out, weights):
+            reused.append(osp.basename(out))
         else:
             tool('test.py')([DEMO_CONFIG, weights, '--work-dir', osp.join(work, f'test_{slug}'),
                              '--out', out, '--cfg-options', f'experiment_name=demo_test_{slug}',
