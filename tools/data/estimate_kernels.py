@@ -43,10 +43,9 @@ def list_images(src_dir):
     per city), as sorted paths relative to it."""
     if not osp.isdir(src_dir):
         raise SystemExit(f'error: source folder {src_dir!r} does not exist or is not a folder')
-    names = sorted(
-        osp.relpath(osp.join(root, n), src_dir)
-        for root, _, files in os.walk(src_dir) for n in files
-        if n.lower().endswith(IMAGE_EXTENSIONS))
+    from mmengine.utils import scandir
+    names = sorted(scandir(src_dir, suffix=IMAGE_EXTENSIONS, recursive=True,
+                           case_sensitive=False))
     if not names:
         raise SystemExit(f'error: no images ({", ".join(IMAGE_EXTENSIONS)}) under {src_dir!r}')
     return names
