@@ -114,6 +114,21 @@ def test_extracted_patches_are_zero_mean_per_channel_and_unclipped():
     assert patches.min() < 0 < patches.max()
 
 
+@pytest.mark.parametrize('dtype,channels', [(np.uint8, 3), (np.uint16, 1), (np.float64, 4),
+                                            (np.int64, 3), (np.uint8, 5)])
+def test_extracted_patches_match_numpy_for_every_depth_and_channel_count(dtype, channels):
+    """cv2's fast path (<= 4 channels, its depths) and the numpy fallback agree with numpy."""
+    img = (np.random.default_rng(1).random((70, 90, channels)) * 250).astype(dtype)
+    positions = np.array([[0, 0], [5, 7], [30, 50]])
+    patches = N.extract_noise_patches(img, positions, 40)
+    expected = np.stack([
+        img[y:y + 40, x:x + 40] - img[y:y + 40, x:x + 40].mean(axis=(0, 1), dtype=np.float64)
+        for y, x in positions
+    ])
+    assert patches.shape == (3, 40, 40, channels) and patches.dtype == np.float32
+    np.testing.assert_allclose(patches, expected, atol=1e-4)
+
+
 @pytest.fixture
 def lr_folder(tmp_path):
     """Real-LR-like images on disk (PNG, BGR as cv2 writes them), one corrupt."""
@@ -152,6 +167,10 @@ def test_collect_noise_pool_writes_rgb_pools_a_summary_and_skips_unreadable_imag
     assert dist['count'] == len(pool) and sum(dist['histogram']['counts']) == len(pool)
     assert dist['percentiles']['5'] <= dist['percentiles']['50'] <= dist['percentiles']['95']
     assert dist['mean'] == pytest.approx(np.sqrt((4 + 25 + 81) / 3), rel=0.05)
+    # The summary's per-patch stds (from the window statistics) are those of the stored patches.
+    stored = np.sqrt(np.mean(np.square(pool, dtype=np.float64), axis=(1, 2, 3)))
+    assert dist['mean'] == pytest.approx(stored.mean(), rel=1e-6)
+    assert dist['max'] == pytest.approx(stored.max(), rel=1e-6)
 
 
 def test_collection_tool_cli_runs_with_workers(lr_folder, tmp_path):
