@@ -24,11 +24,14 @@ What this implementation does differently from the public code, and why:
   kernels to the sampling grid. For the same reason the bicubic prior is the
   x2 bicubic (Keys, a=-0.5) anti-aliasing kernel sampled on the odd, centred
   grid, and the centralized loss aims at the array centre.
-* **Several images at once.** Every network holds one set of weights per image
-  and runs them as grouped convolutions (``groups=num_images``) with
-  per-image spectral norm and per-image BatchNorm statistics; losses are
-  summed over images, whose parameters are disjoint, and Adam is elementwise,
-  so each image trains exactly as it would alone.
+* **Several images at once.** Every network holds one set of weights per image,
+  with per-image spectral norm and per-image BatchNorm statistics, and runs
+  every layer as one batched matrix product over the images (the
+  discriminator's 7x7 layer on unfolded patches; the generator's product
+  kernel through matmul and fold); losses are summed over images, whose
+  parameters are disjoint, and Adam is elementwise, so each image trains
+  exactly as it would alone. The generator's step skips the
+  discriminator's weight gradients, which it would only throw away.
 * **The generator starts a little larger.** Xavier gain 0.3 instead of 0.1
   (see :class:`KernelGenerator`), and the bicubic phase waits until the
   kernel has grown (see :class:`KernelGANSchedule`): with the published start
@@ -43,7 +46,7 @@ from its own generators seeded by ``(seed, index of the image in the list)``,
 so the same seed on the same machine gives identical kernels (on CUDA, cuDNN
 is asked for deterministic algorithms during a run), and batched and
 one-by-one runs start from the same weights and see the same crops and noise.
-They are *not* bitwise equal, nor close: grouped and single convolutions sum in
+They are *not* bitwise equal, nor close: batched and single matrix products sum in
 different orders, and Adam's first steps move every weight by about +-lr
 whatever the size of its gradient, so where a gradient is rounding noise the
 two runs step in different directions and then drift apart. The gradients
@@ -473,18 +476,29 @@ class KernelGenerator(nn.Module):
         self.weights = nn.ParameterList()
         for layer, size in enumerate(kernel_sizes):
             shape = (widths[layer + 1], widths[layer], size, size)
-            # Stacked per image along the output channels, as grouped convs expect.
+            # Stacked per image along the output channels: image b owns rows [b*out, (b+1)*out).
             per_image = [_xavier_normal(shape, init_gain, g) for g in generators]
             self.weights.append(nn.Parameter(torch.cat(per_image, dim=0)))
 
     def correlation_kernel(self) -> torch.Tensor:
         """``(B, k, k)`` kernel ``w`` with ``F.conv2d(x, w) == layers(x)``."""
-        impulse = self.weights[-1].new_ones(1, self.num_images, 1, 1)
+        batch = self.num_images
+        footprint = self.weights[-1].new_ones(batch, 1, 1, 1)
         # The adjoint of the layer chain maps an output impulse to its input
-        # footprint; starting from the 1x1 end keeps every map tiny.
+        # footprint; starting from the 1x1 end keeps every map tiny. Each
+        # adjoint (a transposed convolution) is a per-image matrix product
+        # followed by an overlap-add (fold): one batched matmul for all
+        # images, where grouped transposed convolutions run image by image.
         for weight in reversed(self.weights):
-            impulse = F.conv_transpose2d(impulse, weight, groups=self.num_images)
-        return impulse[0]
+            out_ch, in_ch, size = weight.shape[0] // batch, weight.shape[1], weight.shape[-1]
+            height, width = footprint.shape[-2:]
+            # (x^T W)^T rather than W^T x: the weight's gradient then comes out
+            # in the weight's own layout, with no transposed copy.
+            columns = torch.bmm(
+                footprint.reshape(batch, out_ch, height * width).transpose(1, 2),
+                weight.view(batch, out_ch, in_ch * size * size)).transpose(1, 2)
+            footprint = F.fold(columns, (height + size - 1, width + size - 1), size)
+        return footprint[:, 0]
 
     def kernel(self) -> torch.Tensor:
         """``(B, k, k)`` true convolution kernel of each generator."""
@@ -555,8 +569,18 @@ class GroupedSpectralNormConv2d(nn.Module):
         sigma = torch.einsum('go,goi,gi->g', self.u.clone(), matrices, self.v.clone())
         return self.weight / sigma.repeat_interleave(self.u.shape[1])[:, None, None, None]
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.conv2d(x, self.normalized_weight(), self.bias, groups=self.num_groups)
+    def forward(self, columns: torch.Tensor) -> torch.Tensor:
+        """The convolutions as one batched matmul on unfolded input.
+
+        Args:
+            columns (torch.Tensor): ``(G, in_channels * k * k, L)``, e.g. from
+                ``F.unfold`` (for 1x1 convolutions, the feature maps as they are).
+
+        Returns:
+            torch.Tensor: ``(G, out_channels, L)``.
+        """
+        weight = self.normalized_weight().view(self.num_groups, -1, columns.shape[1])
+        return torch.baddbmm(self.bias.view(self.num_groups, -1, 1), weight, columns)
 
 
 class PatchDiscriminator(nn.Module):
@@ -603,13 +627,22 @@ class PatchDiscriminator(nn.Module):
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """``(B, C, H, W)`` -> ``(B, H - 6, W - 6)`` probabilities of being real."""
         batch, channels, height, width = images.shape
-        # Image b owns channels [b*C, (b+1)*C): grouped convs keep images apart,
-        # and BatchNorm's per-channel statistics are per image.
-        x = self.first(images.reshape(1, batch * channels, height, width))
+        size = self.first.weight.shape[-1]
+        out_h, out_w = height - size + 1, width - size + 1
+        # Every layer is a per-image matrix product over channels: the first on
+        # the unfolded 7x7 patches, the others (1x1) on the feature maps. One
+        # batched matmul per layer beats grouped convolutions, which PyTorch's
+        # CPU backend runs (and differentiates) group by group.
+        x = F.unfold(images, size)  # (B, C*7*7, L), ordered like the weight's (C, kh, kw)
+        x = self.first(x)
         for conv, weight, bias in zip(self.hidden, self.bn_weights, self.bn_biases):
-            x = F.batch_norm(conv(x), None, None, weight, bias, training=True)
-            x = F.relu(x)
-        return torch.sigmoid(self.last(x))[0]
+            # BatchNorm of a batch of one crop normalises each channel over its
+            # pixels; group_norm with one group per channel computes exactly
+            # that (same biased variance, same eps), about 2x faster on CPU.
+            x = conv(x).view(1, -1, x.shape[-1])
+            x = F.relu(F.group_norm(x, x.shape[1], weight, bias, eps=1e-5), inplace=True)
+            x = x.view(batch, -1, x.shape[-1])
+        return torch.sigmoid(self.last(x)).view(batch, out_h, out_w)
 
 
 # ---------------------------------------------------------------------------
@@ -735,8 +768,12 @@ class KernelGAN:
         self.discriminator = PatchDiscriminator(num_images, generators=weight_gens).to(self.device)
         s = self.schedule
         betas = (s.beta1, 0.999)
-        self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=s.lr, betas=betas)
-        self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=s.lr, betas=betas)
+        # One fused kernel per step instead of a dozen elementwise passes per tensor.
+        fused = self.device.type in ('cpu', 'cuda') or None
+        self.opt_g = torch.optim.Adam(
+            self.generator.parameters(), lr=s.lr, betas=betas, fused=fused)
+        self.opt_d = torch.optim.Adam(
+            self.discriminator.parameters(), lr=s.lr, betas=betas, fused=fused)
 
         size = self.generator.kernel_size
         self.bicubic = torch.from_numpy(bicubic_kernel(size)).to(self.device)
@@ -806,8 +843,13 @@ class KernelGAN:
         # Generator: fool D, within the kernel constraints. Parameters are
         # disjoint per image, so the sum trains each image as if alone.
         self.opt_g.zero_grad(set_to_none=True)
-        g_losses = self.generator_losses(g_input)
-        g_losses['total'].sum().backward()
+        # D's weight gradients would be thrown away: skip computing them.
+        self.discriminator.requires_grad_(False)
+        try:
+            g_losses = self.generator_losses(g_input)
+            g_losses['total'].sum().backward()
+        finally:
+            self.discriminator.requires_grad_(True)
         self.opt_g.step()
 
         # Discriminator: real crops vs the updated generator's output.

@@ -370,6 +370,24 @@ def test_batched_gradients_equal_one_by_one():
             torch.testing.assert_close(grad_b[index], grad_1[0], rtol=0, atol=1e-3 * scale)
 
 
+def test_generator_step_leaves_the_discriminator_trainable():
+    """The generator's step freezes D only while it runs, even when it fails."""
+    gan = KernelGAN(two_images(), iters=2, seed=0)
+    before = [p.detach().clone() for p in gan.discriminator.parameters()]
+    gan.train_step(0)
+    assert all(p.requires_grad for p in gan.discriminator.parameters())
+    assert any((p.detach() != b).any() for p, b in zip(gan.discriminator.parameters(), before))
+
+    def failing_losses(g_input):
+        assert not any(p.requires_grad for p in gan.discriminator.parameters())
+        raise RuntimeError('boom')
+
+    gan.generator_losses = failing_losses
+    with pytest.raises(RuntimeError, match='boom'):
+        gan.train_step(1)
+    assert all(p.requires_grad for p in gan.discriminator.parameters())
+
+
 def test_x4_estimate_shape():
     image = np.random.default_rng(0).random((64, 64)).astype(np.float32)
     [kernel] = estimate_kernels([image], scale=4, iters=3)
