@@ -40,7 +40,7 @@ PRETRAIN_SEGMENTOR = osp.join(REPO_ROOT, 'configs', 'demo', 'pretrain_segmentor.
 # (full, --quick) settings; the quick one is the smallest size that still runs every stage
 SIZES = {
     'full': dict(num_train=32, num_val=8, num_clean=24, lr_size=(256, 128), kernel_iters=200,
-                 kernel_batch=8, generator_iters=400, segmentor_iters=200, joint_iters=800,
+                 kernel_batch=16, generator_iters=400, segmentor_iters=200, joint_iters=800,
                  figure_rows=3),
     'quick': dict(num_train=4, num_val=2, num_clean=3, lr_size=(256, 128), kernel_iters=20,
                   kernel_batch=4, generator_iters=4, segmentor_iters=4, joint_iters=4,

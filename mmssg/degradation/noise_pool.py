@@ -84,16 +84,23 @@ def _integral_images(img, unit):
         sums, sqsums = cv2.integral2(src, sdepth=cv2.CV_64F, sqdepth=cv2.CV_64F)
         return sums.reshape(H + 1, W + 1, C), sqsums.reshape(H + 1, W + 1, C)
     hb, wb = H // unit, W // unit
-    x = img[:hb * unit, :wb * unit]
+    x = img[:hb * unit, :wb * unit].reshape(hb, unit, wb * unit * C)
+    # Sum each band of `unit` rows (contiguous inner loops), in integers for
+    # uint8: the narrowest accumulator that cannot overflow.
     if x.dtype == np.uint8:
-        acc, sq = np.uint32, np.square(x, dtype=np.uint16)
+        acc = np.uint16 if unit * 255 <= np.iinfo(np.uint16).max else np.uint32
+        sq_acc = np.uint32 if unit * 255**2 <= np.iinfo(np.uint32).max else np.uint64
+        row_sums = x.sum(axis=1, dtype=acc)
+        row_sqsums = np.square(x, dtype=np.uint16).sum(axis=1, dtype=sq_acc)
     else:
         x = x.astype(np.float64)
-        acc, sq = np.float64, np.square(x)
+        row_sums, row_sqsums = x.sum(axis=1), np.square(x).sum(axis=1)
+    # Then the `unit` columns of each block, per channel, as a product with a
+    # 0/1 matrix (exact in float64): numpy reduces a 3-long channel axis slowly.
+    gather = np.tile(np.eye(C), (unit, 1))
     grids = []
-    for values in (x, sq):
-        rows = values.reshape(hb, unit, wb * unit * C).sum(axis=1, dtype=acc)
-        blocks = rows.reshape(hb, wb, unit, C).sum(axis=2, dtype=np.float64)
+    for rows in (row_sums, row_sqsums):
+        blocks = (rows.reshape(hb * wb, unit * C).astype(np.float64) @ gather).reshape(hb, wb, C)
         integral = np.zeros((hb + 1, wb + 1, C), np.float64)
         integral[1:, 1:] = blocks.cumsum(axis=0).cumsum(axis=1)
         grids.append(integral)
@@ -223,7 +230,12 @@ def extract_noise_patches(img, positions, patch_size, means=None):
     use_cv2 = C <= 4 and img.dtype.type in _CV2_DEPTHS
     for n, (y, x) in enumerate(positions):  # loop over kept patches only
         patch = img[y:y + P, x:x + P]
-        mean = patch.mean(axis=(0, 1), dtype=np.float64) if means is None else means[n]
+        if means is not None:
+            mean = means[n]
+        elif use_cv2:
+            mean = cv2.mean(patch)[:C]
+        else:
+            mean = patch.mean(axis=(0, 1), dtype=np.float64)
         if use_cv2:
             scalar = tuple(float(m) for m in mean) + (0.,) * (4 - C)
             cv2.subtract(patch, scalar, dst=out[n].reshape(P, P, C), dtype=cv2.CV_32F)
