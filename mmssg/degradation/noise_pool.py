@@ -24,9 +24,10 @@ Choices made here:
   integral images, evaluated at all ``(p, q)`` window pairs at once with fancy
   indexing: no Python loop over windows. The integral images are taken on the
   grid of ``g x g`` blocks, ``g = gcd(P, q, strides)`` (32 with the defaults),
-  from one reduction pass over the image (exact integer sums for 8-bit
-  images); ``g = 1`` falls back to ``cv2.integral2``. :func:`noise_patch_positions_reference` is the
-  straightforward loop used to test and benchmark it.
+  from block sums of ``x`` and ``x**2`` (exact integer sums for 8-bit
+  images); ``g = 1`` falls back to ``cv2.integral2``.
+  :func:`noise_patch_positions_reference` is the straightforward loop used to
+  test and benchmark it.
 
 Pool on disk: one ``<image_stem>.npy`` per source image that gave at least one
 patch, shape ``(N, P, P, 3)``, float32, RGB, mean-subtracted per channel (not
@@ -75,8 +76,8 @@ def _integral_images(img, unit):
 
     ``out[i, j]`` is the sum over pixels ``[0, unit*i) x [0, unit*j)``, shape
     ``(H//unit + 1, W//unit + 1, C)``, float64 (exact for 8-bit images). With
-    ``unit > 1`` the block sums come from one reduction pass (integer
-    arithmetic for uint8), far cheaper than a full-resolution integral image.
+    ``unit > 1`` only block sums are formed (integer arithmetic for uint8),
+    far cheaper than a full-resolution integral image.
     """
     H, W, C = img.shape
     if unit == 1:
