@@ -17,8 +17,7 @@ from tqdm import tqdm
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from mmssg.apis import init_sr_model, super_resolve  # noqa: E402
-
-IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp', '.ppm')
+from mmssg.utils import IMG_EXTENSIONS, list_images  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -42,11 +41,9 @@ def list_inputs(path):
         return [path]
     if not osp.isdir(path):
         raise FileNotFoundError(f'input {path} does not exist')
-    files = sorted(
-        osp.join(root, name) for root, _, names in os.walk(path) for name in names
-        if name.lower().endswith(IMAGE_EXTENSIONS))
+    files = [osp.join(path, name) for name in list_images(path)]
     if not files:
-        raise FileNotFoundError(f'no images ({", ".join(IMAGE_EXTENSIONS)}) under {path}')
+        raise FileNotFoundError(f'no images ({", ".join(IMG_EXTENSIONS)}) under {path}')
     return files
 
 
@@ -55,7 +52,7 @@ def output_paths(inputs, input_root, output, suffix):
     input_root = osp.abspath(input_root)
     output = osp.abspath(output)
     single = osp.isfile(input_root)
-    if single and output.lower().endswith(IMAGE_EXTENSIONS):
+    if single and output.lower().endswith(IMG_EXTENSIONS):
         targets = [output]
     else:
         base = osp.dirname(input_root) if single else input_root

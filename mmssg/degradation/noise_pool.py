@@ -44,9 +44,9 @@ from typing import List, NamedTuple
 import cv2
 import numpy as np
 
+from ..utils.images import IMG_EXTENSIONS, list_images
 from .functional import kernel_center_of_mass, validate_kernel
 
-IMG_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp', '.ppm')
 
 
 def _check_params(img, patch_size, sub_size, stride, sub_stride):
@@ -270,14 +270,6 @@ def collect_noise_patches(img,
 # ----------------------------------------------------------------------------- folder tool
 
 
-def list_images(src_dir):
-    """Image files under ``src_dir`` (recursive), sorted."""
-    files = []
-    for root, _, names in os.walk(src_dir):
-        files += [osp.join(root, n) for n in names if n.lower().endswith(IMG_EXTENSIONS)]
-    return sorted(files)
-
-
 def _collect_one(args):
     """Worker: read one image (as RGB), collect its patches, save ``<stem>.npy``."""
     path, out_dir, params = args
@@ -344,7 +336,7 @@ def collect_noise_pool(src_dir,
 
     if not osp.isdir(src_dir):
         raise FileNotFoundError(f'source folder of real LR images not found: {src_dir}')
-    files = list_images(src_dir)
+    files = [osp.join(src_dir, name) for name in list_images(src_dir)]
     if not files:
         raise FileNotFoundError(f'no images ({", ".join(IMG_EXTENSIONS)}) under {src_dir}')
     stems = {}

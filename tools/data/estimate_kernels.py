@@ -19,8 +19,6 @@ import time
 
 import numpy as np
 
-IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp', '.ppm', '.pgm')
-
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
@@ -39,16 +37,15 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def list_images(src_dir):
+def source_images(src_dir):
     """Image files under ``src_dir`` (searched recursively, as Cityscapes keeps one folder
     per city), as sorted paths relative to it."""
     if not osp.isdir(src_dir):
         raise SystemExit(f'error: source folder {src_dir!r} does not exist or is not a folder')
-    from mmengine.utils import scandir
-    names = sorted(scandir(src_dir, suffix=IMAGE_EXTENSIONS, recursive=True,
-                           case_sensitive=False))
+    from mmssg.utils import IMG_EXTENSIONS, list_images
+    names = list_images(src_dir)
     if not names:
-        raise SystemExit(f'error: no images ({", ".join(IMAGE_EXTENSIONS)}) under {src_dir!r}')
+        raise SystemExit(f'error: no images ({", ".join(IMG_EXTENSIONS)}) under {src_dir!r}')
     return names
 
 
@@ -73,7 +70,7 @@ def kernel_file_names(names):
 def main(argv=None):
     args = parse_args(argv)
     src_dir, out_dir = osp.abspath(args.src_dir), osp.abspath(args.out_dir)
-    names = list_images(src_dir)
+    names = source_images(src_dir)
     if osp.realpath(src_dir) == osp.realpath(out_dir):
         raise SystemExit(f'error: refusing to write kernels into the source folder {src_dir!r}')
 
