@@ -83,7 +83,8 @@ def main():
     print(f'\nKernelGAN x2, {args.num_images} images of {args.size}x{args.size}, '
           f'{args.iters} iterations each, best of {args.repeats}, {device}, '
           f'torch {torch.__version__}\n')
-    print('| mode | batch | s / image | images / s | s / image at 3000 it (extrapolated) | speed-up |')
+    print('| mode | batch | s / image | images / s | s / image at 3000 it (extrapolated) '
+          '| speed-up |')
     print('|---|---|---|---|---|---|')
     for name, batch, sec in (('one by one', 1, one_by_one), ('batched', args.batch, batched)):
         print(f'| {name} | {batch} | {sec:.3f} | {1 / sec:.2f} | {sec * 3000 / args.iters:.1f} | '

@@ -19,6 +19,9 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from mmssg.apis import init_sr_model, super_resolve  # noqa: E402
 from mmssg.utils import IMG_EXTENSIONS, list_images  # noqa: E402
 
+# What an SR result can be written as (PGM holds grey images only).
+OUTPUT_EXTENSIONS = tuple(ext for ext in IMG_EXTENSIONS if ext != '.pgm')
+
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='SSG-RWSR inference on real LR images')
@@ -52,7 +55,7 @@ def output_paths(inputs, input_root, output, suffix):
     input_root = osp.abspath(input_root)
     output = osp.abspath(output)
     single = osp.isfile(input_root)
-    if single and output.lower().endswith(IMG_EXTENSIONS):
+    if single and output.lower().endswith(OUTPUT_EXTENSIONS):
         targets = [output]
     else:
         base = osp.dirname(input_root) if single else input_root

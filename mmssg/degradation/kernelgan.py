@@ -25,10 +25,11 @@ What this implementation does differently from the public code, and why:
   x2 bicubic (Keys, a=-0.5) anti-aliasing kernel sampled on the odd, centred
   grid, and the centralized loss aims at the array centre.
 * **Several images at once.** Every network holds one set of weights per image,
-  with per-image spectral norm and per-image BatchNorm statistics, and runs
-  every layer as one batched matrix product over the images (the
-  discriminator's 7x7 layer on unfolded patches; the generator's product
-  kernel through matmul and fold); losses are summed over images, whose
+  with per-image spectral norm and per-image BatchNorm statistics. The
+  discriminator runs every layer as one batched matrix product over the
+  images (its 7x7 layer on unfolded patches), the generator's product kernel
+  is composed with batched matmuls and fold, and that kernel is applied as
+  one grouped convolution (a single small layer); losses are summed over images, whose
   parameters are disjoint, and Adam is elementwise, so each image trains
   exactly as it would alone. The generator's step skips the
   discriminator's weight gradients, which it would only throw away.
@@ -530,7 +531,10 @@ class GroupedSpectralNormConv2d(nn.Module):
     """``num_groups`` independent convolutions, each spectrally normalised.
 
     Like ``torch.nn.utils.spectral_norm``: one power iteration per training
-    forward, ``u`` and ``v`` kept as buffers, no gradient through them.
+    forward, ``u`` and ``v`` kept as buffers, no gradient through them. Not a
+    drop-in ``Conv2d``: :meth:`forward` takes unfolded input (``F.unfold``
+    columns, or the feature maps as they are for 1x1 kernels) and computes
+    all groups in one batched matmul.
 
     Args:
         num_groups (int): Number of independent convolutions (images).

@@ -225,10 +225,17 @@ def extract_noise_patches(img, positions, patch_size, means=None):
     """
     img = np.asarray(img)
     P, C = patch_size, img.shape[2]
+    positions = np.asarray(positions, np.int64).reshape(-1, 2)
+    outside = (positions < 0).any(axis=1) | (positions[:, 0] > img.shape[0] - P) | (
+        positions[:, 1] > img.shape[1] - P)
+    if outside.any():
+        raise ValueError(f'patch corner {positions[outside][0].tolist()} (row, col) puts a '
+                         f'{P}x{P} patch outside the {img.shape[0]}x{img.shape[1]} image')
     out = np.empty((len(positions), P, P, C), np.float32)
     # numpy broadcasting a (C,) mean loops over the C-long last axis, about 4x
     # slower here than cv2's vectorised scalar subtraction (or numpy on rows).
-    use_cv2 = C <= 4 and img.dtype.type in _CV2_DEPTHS
+    # cv2 reads native byte order only.
+    use_cv2 = C <= 4 and img.dtype.type in _CV2_DEPTHS and img.dtype.isnative
     for n, (y, x) in enumerate(positions):  # loop over kept patches only
         patch = img[y:y + P, x:x + P]
         if means is not None:

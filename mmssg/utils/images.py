@@ -1,9 +1,8 @@
 # Copyright (c) mmssg contributors. All rights reserved.
 """Finding the images of a folder, the same way in every tool."""
+import os
 import os.path as osp
 from typing import List
-
-from mmengine.utils import scandir
 
 IMG_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp', '.ppm', '.pgm')
 
@@ -12,9 +11,10 @@ def list_images(folder: str) -> List[str]:
     """Image files under ``folder``, searched recursively, as sorted relative paths.
 
     Recursive because Cityscapes-like datasets keep one sub-folder per city.
-    Suffixes (:data:`IMG_EXTENSIONS`) match case-insensitively; hidden files
-    are skipped and symlinked sub-folders followed, as mmengine's ``scandir``
-    does.
+    Suffixes (:data:`IMG_EXTENSIONS`) match case-insensitively. Hidden files
+    and folders (``.ipynb_checkpoints`` and the like) are skipped, and
+    symlinked sub-folders are not entered, so that a link can neither list
+    an image twice nor loop; ``folder`` itself may be a link.
 
     Args:
         folder (str): The folder to search.
@@ -27,4 +27,11 @@ def list_images(folder: str) -> List[str]:
     """
     if not osp.isdir(folder):
         raise FileNotFoundError(f'image folder not found (or not a folder): {folder}')
-    return sorted(scandir(folder, suffix=IMG_EXTENSIONS, recursive=True, case_sensitive=False))
+    found = []
+    for root, dirs, names in os.walk(folder):  # followlinks=False
+        dirs[:] = [d for d in dirs if not d.startswith('.')]
+        found += [
+            osp.relpath(osp.join(root, name), folder) for name in names
+            if not name.startswith('.') and name.lower().endswith(IMG_EXTENSIONS)
+        ]
+    return sorted(found)

@@ -112,3 +112,14 @@ def test_exported_generator_loads_into_plain_mmagic_rrdbnet(trained, tmp_path):
         assert torch.equal(plain(x), model.generator(x))
     with pytest.raises(ValueError, match='overwrite'):
         export_generator_checkpoint(checkpoint, checkpoint)
+
+
+def test_single_output_names_a_file_only_for_formats_that_hold_colour(tmp_path):
+    single = tmp_path / 'a.png'
+    single.write_bytes(b'')
+    paths = inference_tool['output_paths']
+    assert paths([str(single)], str(single), str(tmp_path / 'sr.ppm'), '') == [
+        str(tmp_path / 'sr.ppm')]
+    # PGM is grey only: 'sr.pgm' is taken as a folder, like any other name.
+    assert paths([str(single)], str(single), str(tmp_path / 'sr.pgm'), '_x4') == [
+        str(tmp_path / 'sr.pgm' / 'a_x4.png')]

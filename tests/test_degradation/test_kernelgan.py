@@ -231,7 +231,7 @@ def test_discriminator_is_per_image():
     images = torch.randn(2, 3, 20, 20)
     out = disc(images)
     assert out.shape == (2, 14, 14)
-    # Changing image 1 leaves image 0's output unchanged (grouped convs, per-image BN).
+    # Changing image 1 leaves image 0's output unchanged (per-image weights, per-image BN).
     disc.eval()  # freeze the spectral-norm power iteration for the comparison
     first = disc(images)[0]
     images[1] += 5

@@ -129,6 +129,17 @@ def test_extracted_patches_match_numpy_for_every_depth_and_channel_count(dtype, 
     np.testing.assert_allclose(patches, expected, atol=1e-4)
 
 
+def test_extraction_reads_big_endian_images_and_refuses_corners_outside_the_image():
+    img = (np.random.default_rng(2).random((50, 60, 3)) * 60000).astype('>u2')
+    patches = N.extract_noise_patches(img, np.array([[10, 20]]), 40, means=np.array([[1., 2., 3.]]))
+    np.testing.assert_allclose(patches[0], img[10:50, 20:60].astype(np.float64) - [1, 2, 3],
+                               atol=1e-2)
+    with pytest.raises(ValueError, match=r'\[30, 40\].*40x40 patch outside the 50x60 image'):
+        N.extract_noise_patches(img, np.array([[0, 0], [30, 40]]), 40)
+    with pytest.raises(ValueError, match=r'\[-1, 0\]'):
+        N.extract_noise_patches(img, np.array([[-1, 0]]), 40)
+
+
 @pytest.fixture
 def lr_folder(tmp_path):
     """Real-LR-like images on disk (PNG, BGR as cv2 writes them), one corrupt."""

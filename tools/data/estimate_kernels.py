@@ -31,8 +31,9 @@ def parse_args(argv=None):
     parser.add_argument('--device', default='cpu', help="'cpu', 'cuda' or 'cuda:N'")
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--batch', type=int, default=16,
-                        help='images estimated at once on the device (batched networks; each '
-                        'image gets the same seeds whatever the batch). Default: 16')
+                        help='images estimated at once on the device (batched networks). An '
+                        "image's seeds do not depend on it, its kernel does a little (sums "
+                        'run in another order). Default: 16')
     parser.add_argument('--crop', type=int, default=64, help='generator crop size (even)')
     return parser.parse_args(argv)
 
