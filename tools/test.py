@@ -11,7 +11,7 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from mmssg.utils import adapt_to_device, init_cpu_distributed  # noqa: E402
+from mmssg.utils import adapt_to_device, init_cpu_distributed, load_run_config  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -37,17 +37,7 @@ def build_config(args) -> Config:
     """The config of an evaluation, with the command line applied."""
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint {args.checkpoint} does not exist')
-    # No yapf pass over the config text: the runner formats it for every dump and log (four
-    # times a run, about 3 s each for these configs on a CPU); the dumped file is the same
-    # Python, unindented.
-    cfg = Config.fromfile(args.config, format_python_code=False)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg = load_run_config(args.config, args.launcher, args.cfg_options, args.work_dir)
     cfg.load_from = args.checkpoint
     # the trained checkpoint replaces every pretrained init
     cfg.model.get('generator', {}).pop('init_cfg', None)

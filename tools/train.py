@@ -9,7 +9,8 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from mmssg.utils import adapt_to_device, enable_amp, init_cpu_distributed  # noqa: E402
+from mmssg.utils import (adapt_to_device, enable_amp, init_cpu_distributed,  # noqa: E402
+                         load_run_config)
 
 
 def parse_args(argv=None):
@@ -39,17 +40,7 @@ def parse_args(argv=None):
 
 def build_config(args) -> Config:
     """The config of a run, with the command line applied."""
-    # No yapf pass over the config text: the runner formats it for every dump and log (four
-    # times a run, about 3 s each for these configs on a CPU); the dumped file is the same
-    # Python, unindented.
-    cfg = Config.fromfile(args.config, format_python_code=False)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg = load_run_config(args.config, args.launcher, args.cfg_options, args.work_dir)
     if args.amp or args.amp_dtype:
         enable_amp(cfg, args.amp_dtype)
     if args.resume == 'auto':

@@ -1,8 +1,9 @@
 # Copyright (c) mmssg contributors. All rights reserved.
-from .config import adapt_to_device, enable_amp, init_cpu_distributed, replace_norm_type
+from .config import (adapt_to_device, enable_amp, init_cpu_distributed, load_run_config,
+                     replace_norm_type)
 from .images import IMG_EXTENSIONS, list_images
 
 __all__ = [
-    'adapt_to_device', 'enable_amp', 'init_cpu_distributed', 'replace_norm_type', 'IMG_EXTENSIONS',
-    'list_images'
+    'adapt_to_device', 'enable_amp', 'init_cpu_distributed', 'load_run_config',
+    'replace_norm_type', 'IMG_EXTENSIONS', 'list_images'
 ]

@@ -7,7 +7,7 @@ import torch
 from _helpers import REPO_ROOT
 from mmengine.config import Config
 
-from mmssg.utils import enable_amp, replace_norm_type
+from mmssg.utils import enable_amp, load_run_config, replace_norm_type
 
 PAPER = osp.join(REPO_ROOT, 'configs', 'ssg_rwsr_x4_cityscapes.py')
 
@@ -46,3 +46,10 @@ def test_replace_norm_type_reaches_nested_lists():
                d=dict(norm_cfg=dict(type='GN')))
     assert replace_norm_type(cfg, 'SyncBN', 'BN') == ['a.norm_cfg', 'b[0].c.norm_cfg']
     assert cfg['b'][0]['c']['norm_cfg']['type'] == 'BN' and cfg['d']['norm_cfg']['type'] == 'GN'
+
+
+def test_load_run_config_applies_the_command_line(tmp_path):
+    cfg = load_run_config(PAPER, 'pytorch', {'train_cfg.max_iters': 7})
+    assert cfg.launcher == 'pytorch' and cfg.train_cfg.max_iters == 7
+    assert cfg.work_dir == osp.join('./work_dirs', 'ssg_rwsr_x4_cityscapes')
+    assert load_run_config(PAPER, work_dir=str(tmp_path)).work_dir == str(tmp_path)
