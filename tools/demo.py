@@ -3,7 +3,8 @@
 
     python tools/demo.py [--work-dir work_dirs/demo] [--fresh]
 
-Stages, each reusing what an earlier run left complete in the work directory:
+Stages, each reusing what an earlier run left in the work directory when it is newer than
+everything it was made from (so a rebuilt pool or stand-in is never followed by stale results):
 
 1. demo data: street scenes in Cityscapes layout seen through a hidden camera (the real LR
    domain, with labels) and clean HR images (the DF2K stand-in)
@@ -104,9 +105,12 @@ def newest_checkpoint(work_dir):
     return max(paths, key=lambda p: int(osp.basename(p)[5:-4])) if paths else None
 
 
-def train_stand_in(config, work_dir, target, iters, experiment):
-    """Train a model-zoo stand-in with tools/train.py and keep its checkpoint as ``target``."""
-    if osp.isfile(target):
+def train_stand_in(config, work_dir, target, iters, experiment, sources):
+    """Train a model-zoo stand-in with tools/train.py and keep its checkpoint as ``target``.
+
+    An existing ``target`` newer than every one of ``sources`` is reused.
+    """
+    if up_to_date(target, *sources):
         return f'reusing {target}'
     tool('train.py')([config, '--work-dir', work_dir, '--cfg-options',
                       f'train_cfg.max_iters={iters}', f'default_hooks.checkpoint.interval={iters}',
@@ -135,9 +139,10 @@ def kernel_report(kernel_pool, camera_json):
     import numpy as np
 
     from mmssg.degradation.functional import kernel_sigmas
+    with open(camera_json) as f:
+        camera = json.load(f)
     estimated = np.array([kernel_sigmas(np.load(p))
                           for p in sorted(glob.glob(osp.join(kernel_pool, '*.npy')))])
-    camera = json.load(open(camera_json))
     true = kernel_sigmas(np.array(camera['kernel_hr']))
     return (f'KernelGAN x4 kernels: sigma minor/major {estimated[:, 0].mean():.2f}/'
             f'{estimated[:, 1].mean():.2f} HR px on average; the hidden camera\'s blur: '
@@ -218,6 +223,10 @@ def main(argv=None):
     train_images = osp.join(cityscapes, 'leftImg8bit', 'train')
     noise_pool = osp.join(work, 'pools', 'noise_p32')
     kernel_pool = osp.join(work, 'pools', 'kernels_x4')
+    # Each summary is written last, when its stage is complete: what later stages depend on.
+    data_summary = osp.join(data, 'summary.json')
+    noise_summary = osp.join(noise_pool, 'summary.json')
+    kernel_summary = osp.join(kernel_pool, 'summary.json')
     stages = Stages(8)
     t0 = time.time()
 
@@ -231,9 +240,10 @@ def main(argv=None):
     stages.done()
 
     stages.start('noise-patch pool from the real LR training images (Eq. 2-4)')
-    if osp.isfile(osp.join(noise_pool, 'summary.json')):
+    if up_to_date(noise_summary, data_summary):
         stages.done(f'reusing {noise_pool}')
     else:
+        shutil.rmtree(noise_pool, ignore_errors=True)  # no patches of older data mixed in
         # LR patches of 32 (not 128): q = 16 keeps 256 pixels per sub-window for the
         # variance test, as q = 32 does at p = 128 in the paper
         summary = tool('data/collect_noise_patches.py')([
@@ -244,9 +254,10 @@ def main(argv=None):
         stages.done(f'{summary["patches_kept"]} patches')
 
     stages.start('kernel pool from the real LR training images (KernelGAN, x4)')
-    if osp.isfile(osp.join(kernel_pool, 'summary.json')):
+    if up_to_date(kernel_summary, data_summary):
         stages.done(f'reusing {kernel_pool}')
     else:
+        shutil.rmtree(kernel_pool, ignore_errors=True)
         tool('data/estimate_kernels.py')([
             train_images, kernel_pool, '--scale', '4', '--iters', str(size['kernel_iters']),
             '--batch', str(size['kernel_batch']), '--seed', str(args.seed)])
@@ -258,16 +269,16 @@ def main(argv=None):
     generator_path, segmentor_path = stand_in_paths(work)
     notes = [
         train_stand_in(PRETRAIN_GENERATOR, osp.join(work, 'pretrain_generator'), generator_path,
-                       size['generator_iters'], 'demo_pretrain_generator'),
+                       size['generator_iters'], 'demo_pretrain_generator', [data_summary]),
         train_stand_in(PRETRAIN_SEGMENTOR, osp.join(work, 'pretrain_segmentor'), segmentor_path,
-                       size['segmentor_iters'], 'demo_pretrain_segmentor')]
+                       size['segmentor_iters'], 'demo_pretrain_segmentor', [data_summary])]
     stages.done('; '.join(notes))
 
     stages.start('joint SSG-RWSR training: tools/train.py configs/ssg_rwsr_x4_demo.py')
     train_dir = osp.join(work, 'train')
     iters = size['joint_iters']
     checkpoint = osp.join(train_dir, f'iter_{iters}.pth')
-    if up_to_date(checkpoint, *stand_in_paths(work)):
+    if up_to_date(checkpoint, generator_path, segmentor_path, noise_summary, kernel_summary):
         stages.done(f'reusing {checkpoint}')
     else:
         tool('train.py')([DEMO_CONFIG, '--work-dir', train_dir, '--cfg-options',
@@ -291,7 +302,8 @@ def main(argv=None):
             tool('test.py')([DEMO_CONFIG, weights, '--work-dir', osp.join(work, f'test_{slug}'),
                              '--out', out, '--cfg-options', f'experiment_name=demo_test_{slug}',
                              *extra])
-        results[name] = json.load(open(out))
+        with open(out) as f:
+            results[name] = json.load(f)
     stages.done(f'reusing {", ".join(reused)}' if reused else '')
 
     stages.start('tools/inference.py on the real-LR val images (no segmentor)')

@@ -83,3 +83,12 @@ def test_rerun_reuses_what_exists(demo, capsys):
     os.utime(work / 'pretrained' / 'generator_bicubic.pth')
     main(['--work-dir', str(work), '--quick'])
     assert [os.path.getmtime(path) > before for path, before in zip(kept, mtimes)] == [True] * 2
+    # a pool newer than the joint checkpoint (re-estimated kernels): train and score again,
+    # but keep the stand-ins, which do not depend on the pools
+    mtimes = [os.path.getmtime(path) for path in kept]
+    stand_in = work / 'pretrained' / 'segmentor.pth'
+    stand_in_mtime = os.path.getmtime(stand_in)
+    os.utime(work / 'pools' / 'kernels_x4' / 'summary.json')
+    main(['--work-dir', str(work), '--quick'])
+    assert [os.path.getmtime(path) > before for path, before in zip(kept, mtimes)] == [True] * 2
+    assert os.path.getmtime(stand_in) == stand_in_mtime
