@@ -1,0 +1,59 @@
+# Copyright (c) mmssg contributors. All rights reserved.
+"""The one calling convention of every script under ``tools/``.
+
+Each tool exposes ``main(argv=None) -> int``: it parses ``argv`` (``sys.argv``
+when None), does its work, writes its results to files (images, a
+``summary.json``, a metrics file given by ``--out``) and returns its exit
+status. Errors raise exceptions whose message names the file, key or value at
+fault. Run from the shell, :func:`run_tool` turns a user error into one line on
+stderr and a non-zero status; called from Python (the demo, the tests), the
+exception reaches the caller.
+
+Exit statuses, the same for every tool:
+
+- :data:`EXIT_OK` (0): everything was done.
+- :data:`EXIT_ERROR` (1): an error stopped the tool; nothing it reported as
+  written is incomplete.
+- :data:`EXIT_USAGE` (2): bad command line (argparse's own status).
+- :data:`EXIT_SKIPPED` (3): the tool finished, but skipped some inputs
+  (unreadable or unusable files); they are listed in its summary and its last
+  line of output says how many.
+
+Set ``MMSSG_TRACEBACK=1`` to see the full traceback of a user error.
+"""
+import os
+import sys
+from typing import Callable, Optional, Sequence
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_SKIPPED = 3
+
+# Errors a user can fix (a missing file, a bad value): one line, no traceback.
+USER_ERRORS = (OSError, ValueError, KeyError, RuntimeError)
+
+
+def exit_status(skipped: int) -> int:
+    """:data:`EXIT_SKIPPED` when ``skipped`` inputs were left out, else :data:`EXIT_OK`."""
+    return EXIT_SKIPPED if skipped else EXIT_OK
+
+
+def run_tool(main: Callable[[Optional[Sequence[str]]], int], prog: Optional[str] = None) -> None:
+    """Run a tool's ``main`` from the shell and exit with its status.
+
+    Args:
+        main (Callable): The tool's ``main(argv=None) -> int``.
+        prog (str, optional): Name used in error lines; the script name by
+            default.
+    """
+    prog = prog or sys.argv[0].rsplit('/', 1)[-1]
+    try:
+        status = main(None)
+    except USER_ERRORS as error:
+        if os.environ.get('MMSSG_TRACEBACK'):
+            raise
+        message = error.args[0] if isinstance(error, KeyError) and error.args else error
+        print(f'{prog}: error: {message}', file=sys.stderr)
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_OK if status is None else int(status))
