@@ -38,7 +38,8 @@ DEMO_CONFIG = osp.join(REPO_ROOT, 'configs', 'ssg_rwsr_x4_demo.py')
 PRETRAIN_GENERATOR = osp.join(REPO_ROOT, 'configs', 'demo', 'pretrain_generator_bicubic.py')
 PRETRAIN_SEGMENTOR = osp.join(REPO_ROOT, 'configs', 'demo', 'pretrain_segmentor.py')
 
-# (full, --quick) settings; the quick one is the smallest size that still runs every stage
+# The job's size: (full, --quick) settings; the quick one is the smallest that still runs
+# every stage. Paths, patch sizes and the scale are the demo config's.
 SIZES = {
     'full': dict(num_train=32, num_val=8, num_clean=24, lr_size=(256, 128), kernel_iters=200,
                  kernel_batch=16, generator_iters=400, segmentor_iters=200, joint_iters=800,
@@ -68,9 +69,16 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def tool(name):
-    """The ``main`` function of a script under tools/."""
-    return runpy.run_path(osp.join(REPO_ROOT, 'tools', *name.split('/')))['main']
+def run_tool(name, argv):
+    """Run ``tools/<name>``'s ``main(argv)`` in this process; stop the demo if it fails."""
+    status = runpy.run_path(osp.join(REPO_ROOT, 'tools', *name.split('/')))['main'](argv)
+    if status:
+        raise SystemExit(f'tools/{name} ended with exit status {status}; see its output above')
+
+
+def read_json(path):
+    with open(path) as f:
+        return json.load(f)
 
 
 class Stages:
@@ -94,12 +102,6 @@ def up_to_date(target, *sources):
     return osp.isfile(target) and all(osp.getmtime(target) >= osp.getmtime(s) for s in sources)
 
 
-def stand_in_paths(work):
-    """The model-zoo stand-ins' checkpoints: generator, segmentor."""
-    return [osp.join(work, 'pretrained', name) for name in ('generator_bicubic.pth',
-                                                             'segmentor.pth')]
-
-
 def newest_checkpoint(work_dir):
     paths = glob.glob(osp.join(work_dir, 'iter_*.pth'))
     return max(paths, key=lambda p: int(osp.basename(p)[5:-4])) if paths else None
@@ -112,25 +114,28 @@ def train_stand_in(config, work_dir, target, iters, experiment, sources):
     """
     if up_to_date(target, *sources):
         return f'reusing {target}'
-    tool('train.py')([config, '--work-dir', work_dir, '--cfg-options',
-                      f'train_cfg.max_iters={iters}', f'default_hooks.checkpoint.interval={iters}',
-                      f'experiment_name={experiment}'])
+    run_tool('train.py', [config, '--work-dir', work_dir, '--cfg-options',
+                          f'train_cfg.max_iters={iters}',
+                          f'default_hooks.checkpoint.interval={iters}',
+                          f'experiment_name={experiment}'])
     os.makedirs(osp.dirname(target), exist_ok=True)
     shutil.copyfile(newest_checkpoint(work_dir), target)
     return f'wrote {target}'
 
 
-def initial_checkpoint(work):
+def initial_checkpoint(cfg, work):
     """The joint model at iteration 0: both stand-ins in one SSG-RWSR checkpoint."""
     import torch
+
+    from mmssg.models.utils import network_state_dict, read_checkpoint
     path = osp.join(work, 'pretrained', 'ssg_rwsr_init.pth')
-    generator_path, segmentor_path = stand_in_paths(work)
-    if not up_to_date(path, generator_path, segmentor_path):
-        load = lambda p: torch.load(p, map_location='cpu', weights_only=False)['state_dict']  # noqa
-        state = {k: v for k, v in load(generator_path).items() if k.startswith('generator.')}
-        state.update({f'segmentor.{k}': v for k, v in load(segmentor_path).items()})
-        torch.save({'state_dict': state, 'meta': dict(note='demo stand-ins, before joint '
-                                                           'training')}, path)
+    if not up_to_date(path, cfg.generator_stand_in, cfg.segmentor_stand_in):
+        generator = network_state_dict(read_checkpoint(cfg.generator_stand_in), 'generator')
+        state = {f'generator.{k}': v for k, v in generator.items()}
+        state.update({f'segmentor.{k}': v
+                      for k, v in read_checkpoint(cfg.segmentor_stand_in).items()})
+        torch.save({'state_dict': state,
+                    'meta': dict(note='demo stand-ins, before joint training')}, path)
     return path
 
 
@@ -139,8 +144,7 @@ def kernel_report(kernel_pool, camera_json):
     import numpy as np
 
     from mmssg.degradation.functional import kernel_sigmas
-    with open(camera_json) as f:
-        camera = json.load(f)
+    camera = read_json(camera_json)
     estimated = np.array([kernel_sigmas(np.load(p))
                           for p in sorted(glob.glob(osp.join(kernel_pool, '*.npy')))])
     true = kernel_sigmas(np.array(camera['kernel_hr']))
@@ -149,50 +153,56 @@ def kernel_report(kernel_pool, camera_json):
             f'{true[0]:.2f}/{true[1]:.2f}')
 
 
-def comparison_figure(config, checkpoint, data_root, out_path, rows):
-    """LR | bicubic | SR | HR | the segmentor's prediction on SR, for a few val images."""
+def figure_rows(cfg, checkpoint, rows):
+    """LR | bicubic | SR | HR | the segmentor's prediction on SR, for the first val images.
+
+    The SR image and its segmentation come from the model's own predict mode
+    (``test_cfg.segment=True``), the bicubic panel from the bicubic baseline
+    model, both through :func:`mmssg.apis.super_resolve`-style preprocessing.
+    """
     import cv2
     import numpy as np
     import torch
-    from mmagic.registry import MODELS
-    from mmengine.config import Config
-    from mmengine.registry import init_default_scope
-    from mmengine.runner import load_checkpoint
+    from mmengine.runner import Runner
 
-    from mmssg.datasets.demo_data import colorize_labels
+    from mmssg.apis import init_model, super_resolve
+    from mmssg.demo import colorize_labels
 
-    cfg = Config.fromfile(config)
-    init_default_scope('mmagic')
-    model_cfg = cfg.model
-    model_cfg.generator.init_cfg = None
-    model_cfg.segmentor.init_cfg = None
-    model = MODELS.build(model_cfg)
-    load_checkpoint(model, checkpoint, map_location='cpu', logger='silent')
-    model.eval()
-    lr_paths = sorted(glob.glob(osp.join(data_root, 'leftImg8bit', 'val', '*', '*.png')))[:rows]
+    model = init_model(cfg, checkpoint, with_segmentor=True)
+    bicubic_cfg = cfg.copy()
+    bicubic_cfg.model = dict(cfg.model, generator=dict(type='BicubicUpsampler',
+                                                       upscale_factor=cfg.scale))
+    bicubic = init_model(bicubic_cfg)
+    loader = Runner.build_dataloader(cfg.test_dataloader)
     tiles = []
-    for path in lr_paths:
-        lr = cv2.imread(path)[..., ::-1].copy()
-        hr = cv2.imread(path.replace(f'{os.sep}leftImg8bit{os.sep}',
-                                     f'{os.sep}leftImg8bit_hr{os.sep}'))[..., ::-1]
-        h, w = hr.shape[:2]
-        x = torch.from_numpy(lr).permute(2, 0, 1)[None].float() / 255
+    for batch, _ in zip(loader, range(rows)):
         with torch.no_grad():
-            sr = model.generator(x)
-            logits = model.segmentor(model.to_segmentor_input(sr), mode='tensor')
-        labels = logits.argmax(1)[0].numpy().astype(np.uint8)
-        to_img = lambda t: (t[0].permute(1, 2, 0).clamp(0, 1) * 255).round().byte().numpy()  # noqa
-        bicubic = to_img(torch.nn.functional.interpolate(x, scale_factor=4, mode='bicubic'))
-        panels = [cv2.resize(lr, (w, h), interpolation=cv2.INTER_NEAREST), bicubic, to_img(sr),
-                  hr, cv2.resize(colorize_labels(labels), (w, h), interpolation=cv2.INTER_NEAREST)]
+            output = model.test_step(batch)[0].output
+        meta = batch['data_samples'][0].metainfo
+        lr, hr = cv2.imread(meta['img_path']), cv2.imread(meta['gt_path'])
+        h, w = hr.shape[:2]
+        sr = output.pred_img.round().to(torch.uint8).permute(1, 2, 0).numpy()  # BGR
+        labels = output.pred_seg_map.squeeze().to(torch.uint8).numpy()
+        segmentation = colorize_labels(labels)[..., ::-1]
+        panels = [cv2.resize(lr, (w, h), interpolation=cv2.INTER_NEAREST),
+                  super_resolve(bicubic, lr, channel_order='bgr'), sr, hr,
+                  cv2.resize(segmentation, (w, h), interpolation=cv2.INTER_NEAREST)]
         tiles.append(np.concatenate(panels, axis=1))
-    figure = np.concatenate(tiles, axis=0)
+    return np.concatenate(tiles, axis=0)
+
+
+def comparison_figure(cfg, checkpoint, out_path, rows):
+    """Write the figure of :func:`figure_rows` with a title strip to ``out_path``."""
+    import cv2
+    import numpy as np
+    figure = figure_rows(cfg, checkpoint, rows)
     header = np.full((28, figure.shape[1], 3), 255, np.uint8)
     for i, title in enumerate(['LR (nearest)', 'bicubic', 'SSG-RWSR', 'HR (hidden)',
                                'segmentor on SR']):
         cv2.putText(header, title, (i * (figure.shape[1] // 5) + 8, 20),
                     cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 0), 1, cv2.LINE_AA)
-    cv2.imwrite(out_path, np.concatenate([header, figure], axis=0)[..., ::-1])
+    if not cv2.imwrite(out_path, np.concatenate([header, figure], axis=0)):
+        raise OSError(f'could not write {out_path}')
     return out_path
 
 
@@ -209,7 +219,108 @@ def results_table(rows):
     return '\n'.join(lines)
 
 
+def load_demo_config(work):
+    """The demo config with its root set to ``work`` (every path the stages use)."""
+    from mmengine.config import Config
+    os.environ['MMSSG_DEMO_ROOT'] = work  # read by the demo configs
+    return Config.fromfile(DEMO_CONFIG)
+
+
+def make_data(cfg, size, seed):
+    """Stage 1: the demo data (reused by the tool when complete)."""
+    run_tool('data/make_demo_data.py', [
+        cfg.demo_data, '--seed', str(seed), '--num-train', str(size['num_train']),
+        '--num-val', str(size['num_val']), '--num-clean', str(size['num_clean']),
+        '--lr-size', *map(str, size['lr_size'])])
+    return ''
+
+
+def make_noise_pool(cfg, train_images, data_summary):
+    """Stage 2: the noise-patch pool (Eq. 2-4) from the real LR training images."""
+    summary_path = osp.join(cfg.noise_pool, 'summary.json')
+    if up_to_date(summary_path, data_summary):
+        return f'reusing {cfg.noise_pool}'
+    shutil.rmtree(cfg.noise_pool, ignore_errors=True)  # no patches of older data mixed in
+    windows = cfg.noise_windows
+    run_tool('data/collect_noise_patches.py', [
+        train_images, cfg.noise_pool, '--patch-size', str(windows.patch_size),
+        '--sub-size', str(windows.sub_size), '--stride', str(windows.stride), '--workers', '2'])
+    kept = read_json(summary_path)['patches_kept']
+    if not kept:
+        raise SystemExit(f'no noise patches passed Eq. 2-4 in {train_images}')
+    return f'{kept} patches'
+
+
+def make_kernel_pool(cfg, train_images, data_summary, size, seed):
+    """Stage 3: the KernelGAN kernel pool from the real LR training images."""
+    if up_to_date(osp.join(cfg.kernel_pool, 'summary.json'), data_summary):
+        return f'reusing {cfg.kernel_pool}'
+    shutil.rmtree(cfg.kernel_pool, ignore_errors=True)
+    run_tool('data/estimate_kernels.py', [
+        train_images, cfg.kernel_pool, '--scale', str(cfg.scale), '--iters',
+        str(size['kernel_iters']), '--batch', str(size['kernel_batch']), '--seed', str(seed)])
+    return f'{len(glob.glob(osp.join(cfg.kernel_pool, "*.npy")))} kernels'
+
+
+def make_stand_ins(cfg, work, size, data_summary):
+    """Stage 4: the model-zoo stand-ins the demo config starts from."""
+    return '; '.join([
+        train_stand_in(PRETRAIN_GENERATOR, osp.join(work, 'pretrain_generator'),
+                       cfg.generator_stand_in, size['generator_iters'],
+                       'demo_pretrain_generator', [data_summary]),
+        train_stand_in(PRETRAIN_SEGMENTOR, osp.join(work, 'pretrain_segmentor'),
+                       cfg.segmentor_stand_in, size['segmentor_iters'],
+                       'demo_pretrain_segmentor', [data_summary])])
+
+
+def train_joint(cfg, work, iters):
+    """Stage 5: joint training; returns the final checkpoint's path."""
+    train_dir = osp.join(work, 'train')
+    checkpoint = osp.join(train_dir, f'iter_{iters}.pth')
+    sources = (cfg.generator_stand_in, cfg.segmentor_stand_in,
+               osp.join(cfg.noise_pool, 'summary.json'),
+               osp.join(cfg.kernel_pool, 'summary.json'))
+    if up_to_date(checkpoint, *sources):
+        return checkpoint, f'reusing {checkpoint}'
+    run_tool('train.py', [DEMO_CONFIG, '--work-dir', train_dir, '--cfg-options',
+                          f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
+                          f'train_cfg.val_begin={iters + 1}',
+                          f'default_hooks.checkpoint.interval={iters}',
+                          'experiment_name=demo_joint_training'])
+    return checkpoint, f'wrote {checkpoint}'
+
+
+def evaluate(cfg, work, checkpoint):
+    """Stage 6: tools/test.py for bicubic, the stand-ins and the trained model."""
+    results, reused = {}, []
+    for name, slug, weights, extra in (
+            ('bicubic', 'bicubic', checkpoint, ['model.generator.type=BicubicUpsampler']),
+            ('stand-ins, before joint training', 'init', initial_checkpoint(cfg, work), []),
+            ('SSG-RWSR (demo)', 'ssg_rwsr', checkpoint, [])):
+        out = osp.join(work, f'metrics_{slug}.json')
+        if up_to_date(out, weights):
+            reused.append(osp.basename(out))
+        else:
+            run_tool('test.py', [DEMO_CONFIG, weights, '--work-dir', osp.join(work, f'test_{slug}'),
+                                 '--out', out, '--cfg-options',
+                                 f'experiment_name=demo_test_{slug}', *extra])
+        results[name] = read_json(out)
+    return results, f'reusing {", ".join(reused)}' if reused else ''
+
+
+def report(work, size, results, table, kernels, elapsed, paths):
+    """Print the results table and where everything is."""
+    print(f'\nSSG-RWSR demo results on the {size["num_val"]} real-LR val images '
+          f'({size["lr_size"][0]}x{size["lr_size"][1]} -> x4), {elapsed:.0f} s in all:\n')
+    print(table + '\n\n' + FOOTNOTES)
+    print(kernels)
+    print(f'\nwork dir        {work}')
+    for name, path in paths.items():
+        print(f'{name:<15} {path}')
+
+
 def main(argv=None):
+    """Run every stage (reusing what is up to date); returns the exit status."""
     args = parse_args(argv)
     size = SIZES['quick' if args.quick else 'full']
     work = osp.abspath(args.work_dir)
@@ -217,123 +328,57 @@ def main(argv=None):
         print(f'--fresh: removing {work}')
         shutil.rmtree(work)
     os.makedirs(work, exist_ok=True)
-    os.environ['MMSSG_DEMO_ROOT'] = work  # read by the demo configs
-    data = osp.join(work, 'data')
-    cityscapes = osp.join(data, 'cityscapes')
+    cfg = load_demo_config(work)
+    cityscapes = osp.join(cfg.demo_data, 'cityscapes')
     train_images = osp.join(cityscapes, 'leftImg8bit', 'train')
-    noise_pool = osp.join(work, 'pools', 'noise_p32')
-    kernel_pool = osp.join(work, 'pools', 'kernels_x4')
     # Each summary is written last, when its stage is complete: what later stages depend on.
-    data_summary = osp.join(data, 'summary.json')
-    noise_summary = osp.join(noise_pool, 'summary.json')
-    kernel_summary = osp.join(kernel_pool, 'summary.json')
-    stages = Stages(8)
-    t0 = time.time()
+    data_summary = osp.join(cfg.demo_data, 'summary.json')
+    stages, t0 = Stages(8), time.time()
 
-    stages.start('demo data: street scenes through a hidden camera + clean HR images')
-    status = tool('data/make_demo_data.py')([
-        data, '--seed', str(args.seed), '--num-train', str(size['num_train']),
-        '--num-val', str(size['num_val']), '--num-clean', str(size['num_clean']),
-        '--lr-size', *map(str, size['lr_size'])])
-    if status:
-        raise SystemExit(f'demo data generation failed (exit status {status})')
-    stages.done()
-
-    stages.start('noise-patch pool from the real LR training images (Eq. 2-4)')
-    if up_to_date(noise_summary, data_summary):
-        stages.done(f'reusing {noise_pool}')
-    else:
-        shutil.rmtree(noise_pool, ignore_errors=True)  # no patches of older data mixed in
-        # LR patches of 32 (not 128): q = 16 keeps 256 pixels per sub-window for the
-        # variance test, as q = 32 does at p = 128 in the paper
-        summary = tool('data/collect_noise_patches.py')([
-            train_images, noise_pool, '--patch-size', '32', '--sub-size', '16',
-            '--stride', '16', '--workers', '2'])
-        if not summary['patches_kept']:
-            raise SystemExit(f'no noise patches passed Eq. 2-4 in {train_images}')
-        stages.done(f'{summary["patches_kept"]} patches')
-
-    stages.start('kernel pool from the real LR training images (KernelGAN, x4)')
-    if up_to_date(kernel_summary, data_summary):
-        stages.done(f'reusing {kernel_pool}')
-    else:
-        shutil.rmtree(kernel_pool, ignore_errors=True)
-        tool('data/estimate_kernels.py')([
-            train_images, kernel_pool, '--scale', '4', '--iters', str(size['kernel_iters']),
-            '--batch', str(size['kernel_batch']), '--seed', str(args.seed)])
-        stages.done(f'{len(glob.glob(osp.join(kernel_pool, "*.npy")))} kernels')
-    kernels_vs_camera = kernel_report(kernel_pool, osp.join(data, 'camera_model.json'))
-    print(kernels_vs_camera)
-
-    stages.start('model-zoo stand-ins: bicubic-pretrained generator, LR-trained segmentor')
-    generator_path, segmentor_path = stand_in_paths(work)
-    notes = [
-        train_stand_in(PRETRAIN_GENERATOR, osp.join(work, 'pretrain_generator'), generator_path,
-                       size['generator_iters'], 'demo_pretrain_generator', [data_summary]),
-        train_stand_in(PRETRAIN_SEGMENTOR, osp.join(work, 'pretrain_segmentor'), segmentor_path,
-                       size['segmentor_iters'], 'demo_pretrain_segmentor', [data_summary])]
-    stages.done('; '.join(notes))
+    for title, stage in (
+            ('demo data: street scenes through a hidden camera + clean HR images',
+             lambda: make_data(cfg, size, args.seed)),
+            ('noise-patch pool from the real LR training images (Eq. 2-4)',
+             lambda: make_noise_pool(cfg, train_images, data_summary)),
+            ('kernel pool from the real LR training images (KernelGAN, x4)',
+             lambda: make_kernel_pool(cfg, train_images, data_summary, size, args.seed)),
+            ('model-zoo stand-ins: bicubic-pretrained generator, LR-trained segmentor',
+             lambda: make_stand_ins(cfg, work, size, data_summary))):
+        stages.start(title)
+        stages.done(stage())
+    kernels = kernel_report(cfg.kernel_pool, osp.join(cfg.demo_data, 'camera_model.json'))
+    print(kernels)
 
     stages.start('joint SSG-RWSR training: tools/train.py configs/ssg_rwsr_x4_demo.py')
-    train_dir = osp.join(work, 'train')
-    iters = size['joint_iters']
-    checkpoint = osp.join(train_dir, f'iter_{iters}.pth')
-    if up_to_date(checkpoint, generator_path, segmentor_path, noise_summary, kernel_summary):
-        stages.done(f'reusing {checkpoint}')
-    else:
-        tool('train.py')([DEMO_CONFIG, '--work-dir', train_dir, '--cfg-options',
-                          f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
-                          f'train_cfg.val_begin={iters + 1}',
-                          f'default_hooks.checkpoint.interval={iters}',
-                          'experiment_name=demo_joint_training'])
-        stages.done(f'wrote {checkpoint}')
+    checkpoint, note = train_joint(cfg, work, size['joint_iters'])
+    stages.done(note)
 
     stages.start('tools/test.py on the real-LR val split (ground truth: hidden HR renders)')
-    results, reused = {}, []
-    init = initial_checkpoint(work)
-    for name, slug, weights, extra in (
-            ('bicubic', 'bicubic', checkpoint, ['model.generator.type=BicubicUpsampler']),
-            ('stand-ins, before joint training', 'init', init, []),
-            ('SSG-RWSR (demo)', 'ssg_rwsr', checkpoint, [])):
-        out = osp.join(work, f'metrics_{slug}.json')
-        if up_to_date(out, weights):
-            reused.append(osp.basename(out))
-        else:
-            tool('test.py')([DEMO_CONFIG, weights, '--work-dir', osp.join(work, f'test_{slug}'),
-                             '--out', out, '--cfg-options', f'experiment_name=demo_test_{slug}',
-                             *extra])
-        with open(out) as f:
-            results[name] = json.load(f)
-    stages.done(f'reusing {", ".join(reused)}' if reused else '')
+    results, note = evaluate(cfg, work, checkpoint)
+    stages.done(note)
 
     stages.start('tools/inference.py on the real-LR val images (no segmentor)')
     sr_dir = osp.join(work, 'sr_val')
-    tool('inference.py')([DEMO_CONFIG, checkpoint, osp.join(cityscapes, 'leftImg8bit', 'val'),
-                          sr_dir])
+    run_tool('inference.py', [DEMO_CONFIG, checkpoint,
+                              osp.join(cityscapes, 'leftImg8bit', 'val'), sr_dir])
     stages.done(f'wrote {sr_dir}')
 
     stages.start('comparison figure and results table')
-    figure = comparison_figure(DEMO_CONFIG, checkpoint, cityscapes,
-                               osp.join(work, 'comparison.png'), size['figure_rows'])
+    figure = comparison_figure(cfg, checkpoint, osp.join(work, 'comparison.png'),
+                               size['figure_rows'])
     table = results_table(list(results.items()))
     with open(osp.join(work, 'results.md'), 'w') as f:
-        f.write('\n\n'.join([table, FOOTNOTES, kernels_vs_camera]) + '\n')
+        f.write('\n\n'.join([table, FOOTNOTES, kernels]) + '\n')
     stages.done()
 
-    print(f'\nSSG-RWSR demo results on the {size["num_val"]} real-LR val images '
-          f'({size["lr_size"][0]}x{size["lr_size"][1]} -> x4), {time.time() - t0:.0f} s in all:\n')
-    print(table + '\n\n' + FOOTNOTES)
-    print(kernels_vs_camera)
-    print(f'\nwork dir        {work}')
-    print(f'checkpoint      {checkpoint}')
-    print(f'metrics         {osp.join(work, "metrics_ssg_rwsr.json")}, '
-          f'{osp.join(work, "metrics_bicubic.json")}')
-    print(f'SR images       {sr_dir}')
-    print(f'figure          {figure}')
-    print(f'table           {osp.join(work, "results.md")}')
-    return dict(results=results, checkpoint=checkpoint, figure=figure, sr_dir=sr_dir,
-                table=table, kernels=kernels_vs_camera)
+    report(work, size, results, table, kernels, time.time() - t0, {
+        'checkpoint': checkpoint,
+        'metrics': osp.join(work, 'metrics_*.json'),
+        'SR images': sr_dir,
+        'figure': figure,
+        'table': osp.join(work, 'results.md')})
+    return 0
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

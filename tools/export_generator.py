@@ -10,18 +10,19 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from mmssg.apis import export_generator_checkpoint  # noqa: E402
+from mmssg.utils import EXIT_OK, run_tool  # noqa: E402
 
 
 def main(argv=None):
+    """Export the generator of CHECKPOINT to OUT; returns the exit status."""
     parser = argparse.ArgumentParser(description='Export the SR generator of a checkpoint')
     parser.add_argument('checkpoint', help='SSG-RWSR training checkpoint')
     parser.add_argument('out', help='output .pth path')
     args = parser.parse_args(argv)
-    if not osp.isfile(args.checkpoint):
-        raise FileNotFoundError(f'checkpoint {args.checkpoint} does not exist')
     state = export_generator_checkpoint(args.checkpoint, args.out)
     print(f'wrote {len(state)} generator tensors to {args.out}')
+    return EXIT_OK
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

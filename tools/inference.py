@@ -4,8 +4,10 @@
 Usage: python tools/inference.py CONFIG CHECKPOINT INPUT OUTPUT [--tile 128 --tile-overlap 16]
 
 INPUT is an image or a folder (searched recursively); OUTPUT is an image path (for a single
-input) or a folder, which must not be the input folder or inside it. Unreadable files are
-skipped and listed at the end.
+input) or a folder. Paths are compared as resolved real paths (links followed): the output
+folder may not be the input folder or inside it, and no result may land on an input file.
+Unreadable files are skipped and listed; the tool then exits with status 3 (EXIT_SKIPPED)
+after writing every readable image. Other errors exit with status 1.
 """
 import argparse
 import os
@@ -16,8 +18,8 @@ import cv2
 from tqdm import tqdm
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from mmssg.apis import init_sr_model, super_resolve  # noqa: E402
-from mmssg.utils import IMG_EXTENSIONS, list_images  # noqa: E402
+from mmssg.apis import init_model, super_resolve  # noqa: E402
+from mmssg.utils import IMG_EXTENSIONS, exit_status, is_inside, list_images, run_tool  # noqa: E402
 
 # What an SR result can be written as (PGM holds grey images only).
 OUTPUT_EXTENSIONS = tuple(ext for ext in IMG_EXTENSIONS if ext != '.pgm')
@@ -51,48 +53,50 @@ def list_inputs(path):
 
 
 def output_paths(inputs, input_root, output, suffix):
-    """Where each result goes; refuses to write into the input folder or over an input."""
-    input_root = osp.abspath(input_root)
-    output = osp.abspath(output)
+    """Where each result goes; refuses to write into the input folder or over an input.
+
+    Both checks use resolved real paths, so an output folder that is a link to the
+    input folder (or a link to an input file) is refused like the folder itself.
+    """
     single = osp.isfile(input_root)
     if single and output.lower().endswith(OUTPUT_EXTENSIONS):
-        targets = [output]
+        targets = [osp.abspath(output)]
     else:
-        base = osp.dirname(input_root) if single else input_root
-        if not single and (output == base or output.startswith(base + os.sep)):
-            raise ValueError(f'output folder {output} is the input folder {base} or inside it; '
-                             'choose another one')
-        targets = [osp.join(output, osp.splitext(osp.relpath(p, base))[0] + suffix + '.png')
+        base = osp.dirname(osp.abspath(input_root)) if single else input_root
+        if not single and is_inside(output, base):
+            raise ValueError(f'output folder {output} is the input folder {input_root} or inside '
+                             f'it (resolved: {osp.realpath(output)}); choose another one')
+        targets = [osp.join(osp.abspath(output),
+                            osp.splitext(osp.relpath(p, base))[0] + suffix + '.png')
                    for p in map(osp.abspath, inputs)]
-    clashes = set(map(osp.abspath, inputs)) & set(targets)
+    clashes = set(map(osp.realpath, inputs)) & set(map(osp.realpath, targets))
     if clashes:
         raise ValueError(f'refusing to overwrite input file(s): {sorted(clashes)}')
     return targets
 
 
 def main(argv=None):
+    """Super-resolve INPUT into OUTPUT; returns the exit status (3 if files were skipped)."""
     args = parse_args(argv)
     inputs = list_inputs(args.input)
     targets = output_paths(inputs, args.input, args.output, args.suffix)
-    model = init_sr_model(args.config, args.checkpoint, device=args.device)
+    model = init_model(args.config, args.checkpoint, device=args.device)
     skipped = []
     for src, dst in tqdm(list(zip(inputs, targets)), desc='super-resolving', unit='img'):
         bgr = cv2.imread(src, cv2.IMREAD_COLOR)
         if bgr is None:
             skipped.append(src)
             continue
-        sr = super_resolve(model, bgr[..., ::-1], args.tile, args.tile_overlap)
+        sr = super_resolve(model, bgr, args.tile, args.tile_overlap, channel_order='bgr')
         os.makedirs(osp.dirname(dst) or '.', exist_ok=True)
-        if not cv2.imwrite(dst, sr[..., ::-1]):
+        if not cv2.imwrite(dst, sr):
             raise OSError(f'could not write {dst}')
-    done = len(inputs) - len(skipped)
-    print(f'wrote {done} image(s) to {args.output}')
-    if skipped:
-        print(f'skipped {len(skipped)} unreadable file(s):')
-        for path in skipped:
-            print(f'  {path}')
-    return dict(written=[t for s, t in zip(inputs, targets) if s not in skipped], skipped=skipped)
+    for path in skipped:
+        print(f'skipped (unreadable): {path}')
+    print(f'wrote {len(inputs) - len(skipped)} image(s) to {args.output}; '
+          f'skipped {len(skipped)} unreadable file(s)')
+    return exit_status(len(skipped))
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

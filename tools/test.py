@@ -8,10 +8,13 @@ import sys
 
 from mmengine.config import Config, DictAction
 from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from mmssg.utils import adapt_to_device, init_cpu_distributed, load_run_config  # noqa: E402
+from mmssg.models.utils import evaluation_model_cfg, load_networks, read_checkpoint  # noqa: E402
+from mmssg.utils import (EXIT_OK, adapt_to_device, init_cpu_distributed,  # noqa: E402
+                         load_run_config, run_tool)
 
 
 def parse_args(argv=None):
@@ -34,15 +37,15 @@ def parse_args(argv=None):
 
 
 def build_config(args) -> Config:
-    """The config of an evaluation, with the command line applied."""
-    if not osp.isfile(args.checkpoint):
-        raise FileNotFoundError(f'checkpoint {args.checkpoint} does not exist')
+    """The config of an evaluation, with the command line applied.
+
+    The model is built as :func:`mmssg.apis.init_model` builds it (no pretrained
+    init, no perceptual loss); the checkpoint is loaded strictly in :func:`main`
+    rather than through ``load_from``, which mmengine loads leniently.
+    """
     cfg = load_run_config(args.config, args.launcher, args.cfg_options, args.work_dir)
-    cfg.load_from = args.checkpoint
-    # the trained checkpoint replaces every pretrained init
-    cfg.model.get('generator', {}).pop('init_cfg', None)
-    if cfg.model.get('segmentor'):
-        cfg.model.segmentor.pop('init_cfg', None)
+    cfg.model = evaluation_model_cfg(cfg.model, with_segmentor=bool(cfg.model.get('segmentor')))
+    cfg.load_from = None
     return adapt_to_device(cfg)
 
 
@@ -57,10 +60,14 @@ class MetricsRecorder(Hook):
 
 
 def main(argv=None):
+    """Evaluate CHECKPOINT with the config's test loop; returns the exit status."""
     args = parse_args(argv)
+    weights = read_checkpoint(args.checkpoint)  # a bad file fails before anything is built
     cfg = build_config(args)
     init_cpu_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
+    load_networks(runner.model.module if is_model_wrapper(runner.model) else runner.model,
+                  weights, source=args.checkpoint)
     recorder = MetricsRecorder()
     runner.register_hook(recorder, 'LOWEST')
     runner.test()
@@ -68,8 +75,8 @@ def main(argv=None):
     if args.out and runner.rank == 0:
         with open(args.out, 'w') as f:
             json.dump(metrics, f, indent=2)
-    return metrics
+    return EXIT_OK
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

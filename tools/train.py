@@ -9,8 +9,8 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from mmssg.utils import (adapt_to_device, enable_amp, init_cpu_distributed,  # noqa: E402
-                         load_run_config)
+from mmssg.utils import (EXIT_OK, adapt_to_device, enable_amp,  # noqa: E402
+                         init_cpu_distributed, load_run_config, run_tool)
 
 
 def parse_args(argv=None):
@@ -53,12 +53,14 @@ def build_config(args) -> Config:
 
 
 def main(argv=None):
+    """Train as the config says; returns the exit status."""
     args = parse_args(argv)
     cfg = build_config(args)
     init_cpu_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
     runner.train()
+    return EXIT_OK
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

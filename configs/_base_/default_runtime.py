@@ -27,4 +27,5 @@ env_cfg = dict(
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
     dist_cfg=dict(backend='nccl'))
 
-custom_hooks = []
+# load_from and --resume load model weights strictly (mmengine alone only warns)
+custom_hooks = [dict(type='StrictCheckpointHook')]

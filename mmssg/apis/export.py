@@ -4,7 +4,7 @@ import os.path as osp
 
 import torch
 
-from .inference import generator_state_dict
+from mmssg.models.utils import network_state_dict, read_checkpoint
 
 
 def export_generator_checkpoint(src: str, dst: str) -> dict:
@@ -16,14 +16,17 @@ def export_generator_checkpoint(src: str, dst: str) -> dict:
     ``generator=dict(type='RRDBNet', ..., init_cfg=dict(type='Pretrained', checkpoint=dst))``.
 
     Args:
-        src (str): An SSG-RWSR training checkpoint.
-        dst (str): Output path; must differ from ``src``.
+        src (str): An SSG-RWSR training checkpoint (any launcher).
+        dst (str): Output path; must not be ``src`` (compared as real paths,
+            so links to ``src`` are refused too).
 
     Returns:
         dict: The exported state dict.
     """
-    if osp.abspath(src) == osp.abspath(dst):
-        raise ValueError(f'Refusing to overwrite the source checkpoint {src}')
-    state = {k: v.detach().cpu().clone() for k, v in generator_state_dict(src).items()}
-    torch.save({'state_dict': state, 'meta': dict(source=osp.abspath(src), exported_by='mmssg')}, dst)
+    if osp.realpath(src) == osp.realpath(dst):
+        raise ValueError(f'refusing to overwrite the source checkpoint {src} with {dst}')
+    state = network_state_dict(read_checkpoint(src), 'generator', src)
+    state = {k: v.detach().cpu().clone() for k, v in state.items()}
+    torch.save({'state_dict': state, 'meta': dict(source=osp.abspath(src), exported_by='mmssg')},
+               dst)
     return state

@@ -1,100 +1,83 @@
 # Copyright (c) mmssg contributors. All rights reserved.
-"""Super-resolve real LR images with a trained SSG-RWSR generator (no segmentor)."""
-import copy
-from typing import Optional, Union
+"""Build a trained SSG-RWSR model from its config and checkpoint, and super-resolve images."""
+from typing import Callable, Optional, Union
 
 import numpy as np
 import torch
 from mmagic.registry import MODELS
+from mmagic.structures import DataSample
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
-from mmengine.runner import load_checkpoint
 
-from .tiling import tiled_forward
-
-
-def generator_state_dict(checkpoint: Union[str, dict]) -> dict:
-    """Extract generator weights from any checkpoint format mmssg meets.
-
-    Accepts an SSG-RWSR (or any MMagic editor) checkpoint, whose generator keys
-    start with ``generator.``, and a generator-only checkpoint as written by
-    :func:`mmssg.apis.export_generator_checkpoint` (keys without prefix).
-
-    Args:
-        checkpoint (str | dict): A path or a loaded checkpoint.
-
-    Returns:
-        dict: The generator's state dict, keys without prefix.
-    """
-    if isinstance(checkpoint, str):
-        path = checkpoint
-        checkpoint = torch.load(checkpoint, map_location='cpu', weights_only=False)
-    else:
-        path = 'the checkpoint'
-    state = checkpoint.get('state_dict', checkpoint)
-    prefixed = {k[len('generator.'):]: v for k, v in state.items() if k.startswith('generator.')}
-    if prefixed:
-        return prefixed
-    if any(k.startswith(('segmentor.', 'generator_ema.')) for k in state):
-        raise KeyError(f'{path} has no "generator." weights')
-    return dict(state)
+from mmssg.models.utils import evaluation_model_cfg, load_networks
 
 
-def init_sr_model(config: Union[str, Config], checkpoint: Optional[str] = None,
-                  device: str = 'cpu') -> torch.nn.Module:
-    """Build the SSG-RWSR model of a config for inference, without its segmentor.
+def init_model(config: Union[str, Config],
+               checkpoint: Optional[str] = None,
+               device: str = 'cpu',
+               with_segmentor: bool = False) -> torch.nn.Module:
+    """Build the model of a config for evaluation and load its trained networks strictly.
 
-    The segmentor and the perceptual loss are never built (no MMSegmentation
-    weights, no LPIPS backbone download), pretrained ``init_cfg`` of the
-    generator is dropped in favour of ``checkpoint``, and the model is put in
-    eval mode.
+    This is the one way mmssg builds a trained model (inference, export, the
+    demo; ``tools/test.py`` applies the same two steps to its runner): the
+    config goes through :func:`~mmssg.models.utils.evaluation_model_cfg` (no
+    model-zoo file, no LPIPS backbone, the segmentor only when asked for) and
+    the checkpoint through :func:`~mmssg.models.utils.load_networks` (every
+    network key must fit, or the error names the file and the keys).
 
     Args:
         config (str | Config): An mmssg config (or its path).
-        checkpoint (str, optional): Trained weights, see
-            :func:`generator_state_dict`. ``None`` keeps random weights.
+        checkpoint (str, optional): A training checkpoint, or a generator-only
+            one from ``tools/export_generator.py``. ``None`` keeps random
+            weights (for tests).
         device (str): Device. Defaults to ``'cpu'``.
+        with_segmentor (bool): Also build and load the segmentor (for
+            ``test_cfg.segment=True``). Defaults to False.
 
     Returns:
-        nn.Module: The model; use :func:`super_resolve` with it.
+        nn.Module: The model, in eval mode.
     """
-    cfg = Config.fromfile(config) if isinstance(config, str) else copy.deepcopy(config)
+    cfg = Config.fromfile(config) if isinstance(config, str) else config
     init_default_scope(cfg.get('default_scope', 'mmagic'))
-    model_cfg = copy.deepcopy(cfg.model)
-    model_cfg.update(segmentor=None, perceptual_loss=None, init_cfg=None)
-    model_cfg.generator.pop('init_cfg', None)
-    model = MODELS.build(model_cfg)
+    model = MODELS.build(evaluation_model_cfg(cfg.model, with_segmentor))
     if checkpoint is not None:
-        model.generator.load_state_dict(generator_state_dict(checkpoint), strict=True)
+        load_networks(model, checkpoint)
     return model.to(device).eval()
 
 
 @torch.no_grad()
-def super_resolve(model: torch.nn.Module, image: np.ndarray, tile: Optional[int] = None,
-                  tile_overlap: int = 16, progress=None) -> np.ndarray:
-    """Super-resolve one image.
+def super_resolve(model: torch.nn.Module,
+                  image: np.ndarray,
+                  tile: Optional[int] = None,
+                  tile_overlap: int = 16,
+                  progress: Optional[Callable[[int, int], None]] = None,
+                  channel_order: str = 'rgb') -> np.ndarray:
+    """Super-resolve one image with the generator alone.
+
+    The image goes through the model's own data preprocessor and comes back
+    through its ``destruct`` (de-normalised, clamped), then is rounded.
 
     Args:
-        model (nn.Module): A model from :func:`init_sr_model`.
-        image (np.ndarray): (H, W, 3) uint8 image in the generator's channel
-            order (RGB for the provided configs).
-        tile (int, optional): Tile size in LR pixels for large frames, see
-            :func:`tiled_forward`. Defaults to the whole image.
+        model (nn.Module): A model from :func:`init_model`.
+        image (np.ndarray): (H, W, 3) uint8 image.
+        tile (int, optional): Tile size in LR pixels for large frames.
+            Defaults to the whole image.
         tile_overlap (int): Context around each tile in LR pixels.
         progress (Callable, optional): Called as ``progress(done, total)``.
+        channel_order (str): ``'rgb'`` or ``'bgr'`` (as cv2 reads), of the
+            input and of the result. Defaults to ``'rgb'``.
 
     Returns:
-        np.ndarray: (sH, sW, 3) uint8 SR image, same channel order.
+        np.ndarray: (sH, sW, 3) uint8 SR image in ``channel_order``.
     """
     if image.ndim != 3 or image.shape[2] != 3:
         raise ValueError(f'super_resolve expects an (H, W, 3) image, got shape {image.shape}')
-    device = next(model.generator.parameters()).device
-    pre = model.data_preprocessor
-    mean, std = (pre.mean, pre.std) if pre._enable_normalize else (0., 1.)
-    lr = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None].to(device).float()
-    lr = (lr - mean) / std
-    if getattr(model, 'channels_last', False):
-        lr = lr.contiguous(memory_format=torch.channels_last)
-    sr = tiled_forward(model.generator, lr, tile, tile_overlap, progress)
-    sr = (sr.float() * std + mean).clamp_(0, 255).round_()
-    return sr[0].permute(1, 2, 0).to(torch.uint8).cpu().numpy()
+    if channel_order not in ('rgb', 'bgr'):
+        raise ValueError(f"channel_order must be 'rgb' or 'bgr', got {channel_order!r}")
+    tensor = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)
+    sample = DataSample(metainfo=dict(img_channel_order=channel_order))
+    data = model.data_preprocessor(dict(inputs=[tensor], data_samples=[sample]), False)
+    sr = model.generate(data['inputs'], tile, tile_overlap, progress)
+    bgr = model.data_preprocessor.destruct(sr.float(), data['data_samples'])[0]
+    out = bgr if channel_order == 'bgr' else bgr.flip(0)
+    return out.round().to(torch.uint8).permute(1, 2, 0).cpu().numpy()

@@ -35,3 +35,13 @@ def list_images(folder: str) -> List[str]:
             if not name.startswith('.') and name.lower().endswith(IMG_EXTENSIONS)
         ]
     return sorted(found)
+
+
+def is_inside(path: str, folder: str) -> bool:
+    """Whether ``path`` is ``folder`` or lies inside it, comparing resolved real paths.
+
+    Links are followed on both sides, so a link to a folder counts as that
+    folder. Either path may not exist yet.
+    """
+    path, folder = osp.realpath(path), osp.realpath(folder)
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)

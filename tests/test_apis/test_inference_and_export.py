@@ -14,7 +14,8 @@ from mmagic.registry import MODELS
 from mmengine.config import Config
 from mmengine.runner import load_checkpoint
 
-from mmssg.apis import export_generator_checkpoint, init_sr_model, super_resolve
+from mmssg.apis import export_generator_checkpoint, init_model, super_resolve
+from mmssg.utils import EXIT_SKIPPED
 
 sys.path.insert(0, osp.join(REPO_ROOT, 'tools'))
 inference_tool = runpy.run_path(osp.join(REPO_ROOT, 'tools', 'inference.py'))
@@ -42,7 +43,7 @@ def trained(tmp_path_factory):
 
 def test_init_sr_model_never_builds_the_segmentor(trained):
     config, checkpoint, model = trained
-    sr_model = init_sr_model(config, checkpoint)
+    sr_model = init_model(config, checkpoint)
     assert sr_model.segmentor is None and sr_model.perceptual_loss is None
     for (name, got), want in zip(sr_model.generator.state_dict().items(),
                                  model.generator.state_dict().values()):
@@ -51,7 +52,7 @@ def test_init_sr_model_never_builds_the_segmentor(trained):
 
 def test_super_resolve_matches_the_generator_and_tiles_without_seams(trained):
     config, checkpoint, model = trained
-    sr_model = init_sr_model(config, checkpoint)
+    sr_model = init_model(config, checkpoint)
     image = np.random.default_rng(0).integers(0, 256, (24, 40, 3), dtype=np.uint8)
     with torch.no_grad():
         expected = model.generator(torch.from_numpy(image).permute(2, 0, 1)[None].float() / 255)
@@ -77,12 +78,14 @@ def write_inputs(folder):
 def test_folder_inference_skips_a_corrupt_file_and_leaves_inputs_alone(trained, tmp_path, capsys):
     config, checkpoint, _ = trained
     before = write_inputs(tmp_path / 'lr')
-    result = inference_tool['main']([config, checkpoint, str(tmp_path / 'lr'), str(tmp_path / 'sr'),
+    status = inference_tool['main']([config, checkpoint, str(tmp_path / 'lr'), str(tmp_path / 'sr'),
                                      '--tile', '8'])
-    assert result['skipped'] == [str(tmp_path / 'lr' / 'broken.png')]
+    assert status == EXIT_SKIPPED
     assert cv2.imread(str(tmp_path / 'sr' / 'a.png')).shape == (48, 64, 3)
     assert cv2.imread(str(tmp_path / 'sr' / 'sub' / 'b.png')).shape == (40, 56, 3)
-    assert 'broken.png' in capsys.readouterr().out
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out[-2] == f'skipped (unreadable): {tmp_path / "lr" / "broken.png"}'
+    assert out[-1].endswith('skipped 1 unreadable file(s)')
     after = {p: open(p, 'rb').read() for p in map(str, (tmp_path / 'lr').rglob('*'))
              if osp.isfile(p)}
     assert after == before

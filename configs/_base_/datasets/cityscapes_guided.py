@@ -6,6 +6,7 @@ lr_patch_size = 128
 guided_pipeline = [
     dict(type='LoadImageFromFile', key='img', channel_order='rgb'),
     dict(type='mmseg.LoadAnnotations'),
+    dict(type='MatchLabelSize'),
     dict(type='mmseg.RandomCrop', crop_size=(lr_patch_size, lr_patch_size), cat_max_ratio=0.75),
     dict(type='mmseg.RandomFlip', prob=0.5),
     dict(type='PackInputs', keys='img', data_keys='gt_seg_map'),

@@ -9,12 +9,14 @@ test_crop_size = (512, 1024)
 real_val_pipeline = [
     dict(type='LoadImageFromFile', key='img', channel_order='rgb'),
     dict(type='mmseg.LoadAnnotations'),
+    dict(type='MatchLabelSize'),
     dict(type='Crop', keys=['img', 'gt_seg_map'], crop_size=val_crop_size, random_crop=False),
     dict(type='PackInputs', keys='img', data_keys='gt_seg_map'),
 ]
 real_test_pipeline = [
     dict(type='LoadImageFromFile', key='img', channel_order='rgb'),
     dict(type='mmseg.LoadAnnotations'),
+    dict(type='MatchLabelSize'),
     dict(type='Crop', keys=['img', 'gt_seg_map'], crop_size=test_crop_size, random_crop=False),
     dict(type='PackInputs', keys='img', data_keys='gt_seg_map'),
 ]

@@ -8,6 +8,7 @@ synthetic_eval_pipeline = [
     dict(type='LoadImageFromFile', key='img', channel_order='rgb'),
     dict(type='LoadImageFromFile', key='gt', channel_order='rgb'),
     dict(type='mmseg.LoadAnnotations'),
+    dict(type='MatchLabelSize'),
     dict(type='PackInputs', keys='img', data_keys='gt_seg_map'),
 ]
 

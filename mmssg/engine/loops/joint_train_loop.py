@@ -1,6 +1,7 @@
 # Copyright (c) mmssg contributors. All rights reserved.
 """Iteration-based training that alternates turns fed by different dataloaders."""
 import bisect
+import copy
 import itertools
 import logging
 from typing import Dict, Optional, Sequence, Union
@@ -11,6 +12,29 @@ from mmengine.logging import print_log
 from mmengine.runner.base_loop import BaseLoop
 from mmengine.runner.utils import calc_dynamic_intervals
 from torch.utils.data import DataLoader
+
+
+def with_sample_seeds(loader_cfg: dict) -> dict:
+    """A dataloader config whose samples each get a seed from where they are drawn.
+
+    The dataset goes into ``SampleSeededDataset`` and the sampler into
+    ``SampleSeedSampler`` (both registered by ``mmssg.datasets``): random
+    augmentations then depend on ``(seed, rank, epoch, position)`` only, so a
+    resumed run repeats the uninterrupted one whatever the number of workers.
+
+    Args:
+        loader_cfg (dict): A dataloader config as the runner builds it.
+
+    Returns:
+        dict: A new config; ``loader_cfg`` is left unchanged.
+    """
+    cfg = copy.deepcopy(loader_cfg)
+    if cfg.get('sampler', {}).get('type') in ('SampleSeedSampler', 'mmagic.SampleSeedSampler'):
+        return cfg
+    cfg['dataset'] = dict(type='mmagic.SampleSeededDataset', dataset=cfg['dataset'])
+    cfg['sampler'] = dict(type='mmagic.SampleSeedSampler',
+                          sampler=cfg.get('sampler') or dict(type='DefaultSampler', shuffle=True))
+    return cfg
 
 
 def consumed_batches(turns: Sequence[str], num_iters: int) -> Dict[str, int]:
@@ -77,7 +101,10 @@ class TurnDataIterator:
                 sampler = _OffsetSampler(sampler)
                 batch_sampler.sampler = sampler
             self._offset_sampler = sampler
-        self._infinite = isinstance(getattr(sampler, 'sampler', sampler), InfiniteSampler)
+        innermost = sampler
+        while hasattr(innermost, 'sampler'):  # through _OffsetSampler, SampleSeedSampler
+            innermost = innermost.sampler
+        self._infinite = isinstance(innermost, InfiniteSampler)
         if self._infinite:  # one endless pass: the position is all that matters
             self.epoch, offset = 0, consumed
         else:
@@ -114,6 +141,10 @@ class TurnDataIterator:
             return next(self._iterator)
 
 
+# Not a subclass of mmengine's IterBasedTrainLoop: its __init__ starts an iterator over its one
+# dataloader (starting workers and drawing their base seed from the global torch generator) and
+# its run() and run_iter() draw from that iterator; here every turn has its own loader and
+# resumable iterator, so all that would remain inherited are the four properties below.
 @LOOPS.register_module()
 class JointTrainLoop(BaseLoop):
     """Iteration-based loop that alternates training turns, each with its own data.
@@ -147,6 +178,10 @@ class JointTrainLoop(BaseLoop):
             1000.
         dynamic_intervals (list, optional): ``(milestone, interval)`` pairs as
             in mmengine's ``IterBasedTrainLoop``.
+        seed_samples (bool): Give every sample a seed from ``(seed, rank, epoch,
+            position)`` (:func:`with_sample_seeds`), so that a resumed run
+            repeats the uninterrupted one bit for bit on the same machine.
+            Applies to loaders given as configs. Defaults to True.
     """
 
     def __init__(self,
@@ -158,8 +193,10 @@ class JointTrainLoop(BaseLoop):
                  train_dataloader_turn: str = 'guided',
                  val_begin: int = 1,
                  val_interval: int = 1000,
-                 dynamic_intervals=None) -> None:
-        super().__init__(runner, dataloader)
+                 dynamic_intervals=None,
+                 seed_samples: bool = True) -> None:
+        self.seed_samples = seed_samples
+        super().__init__(runner, self._seeded(dataloader))
         if int(max_iters) != max_iters or max_iters < 0:
             raise ValueError(f'max_iters must be a non-negative integer, got {max_iters!r}')
         self.turns = tuple(turns)
@@ -180,6 +217,7 @@ class JointTrainLoop(BaseLoop):
                 raise ValueError(f'Turn {turn!r} is fed by train_dataloader; remove it from '
                                  'train_cfg.dataloaders or change train_dataloader_turn')
             if isinstance(loader, dict):
+                loader = self._seeded(loader)
                 diff_rank_seed = runner._randomness_cfg.get('diff_rank_seed', False)
                 loader = runner.build_dataloader(
                     loader, seed=runner.seed, diff_rank_seed=diff_rank_seed)
@@ -194,6 +232,11 @@ class JointTrainLoop(BaseLoop):
         self.dynamic_milestones, self.dynamic_intervals = calc_dynamic_intervals(
             self.val_interval, dynamic_intervals)
         self._iterators = None
+
+    def _seeded(self, loader):
+        if self.seed_samples and isinstance(loader, dict):
+            return with_sample_seeds(loader)
+        return loader
 
     @property
     def max_epochs(self) -> int:

@@ -1,6 +1,6 @@
 # Copyright (c) mmssg contributors. All rights reserved.
 """SSG-RWSR: super-resolution trained by a segmentation loss and by domain-adapted pairs."""
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -13,7 +13,7 @@ from mmengine.registry import DefaultScope
 from mmengine.structures import PixelData
 from torch import Tensor
 
-from mmssg.apis.tiling import tiled_forward
+from ..utils import tiled_forward, wrapper_aware_keys, wrapper_free_keys
 
 TURNS = ('guided', 'adapted')
 
@@ -51,6 +51,18 @@ def grad_scale(optim_wrapper: OptimWrapper):
     if hasattr(scaler, '_get_scale_async'):
         return scaler._get_scale_async()
     return scaler.get_scale()
+
+
+def normalisation(preprocessor) -> Tuple[Tensor, Tensor]:
+    """Per-channel ``(mean, std)`` (3 values each) a data preprocessor normalises with.
+
+    mmengine's image preprocessors hold ``mean`` and ``std`` buffers only when
+    they normalise; without them the mapping is the identity.
+    """
+    mean, std = getattr(preprocessor, 'mean', None), getattr(preprocessor, 'std', None)
+    if mean is None or std is None:
+        return torch.zeros(3), torch.ones(3)
+    return mean.view(-1).float().expand(3).clone(), std.view(-1).float().expand(3).clone()
 
 
 def unwrap(module: torch.nn.Module) -> torch.nn.Module:
@@ -151,6 +163,9 @@ class SSGRWSR(BaseEditModel):
             if order not in ('RGB', 'BGR', None):
                 raise ValueError(f'{name} must be "RGB" or "BGR", got {order!r}')
         self._register_colour_transforms(sr_channel_order, segmentor_channel_order)
+        # checkpoints hold `generator.*`, never `generator.module.*`, whatever the launcher
+        self._register_state_dict_hook(wrapper_free_keys)
+        self._register_load_state_dict_pre_hook(wrapper_aware_keys, with_module=True)
         if channels_last:
             self.generator.to(memory_format=torch.channels_last)
             if self.segmentor is not None:
@@ -165,10 +180,7 @@ class SSGRWSR(BaseEditModel):
         values in [0, 1] for LPIPS. Both are differentiable everywhere (no
         clamping or rounding), so every SR pixel receives gradient.
         """
-        pre = self.data_preprocessor
-        sr_mean = pre.mean.view(-1) if pre._enable_normalize else torch.zeros(1)
-        sr_std = pre.std.view(-1) if pre._enable_normalize else torch.ones(1)
-        sr_mean, sr_std = sr_mean.expand(3).float(), sr_std.expand(3).float()
+        sr_mean, sr_std = normalisation(self.data_preprocessor)
         self.register_buffer('_unit_scale', (sr_std / 255.).view(1, 3, 1, 1), persistent=False)
         self.register_buffer('_unit_shift', (sr_mean / 255.).view(1, 3, 1, 1), persistent=False)
         self._unit_is_identity = bool((sr_std == 255.).all() and (sr_mean == 0.).all())
@@ -180,10 +192,7 @@ class SSGRWSR(BaseEditModel):
         if seg_order is None:
             seg_order = 'RGB' if getattr(seg_pre, 'channel_conversion', False) else 'BGR'
         self._flip_for_segmentor = seg_order != sr_order
-        if getattr(seg_pre, '_enable_normalize', False):
-            seg_mean, seg_std = seg_pre.mean.view(-1).float(), seg_pre.std.view(-1).float()
-        else:
-            seg_mean, seg_std = torch.zeros(3), torch.ones(3)
+        seg_mean, seg_std = normalisation(seg_pre)
         if self._flip_for_segmentor:
             sr_mean, sr_std = sr_mean.flip(0), sr_std.flip(0)
         # x_seg = (x * sr_std + sr_mean - seg_mean) / seg_std, per channel
@@ -317,6 +326,24 @@ class SSGRWSR(BaseEditModel):
         return log_vars
 
     # --------------------------------------------------------------- inference
+    def generate(self, inputs: Tensor, tile: Optional[int] = None, tile_overlap: int = 16,
+                 progress=None) -> Tensor:
+        """Super-resolve preprocessed inputs with the generator alone.
+
+        Args:
+            inputs (Tensor): (N, 3, h, w) batch from :attr:`data_preprocessor`.
+            tile (int, optional): Tile size in LR pixels for large frames (see
+                :func:`~mmssg.models.utils.tiled_forward`). Defaults to the
+                whole frame.
+            tile_overlap (int): Context around each tile in LR pixels.
+            progress (Callable, optional): Called as ``progress(done, total)``.
+
+        Returns:
+            Tensor: The SR batch in the generator's space (not de-normalised).
+        """
+        return tiled_forward(self.generator, self._memory_format(inputs), tile, tile_overlap,
+                             progress)
+
     def forward_inference(self, inputs: Tensor, data_samples: Optional[List[DataSample]] = None,
                           **kwargs) -> DataSample:
         """Super-resolve with the generator alone.
@@ -326,8 +353,7 @@ class SSGRWSR(BaseEditModel):
         the resolution of the batch's ``gt_seg_map`` when there is one.
         """
         test_cfg = self.test_cfg or {}
-        sr = tiled_forward(self.generator, self._memory_format(inputs), test_cfg.get('tile'),
-                           test_cfg.get('tile_overlap', 16))
+        sr = self.generate(inputs, test_cfg.get('tile'), test_cfg.get('tile_overlap', 16))
         predictions = DataSample(pred_img=self.data_preprocessor.destruct(sr, data_samples).cpu())
         if test_cfg.get('segment', False) and self.segmentor is not None:
             logits = self.segmentor(self._memory_format(self.to_segmentor_input(sr)), mode='tensor')

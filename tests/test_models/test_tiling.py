@@ -4,7 +4,7 @@ import pytest
 import torch
 from mmagic.registry import MODELS
 
-from mmssg.apis import tile_boxes, tiled_forward
+from mmssg.models.utils import tile_boxes, tiled_forward
 
 
 def tiny_rrdbnet():
