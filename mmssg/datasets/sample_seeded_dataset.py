@@ -36,6 +36,22 @@ def seeded_generators(seed: int):
         torch.set_rng_state(states[2])
 
 
+def build_non_empty(cfg: dict) -> Dataset:
+    """Build a dataset, refusing one that lists no sample with a message naming its folders.
+
+    mmengine's datasets would otherwise fail in their serialisation step with a
+    bare ``need at least one array to concatenate``.
+    """
+    dataset = DATASETS.build(dict(cfg, lazy_init=True))
+    if hasattr(dataset, 'load_data_list') and not dataset.load_data_list():
+        where = {k: getattr(dataset, k, None) for k in ('data_root', 'data_prefix', 'ann_file')}
+        raise ValueError(f'{type(dataset).__name__} lists no samples: nothing found under '
+                         f'{where}; check the folders and file suffixes of this dataset config')
+    if hasattr(dataset, 'full_init'):
+        dataset.full_init()
+    return dataset
+
+
 @DATASETS.register_module()
 class SampleSeededDataset(Dataset):
     """Load each sample with the generators seeded from its ``(index, seed)`` key.
@@ -47,7 +63,7 @@ class SampleSeededDataset(Dataset):
     """
 
     def __init__(self, dataset: Union[dict, Dataset]) -> None:
-        self.dataset = DATASETS.build(dataset) if isinstance(dataset, dict) else dataset
+        self.dataset = build_non_empty(dataset) if isinstance(dataset, dict) else dataset
 
     @property
     def metainfo(self) -> dict:

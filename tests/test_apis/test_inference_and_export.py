@@ -126,3 +126,22 @@ def test_single_output_names_a_file_only_for_formats_that_hold_colour(tmp_path):
     # PGM is grey only: 'sr.pgm' is taken as a folder, like any other name.
     assert paths([str(single)], str(single), str(tmp_path / 'sr.pgm'), '_x4') == [
         str(tmp_path / 'sr.pgm' / 'a_x4.png')]
+
+
+def test_links_to_the_inputs_are_refused_and_the_inputs_stay_untouched(trained, tmp_path):
+    config, checkpoint, _ = trained
+    before = write_inputs(tmp_path / 'lr')
+    (tmp_path / 'link_to_lr').symlink_to(tmp_path / 'lr', target_is_directory=True)
+    with pytest.raises(ValueError, match='is the input folder'):
+        inference_tool['main']([config, checkpoint, str(tmp_path / 'lr'),
+                                str(tmp_path / 'link_to_lr')])
+    (tmp_path / 'a_link.png').symlink_to(tmp_path / 'lr' / 'a.png')
+    with pytest.raises(ValueError, match='refusing to overwrite input'):
+        inference_tool['main']([config, checkpoint, str(tmp_path / 'lr' / 'a.png'),
+                                str(tmp_path / 'a_link.png')])
+    (tmp_path / 'ckpt_link.pth').symlink_to(checkpoint)
+    with pytest.raises(ValueError, match='refusing to overwrite the source checkpoint'):
+        export_generator_checkpoint(checkpoint, str(tmp_path / 'ckpt_link.pth'))
+    after = {p: open(p, 'rb').read() for p in map(str, (tmp_path / 'lr').rglob('*'))
+             if osp.isfile(p)}
+    assert after == before

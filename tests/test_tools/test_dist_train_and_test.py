@@ -1,0 +1,130 @@
+# Copyright (c) mmssg contributors. All rights reserved.
+"""tools/dist_train.sh with 2 CPU processes (gloo), --resume, and what reads its checkpoints.
+
+A checkpoint written by a multi-process run must give tools/test.py, tools/inference.py and
+tools/export_generator.py exactly what the networks held at the end of training.
+"""
+import glob
+import json
+import math
+import os
+import os.path as osp
+import runpy
+import sys
+
+import cv2
+import pytest
+import torch
+from _helpers import REPO_ROOT
+from _tiny_run import dist_train, make_tiny_run
+
+
+@pytest.fixture(scope='module')
+def tiny_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp('tiny_demo')
+    config, env = make_tiny_run(root)
+    return root, config, env
+
+
+@pytest.fixture(scope='module')
+def in_process_tools(tiny_run):
+    """The tools' main functions, with the tiny run's hooks module importable."""
+    root, _, _ = tiny_run
+    os.environ['MMSSG_DEMO_ROOT'] = str(root)
+    sys.path.insert(0, str(root))
+    yield {name: runpy.run_path(osp.join(REPO_ROOT, 'tools', name + '.py'))['main']
+           for name in ('test', 'inference', 'export_generator')}
+    os.environ.pop('MMSSG_DEMO_ROOT')
+    sys.path.remove(str(root))
+
+
+def rank_weights(work_dir, rank):
+    return torch.load(osp.join(work_dir, f'rank{rank}_weights.pth'))
+
+
+def assert_ranks_identical(work_dir):
+    # parameters; plain BN running statistics are rank-local by design (SyncBN on GPUs)
+    rank0, rank1 = rank_weights(work_dir, 0), rank_weights(work_dir, 1)
+    assert rank0['params'] == rank1['params']
+    assert any(k.startswith('segmentor.') for k in rank0['params'])
+    for key in rank0['params']:
+        assert torch.equal(rank0['state'][key], rank1['state'][key]), key
+    return rank0['state']
+
+
+def test_two_cpu_processes_train_in_step_and_resume(tiny_run):
+    root, config, env = tiny_run
+    work_dir = str(root / 'work')
+    log = dist_train(config, work_dir, env)
+    assert 'gloo' in log
+    assert osp.isfile(osp.join(work_dir, 'iter_4.pth'))
+    first = assert_ranks_identical(work_dir)
+
+    log = dist_train(config, work_dir, env, '--resume',
+                     '--cfg-options', 'train_cfg.max_iters=6')
+    assert 'Resuming at iteration 4' in log
+    assert osp.isfile(osp.join(work_dir, 'iter_6.pth'))
+    second = assert_ranks_identical(work_dir)
+    assert not all(torch.equal(first[k], second[k]) for k in first if 'generator' in k)
+
+
+@pytest.fixture(scope='module')
+def checkpoints(tiny_run):
+    """The 2-process checkpoint, the same weights saved by one process, and an old-style file."""
+    root, _, _ = tiny_run
+    work_dir = root / 'work'
+    checkpoint = work_dir / 'iter_6.pth'
+    if not checkpoint.exists():
+        pytest.skip('needs the checkpoint of the training test')
+    state = torch.load(checkpoint, map_location='cpu')['state_dict']
+    assert not any('.module.' in key for key in state)  # the same keys whatever the launcher
+    single = root / 'single_process.pth'
+    torch.save({'state_dict': rank_weights(work_dir, 0)['state'], 'meta': {}}, single)
+    old = root / 'old_multi_process.pth'
+    torch.save({'state_dict': {k.replace('generator.', 'generator.module.', 1): v
+                               for k, v in state.items()}, 'meta': {}}, old)
+    return dict(dist=str(checkpoint), single=str(single), old=str(old))
+
+
+def test_test_tool_scores_the_trained_networks_whatever_the_launcher(
+        tiny_run, checkpoints, in_process_tools, tmp_path):
+    _, config, _ = tiny_run
+    results = {}
+    runs = dict(checkpoints, bicubic=checkpoints['dist'])
+    for name, path in runs.items():
+        out = str(tmp_path / f'{name}.json')
+        extra = ['--cfg-options', 'model.generator.type=BicubicUpsampler'] \
+            if name == 'bicubic' else []
+        status = in_process_tools['test'](
+            [config, path, '--work-dir', str(tmp_path / name), '--out', out, *extra])
+        assert status == 0
+        results[name] = json.load(open(out))
+    assert results['dist'] == results['single'] == results['old']
+    for metrics in results.values():
+        assert {'PSNR', 'SSIM', 'LPIPS', 'NIQE', 'NIQE_unscored', 'SR/mIoU', 'SR/aAcc'} <= set(metrics)
+        for name in ('PSNR', 'SSIM', 'LPIPS', 'SR/mIoU', 'SR/aAcc'):
+            assert math.isfinite(metrics[name]), name
+    assert results['bicubic']['NIQE_unscored'] == 0 and math.isfinite(results['bicubic']['NIQE'])
+    assert results['bicubic']['PSNR'] > 15  # bicubic of the real LR frames vs their HR renders
+    assert results['dist']['PSNR'] != results['bicubic']['PSNR']
+
+
+def test_inference_and_export_give_the_trained_generator(
+        tiny_run, checkpoints, in_process_tools, tmp_path):
+    root, config, _ = tiny_run
+    val = str(root / 'data' / 'cityscapes' / 'leftImg8bit' / 'val')
+    images = {}
+    for name, path in checkpoints.items():
+        assert in_process_tools['inference']([config, path, val, str(tmp_path / name)]) == 0
+        files = sorted(glob.glob(str(tmp_path / name / '*' / '*.png')))
+        assert len(files) == 2
+        images[name] = [cv2.imread(f) for f in files]
+        out = str(tmp_path / f'{name}_generator.pth')
+        assert in_process_tools['export_generator']([path, out]) == 0
+        exported = torch.load(out)['state_dict']
+        expected = {k[len('generator.'):]: v for k, v in rank_weights(root / 'work', 0)['state']
+                    .items() if k.startswith('generator.')}
+        assert exported.keys() == expected.keys()
+        assert all(torch.equal(exported[k], expected[k]) for k in expected)
+    for name in ('single', 'old'):
+        assert all((a == b).all() for a, b in zip(images['dist'], images[name]))
