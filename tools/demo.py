@@ -159,7 +159,7 @@ def comparison_figure(config, checkpoint, data_root, out_path, rows):
     from mmengine.registry import init_default_scope
     from mmengine.runner import load_checkpoint
 
-    from mmssg.datasets.demo_data import colorize_labels
+    from mmssg.demo import colorize_labels
 
     cfg = Config.fromfile(config)
     init_default_scope('mmagic')

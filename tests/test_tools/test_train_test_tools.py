@@ -13,7 +13,7 @@ import pytest
 import torch
 from _helpers import REPO_ROOT, config_path
 
-from mmssg.datasets.demo_data import make_demo_dataset
+from mmssg.demo import make_demo_dataset
 from mmssg.degradation.functional import anisotropic_gaussian_kernel
 
 PYTHON = sys.executable
