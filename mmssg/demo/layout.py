@@ -1,5 +1,6 @@
 # Copyright (c) mmssg contributors. All rights reserved.
-"""Random demo street scenes: :func:`sample_scene_layout` draws a :class:`SceneLayout`.
+"""Random demo street scenes: :func:`sample_scene_layout` draws a
+:class:`~mmssg.demo.scene.SceneLayout`.
 
 Every choice comes from the one random source it is given, in a fixed order, so a seed gives
 the same scene (and, rendered, the same bytes) every time.

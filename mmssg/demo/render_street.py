@@ -152,7 +152,7 @@ def _facade_colour(u, v, building, metres_per_pixel, textures, light):
         v (np.ndarray): Height above the ground (metres).
         building (Building): The building.
         metres_per_pixel (np.ndarray | float): Footprint of a pixel on the facade (metres).
-        textures (dict): :func:`load_textures`.
+        textures (dict): :func:`~mmssg.demo.textures.load_textures`.
         light (float): Brightness factor of the facade.
     """
     ou, ov = building.texture_offset
