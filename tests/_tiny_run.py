@@ -8,7 +8,7 @@ import sys
 import numpy as np
 from _helpers import REPO_ROOT, config_path
 
-from mmssg.datasets.demo_data import make_demo_dataset
+from mmssg.demo import make_demo_dataset
 from mmssg.degradation.functional import anisotropic_gaussian_kernel
 
 PYTHON = sys.executable

@@ -9,8 +9,8 @@ Example::
         --num-val 1 --num-clean 2 --fresh
 
 An existing complete dataset made with the same arguments is reused; ``--fresh`` replaces it
-(deleting only the dataset's own entries). See :mod:`mmssg.datasets.demo_data` for the layout
-and the camera model.
+(deleting only the dataset's own entries). See :mod:`mmssg.demo.io` for the layout and
+:mod:`mmssg.demo.camera` for the camera model.
 """
 import argparse
 import sys
@@ -18,7 +18,7 @@ import time
 
 from tqdm import tqdm
 
-from mmssg.datasets.demo_data import DEFAULT_LR_SIZE, DemoDatasetError, make_demo_dataset
+from mmssg.demo import DEFAULT_LR_SIZE, DemoDatasetError, make_demo_dataset
 
 
 def parse_args(argv=None):
