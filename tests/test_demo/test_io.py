@@ -13,6 +13,7 @@ from _demo_files import (COUNTS, REQUIRED, hr_file, label_file, lr_image_files, 
                          read_rgb, rel_files)
 from _helpers import REPO_ROOT
 
+from mmssg.demo import DemoDatasetError
 from mmssg.demo import io as demo_io
 from mmssg.demo.camera import CameraModel
 from mmssg.demo.labels import CITYSCAPES_CLASSES
@@ -167,27 +168,27 @@ def test_incomplete_dataset_is_regenerated(tmp_path, capsys):
     assert os.path.isfile(label)
 
 
-def test_errors_name_the_output(tmp_path, capsys):
+def test_errors_name_the_output(tmp_path):
     cli = load_cli()
     a_file = tmp_path / 'a_file'
     a_file.write_text('x')
-    assert cli.main([str(a_file)] + TINY) != 0
-    assert str(a_file) in capsys.readouterr().err
+    with pytest.raises(DemoDatasetError, match=str(a_file)):
+        cli.main([str(a_file)] + TINY)
     foreign = tmp_path / 'foreign'
     foreign.mkdir()
     (foreign / 'cityscapes').mkdir()
     (foreign / 'cityscapes' / 'precious.png').write_text('x')
     for extra in ([], ['--fresh']):
-        assert cli.main([str(foreign)] + TINY + extra) != 0
-        assert str(foreign) in capsys.readouterr().err
+        with pytest.raises(DemoDatasetError, match=str(foreign)):
+            cli.main([str(foreign)] + TINY + extra)
     assert (foreign / 'cityscapes' / 'precious.png').read_text() == 'x'
     assert a_file.read_text() == 'x'
     # a demo dataset made with other arguments is kept unless --fresh
     out = tmp_path / 'data'
     assert cli.main([str(out), '--seed', '1'] + TINY) == 0
-    capsys.readouterr()
-    assert cli.main([str(out), '--seed', '2'] + TINY) != 0
-    err = capsys.readouterr().err
-    assert str(out) in err and 'seed' in err and '--fresh' in err
+    with pytest.raises(DemoDatasetError) as error:
+        cli.main([str(out), '--seed', '2'] + TINY)
+    assert str(out) in str(error.value) and 'seed' in str(error.value)
+    assert '--fresh' in str(error.value)
     assert cli.main([str(out), '--seed', '2', '--fresh'] + TINY) == 0
     assert json.loads((out / 'summary.json').read_text())['seed'] == 2

@@ -18,7 +18,8 @@ import time
 
 from tqdm import tqdm
 
-from mmssg.demo import DEFAULT_LR_SIZE, DemoDatasetError, make_demo_dataset
+from mmssg.demo import DEFAULT_LR_SIZE, make_demo_dataset
+from mmssg.utils import EXIT_OK, run_tool
 
 
 def parse_args(argv=None):
@@ -60,18 +61,14 @@ def main(argv=None):
                     dynamic_ncols=True)
 
     start = time.time()
-    try:
-        summary = make_demo_dataset(
-            args.out_dir, seed=args.seed, num_train=args.num_train, num_val=args.num_val,
-            num_clean=args.num_clean, lr_size=tuple(args.lr_size), fresh=args.fresh,
-            progress=progress)
-    except (DemoDatasetError, ValueError) as error:
-        print(f'make_demo_data.py: error: {error}', file=sys.stderr)
-        return 2
+    summary = make_demo_dataset(
+        args.out_dir, seed=args.seed, num_train=args.num_train, num_val=args.num_val,
+        num_clean=args.num_clean, lr_size=tuple(args.lr_size), fresh=args.fresh,
+        progress=progress)
     if not summary['reused']:
         print(f'Done in {time.time() - start:.1f} s')
-    return 0
+    return EXIT_OK
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    run_tool(main)
