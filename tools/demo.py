@@ -246,9 +246,14 @@ def main(argv=None):
         shutil.rmtree(noise_pool, ignore_errors=True)  # no patches of older data mixed in
         # LR patches of 32 (not 128): q = 16 keeps 256 pixels per sub-window for the
         # variance test, as q = 32 does at p = 128 in the paper
-        summary = tool('data/collect_noise_patches.py')([
+        status = tool('data/collect_noise_patches.py')([
             train_images, noise_pool, '--patch-size', '32', '--sub-size', '16',
             '--stride', '16', '--workers', '2'])
+        if status:
+            raise SystemExit(f'noise-patch collection failed (exit status {status}), '
+                             f'see {noise_summary}')
+        with open(noise_summary) as f:
+            summary = json.load(f)
         if not summary['patches_kept']:
             raise SystemExit(f'no noise patches passed Eq. 2-4 in {train_images}')
         stages.done(f'{summary["patches_kept"]} patches')
@@ -258,9 +263,12 @@ def main(argv=None):
         stages.done(f'reusing {kernel_pool}')
     else:
         shutil.rmtree(kernel_pool, ignore_errors=True)
-        tool('data/estimate_kernels.py')([
+        status = tool('data/estimate_kernels.py')([
             train_images, kernel_pool, '--scale', '4', '--iters', str(size['kernel_iters']),
             '--batch', str(size['kernel_batch']), '--seed', str(args.seed)])
+        if status:
+            raise SystemExit(f'kernel estimation failed (exit status {status}), '
+                             f'see {kernel_summary}')
         stages.done(f'{len(glob.glob(osp.join(kernel_pool, "*.npy")))} kernels')
     kernels_vs_camera = kernel_report(kernel_pool, osp.join(data, 'camera_model.json'))
     print(kernels_vs_camera)
