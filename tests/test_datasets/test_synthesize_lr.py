@@ -190,7 +190,7 @@ def test_16_bit_images_are_degraded_as_their_8_bit_rounding_and_bad_labels_are_s
     _write(src / 'gtFine' / 'val' / 'eight' / 'eight_gtFine_labelTrainIds.png',
            np.zeros((10, 10), np.uint8))  # does not match its image
     out = tmp_path / 'out'
-    status = tool['main']([str(src), str(out), '--seed', '0', '--no-progress'])
+    status = tool['main']([str(src), str(out), '--seed', '0', '--no-progress', '--splits', 'val'])
     assert status == EXIT_SKIPPED
     summary = json.load(open(out / 'synthesis_summary.json'))
     [skipped] = summary['skipped']
@@ -206,5 +206,5 @@ def test_16_bit_images_are_degraded_as_their_8_bit_rounding_and_bad_labels_are_s
     lr = cv2.imread(str(out / IMG / 'val' / 'sixteen' / 'sixteen_leftImg8bit.png'))
     assert lr.shape == (16, 24, 3)
     os.remove(src / 'gtFine' / 'val' / 'eight' / 'eight_gtFine_labelTrainIds.png')
-    assert tool['main']([str(src), str(tmp_path / 'clean'), '--seed', '0',
+    assert tool['main']([str(src), str(tmp_path / 'clean'), '--seed', '0', '--splits', 'val',
                          '--no-progress']) == EXIT_OK
