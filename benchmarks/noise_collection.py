@@ -18,6 +18,7 @@ import argparse
 import os
 import os.path as osp
 import platform
+import runpy
 import sys
 import tempfile
 import time
@@ -26,13 +27,23 @@ import cv2
 import numpy as np
 from skimage import data
 
-from mmssg.degradation.noise_pool import (_collect_one, collect_noise_patches,
-                                          extract_noise_patches, noise_patch_positions,
-                                          noise_patch_positions_reference)
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, REPO_ROOT)
+# The loop-over-windows reference lives with the tests, which check the library against it.
+sys.path.insert(0, osp.join(REPO_ROOT, 'tests'))
+
+from _reference_noise import noise_patch_positions_reference  # noqa: E402
+
+from mmssg.degradation.noise_patches import (NoiseCriteria, collect_noise_patches,  # noqa: E402
+                                             extract_noise_patches, noise_patch_positions)
+
+# The folder tool's per-image worker: read, collect, save.
+collect_one = runpy.run_path(osp.join(REPO_ROOT, 'tools', 'data', 'collect_noise_patches.py'),
+                             run_name='tool')['collect_one']
 
 
 def make_frame(seed, height=1024, width=2048, sigma=4.0):
-    """A Cityscapes-sized frame: tiled photograph (left half), sky-like gradient (right half), noise."""
+    """A Cityscapes-sized frame: tiled photo (left half), sky-like gradient (right half), noise."""
     rng = np.random.default_rng(seed)
     photo = np.tile(data.astronaut(), (2, 2, 1))[:height, :width // 2].astype(np.float32)
     ramp = np.linspace(0, 20, height, dtype=np.float32)[:, None, None]
@@ -86,19 +97,22 @@ def main():
          best_time(reference_collect, ref_frames, args.repeats)),
     ]
     with tempfile.TemporaryDirectory() as tmp:
-        params = dict(patch_size=128, sub_size=32, stride=64, sub_stride=32, mu=0.1, gamma=0.3,
-                      phi=0.5)
         pngs = []
         for i, f in enumerate(fast_frames):
-            pngs.append(osp.join(tmp, f'frame_{i}.png'))
-            cv2.imwrite(pngs[-1], cv2.cvtColor(f, cv2.COLOR_RGB2BGR))
+            pngs.append(f'frame_{i}.png')
+            cv2.imwrite(osp.join(tmp, pngs[-1]), cv2.cvtColor(f, cv2.COLOR_RGB2BGR))
         out_dir = osp.join(tmp, 'pool')
         os.makedirs(out_dir)
+        paper = NoiseCriteria()  # P=128 (stride 64), q=32 (stride 32), mu .1, gamma .3, phi .5
+
+        def tool_worker(png):
+            return collect_one(tmp, out_dir, paper, (png, png + '.npy'))
+
         rows.append(('folder tool: PNG decode + collection + .npy write', 'vectorised',
-                     len(pngs), best_time(lambda p: _collect_one((p, out_dir, params)), pngs,
-                                          args.repeats)))
+                     len(pngs), best_time(tool_worker, pngs, args.repeats)))
     print(
-        f'Noise-patch collection, 2048x1024 RGB uint8 (photo + sky + noise sigma 4), P=128 stride 64, '
+        f'Noise-patch collection, 2048x1024 RGB uint8 (photo + sky + noise sigma 4), '
+        f'P=128 stride 64, '
         f'q=32 stride 32, {args.threads} cv2 thread(s), best of {args.repeats}, '
         f'Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs')
     print()

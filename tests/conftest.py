@@ -9,8 +9,9 @@ import torch
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import mmssg  # noqa: E402,F401  (registers the plugin)
 from mmengine.registry import init_default_scope  # noqa: E402
+
+import mmssg  # noqa: E402,F401  (registers the plugin)
 
 torch.set_num_threads(min(2, os.cpu_count() or 1))
 init_default_scope('mmagic')  # for module-scoped fixtures too
@@ -21,3 +22,12 @@ def mmagic_scope():
     """Every test runs in the scope an mmssg config declares."""
     init_default_scope('mmagic')
     yield
+
+
+@pytest.fixture
+def one_torch_thread():
+    """For tests of tiny torch ops (KernelGAN): a second thread only adds sync cost."""
+    saved = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(saved)

@@ -1,2 +1,8 @@
 # Copyright (c) mmssg contributors. All rights reserved.
-"""Offline estimation of degradations (section 3.2): noise-patch pool, KernelGAN kernels."""
+"""Degradation algorithms (sections 3.2 and 5.1), no command-line work.
+
+:mod:`.functional` (pure blur / down-sampling / noise functions),
+:mod:`.noise_patches` (the noise-window test of Eq. 2-4), :mod:`.kernelgan`
+(blur-kernel estimation) and :mod:`.pools` (loading the kernel and noise
+pools the tools under ``tools/data/`` write).
+"""

@@ -1,8 +1,11 @@
 # Copyright (c) mmssg contributors. All rights reserved.
-"""Finding the images of a folder, the same way in every tool."""
+"""Finding, reading and naming the images of a folder, the same way in every tool."""
 import os
 import os.path as osp
-from typing import List
+from typing import List, Sequence, Tuple
+
+import cv2
+import numpy as np
 
 IMG_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp', '.ppm', '.pgm')
 
@@ -45,3 +48,121 @@ def is_inside(path: str, folder: str) -> bool:
     """
     path, folder = osp.realpath(path), osp.realpath(folder)
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+#: Joins the folders of an image's relative path in a flat output file name.
+FOLDER_JOIN = '__'
+
+# cv2 decodes 3/4-channel images as BGR/BGRA; one conversion per (channels, order).
+_TO_THREE_CHANNELS = {
+    (1, 'rgb'): cv2.COLOR_GRAY2RGB,
+    (1, 'bgr'): cv2.COLOR_GRAY2BGR,
+    (3, 'rgb'): cv2.COLOR_BGR2RGB,
+    (4, 'rgb'): cv2.COLOR_BGRA2RGB,
+    (4, 'bgr'): cv2.COLOR_BGRA2BGR,
+}
+
+
+def read_image(path: str, channel_order: str = 'rgb') -> np.ndarray:
+    """Read an image file as a three-channel array, at the bit depth it is stored in.
+
+    The one image reader of the data tools. Grey images are repeated to three
+    channels, an alpha channel is dropped, 8-bit files give uint8 and 16-bit
+    files uint16 (never scaled: each tool decides what 16 bits become). The
+    pixels are taken as stored: an EXIF orientation tag is not applied.
+
+    Args:
+        path (str): The image file.
+        channel_order (str): 'rgb' or 'bgr'. Default: 'rgb'.
+
+    Returns:
+        np.ndarray: ``(H, W, 3)`` uint8 or uint16, C-contiguous.
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist.
+        ValueError: The file is empty, cannot be decoded (corrupt, not an
+            image) or holds samples of another depth (float, 32-bit).
+    """
+    if channel_order not in ('rgb', 'bgr'):
+        raise ValueError(f"channel_order must be 'rgb' or 'bgr', got {channel_order!r}")
+    data = np.fromfile(path, np.uint8)  # names the file when it cannot be opened
+    if data.size == 0:
+        raise ValueError(f'{path}: empty file, not an image')
+    img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    if img is None:
+        raise ValueError(f'{path}: cannot decode the image (corrupt or not an image file)')
+    if img.dtype not in (np.uint8, np.uint16):
+        raise ValueError(f'{path}: {img.dtype} samples are not supported; expected an 8- or '
+                         '16-bit image')
+    channels = 1 if img.ndim == 2 else img.shape[2]
+    if channels == 2:  # grey + alpha
+        img, channels = img[..., 0], 1
+    if channels not in (1, 3, 4):
+        raise ValueError(f'{path}: {channels} channels are not supported; expected grey, '
+                         'colour, or either with alpha')
+    code = _TO_THREE_CHANNELS.get((channels, channel_order))
+    return np.ascontiguousarray(img if code is None else cv2.cvtColor(img, code))
+
+
+def output_names(rel_paths: Sequence[str], suffix: str) -> List[str]:
+    """Flat output file names of images given by their paths relative to a source folder.
+
+    The one naming rule of the tools that write one file per source image
+    into a flat folder (the degradation pools): the relative path without its
+    extension, folders joined by :data:`FOLDER_JOIN`, plus ``suffix``. So
+    ``aachen/a_leftImg8bit.png`` gives ``aachen__a_leftImg8bit.npy`` and an
+    image at the top of the folder keeps its own stem. An image's output name
+    does not depend on which other images are there.
+
+    Args:
+        rel_paths (Sequence[str]): Paths relative to the source folder, as
+            :func:`list_images` gives them.
+        suffix (str): Appended to every name, e.g. ``'.npy'``.
+
+    Returns:
+        list[str]: One name per path, in the same order.
+
+    Raises:
+        ValueError: Two images would share an output name (``a.png`` and
+            ``a.jpg`` in one folder, or ``a/b__c.png`` and ``a__b/c.png``);
+            the message lists them.
+    """
+    names = [
+        FOLDER_JOIN.join(osp.splitext(rel)[0].replace(os.sep, '/').split('/')) + suffix
+        for rel in rel_paths
+    ]
+    sources = {}
+    for name, rel in zip(names, rel_paths):
+        sources.setdefault(name, []).append(rel)
+    clashes = {name: rels for name, rels in sources.items() if len(rels) > 1}
+    if clashes:
+        listed = '; '.join(f'{name} <- {", ".join(rels)}' for name, rels in clashes.items())
+        raise ValueError(f'{len(clashes)} output name(s) would be shared by several images, '
+                         f'rename them: {listed}')
+    return names
+
+
+def source_images(src_dir: str, out_dir: str, suffix: str) -> List[Tuple[str, str]]:
+    """The images a folder tool reads, each with the flat name of its output file.
+
+    Args:
+        src_dir (str): The source folder, searched recursively (:func:`list_images`).
+        out_dir (str): Where the tool writes; must not be ``src_dir``.
+        suffix (str): Suffix of the output names (:func:`output_names`).
+
+    Returns:
+        list[tuple[str, str]]: ``(path relative to src_dir, output name)`` pairs.
+
+    Raises:
+        FileNotFoundError: ``src_dir`` is missing or holds no image.
+        ValueError: ``out_dir`` is ``src_dir``, or two images share an output name.
+    """
+    if not osp.isdir(src_dir):
+        raise FileNotFoundError(f'source folder not found (or not a folder): {src_dir}')
+    if osp.realpath(out_dir) == osp.realpath(src_dir):
+        raise ValueError(f'refusing to write into the source folder {src_dir}; '
+                         'choose another output folder')
+    rels = list_images(src_dir)
+    if not rels:
+        raise FileNotFoundError(f'no images ({", ".join(IMG_EXTENSIONS)}) under {src_dir}')
+    return list(zip(rels, output_names(rels, suffix)))

@@ -14,7 +14,7 @@ from mmssg.degradation.functional import anisotropic_gaussian_kernel, isotropic_
 
 
 def _independent_alignment(kernel, scale):
-    """The grid alignment written with scipy: move the kernel by -(s-1)/2 with linear interpolation."""
+    """The grid alignment written with scipy: move the kernel by -(s-1)/2, linear interpolation."""
     pad = int(np.ceil((scale - 1) / 2))
     shifted = ndimage.shift(
         np.pad(kernel.astype(np.float64), pad), (-(scale - 1) / 2, ) * 2, order=1, mode='constant')
@@ -155,12 +155,12 @@ def test_same_seed_same_output_different_seed_different_output(pools):
 
 
 def test_noise_pool_is_mapped_once_per_process_and_not_pickled(pools, monkeypatch):
-    from mmssg.degradation import noise_pool
+    from mmssg.degradation import pools as pool_module
     transform = DomainAdaptedDegradation(*pools)
     assert transform._noise_arrays is None  # nothing mapped at build time
     calls = []
-    real_load = noise_pool.np.load
-    monkeypatch.setattr(noise_pool.np, 'load',
+    real_load = pool_module.np.load
+    monkeypatch.setattr(pool_module.np, 'load',
                         lambda *a, **k: calls.append(a) or real_load(*a, **k))
     for _ in range(5):
         transform(dict(gt=_hr()))
@@ -224,7 +224,8 @@ def test_synthetic_noise_has_std_8_on_a_flat_grey_image():
     np.random.seed(0)
     out = SyntheticDegradation()(dict(gt=np.full((512, 512, 3), 128, np.uint8)))
     residual = out['img'] - 128
-    # 128^2 * 3 samples: the std estimate is within 0.05 of the truth; rounding adds 1/12 to the variance.
+    # 128^2 * 3 samples: the std estimate is within 0.05 of the truth; rounding adds 1/12 to the
+    # variance.
     assert residual.std() == pytest.approx(np.sqrt(64 + 1 / 12), abs=0.08)
     assert abs(residual.mean()) < 0.1
     assert np.array_equal(out['img'], np.rint(out['img']))

@@ -15,10 +15,12 @@ from scipy import ndimage
 from skimage import data
 
 from mmssg.degradation.functional import align_kernel, isotropic_gaussian_kernel
+from mmssg.utils import EXIT_OK, EXIT_SKIPPED
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOL = osp.join(REPO_ROOT, 'tools', 'data', 'synthesize_lr.py')
 LABELS = (0, 8, 10, 13, 255)
+IMG = 'leftImg8bit'
 
 
 def _load_tool():
@@ -43,7 +45,7 @@ def _write(path, img):
 
 @pytest.fixture
 def cityscapes(tmp_path):
-    """A Cityscapes-layout root: 2 splits, 2 cities, real photo crops, labels, one corrupt, one odd size."""
+    """Cityscapes layout: 2 splits, 2 cities, photo crops, labels, one corrupt, one odd size."""
     root = tmp_path / 'cityscapes'
     photos = [
         data.astronaut()[100:164, 100:196],
@@ -84,15 +86,19 @@ def test_writes_lr_images_labels_and_hr_ground_truth_in_cityscapes_layout(
         tool, cityscapes, tmp_path):
     before = _digests(cityscapes)
     out = tmp_path / 'synthetic'
-    summary = tool['main']([str(cityscapes), str(out), '--seed', '0', '--no-progress'])
+    status = tool['main']([str(cityscapes), str(out), '--seed', '0', '--no-progress'])
+    assert status == EXIT_SKIPPED  # the corrupt image
     assert _digests(cityscapes) == before  # inputs untouched
-    assert summary['images_found'] == 6 and summary['images_written'] == 5 and summary[
-        'labels_written'] == 5
-    assert summary['skipped_unreadable'] == [
-        osp.join('val', 'lindau', 'lindau_000000_000020_leftImg8bit.png')
-    ]
-    assert summary['cropped'] == [osp.join('val', 'lindau', 'lindau_000000_000019_leftImg8bit.png')]
-    assert json.load(open(out / 'synthesis_summary.json'))['images_written'] == 5
+    summary = json.load(open(out / 'synthesis_summary.json'))
+    assert summary['src_dir'] == str(cityscapes)
+    assert summary['images_found'] == 6 and summary['images_read'] == 5
+    assert summary['labels_written'] == 5 and summary['parameters']['seed'] == 0
+    [skipped] = summary['skipped']
+    assert skipped['file'] == osp.join(IMG, 'val', 'lindau', 'lindau_000000_000020_leftImg8bit.png')
+    assert 'decode' in skipped['reason']
+    assert summary['cropped'] == [
+        osp.join(IMG, 'val', 'lindau', 'lindau_000000_000019_leftImg8bit.png')]
+    assert summary['converted_to_8bit'] == [] and summary['without_labels'] == []
 
     stem = 'val/frankfurt/frankfurt_000000_000294'
     hr_path = cityscapes / 'leftImg8bit' / f'{stem}_leftImg8bit.png'
@@ -136,7 +142,8 @@ def test_lr_images_are_blurred_downsampled_hr_plus_noise_of_std_8(tool, cityscap
             keep = (clean > 30) & (clean < 225)  # away from clipping
             residuals.append((lr - clean)[keep])
     residual = np.concatenate(residuals)
-    # ~5000 samples: the std estimate has a standard error of 0.08; rounding adds 1/12 to the variance.
+    # ~5000 samples: the std estimate has a standard error of 0.08; rounding adds 1/12 to the
+    # variance.
     assert residual.size > 4000
     assert residual.std() == pytest.approx(
         np.sqrt(64 + 1 / 12), abs=0.4) and abs(residual.mean()) < 0.5
@@ -165,6 +172,28 @@ def test_refuses_an_output_root_inside_the_source_root(tool, cityscapes):
              str(cityscapes.parent / 'x'), '--seed', '0', '--splits', 'test'])
 
 
+def test_a_filled_output_root_is_refused_without_overwrite(tool, cityscapes, tmp_path):
+    out = tmp_path / 'lr'
+    assert tool['main']([str(cityscapes), str(out), '--seed', '7', '--no-progress']) \
+        == EXIT_SKIPPED  # the corrupt image
+    before = _digests(out)
+    with pytest.raises(FileExistsError, match=r'already holds 16 of the files.*--overwrite'):
+        tool['main']([str(cityscapes), str(out), '--seed', '8', '--no-progress'])
+    assert _digests(out) == before
+    tool['main']([str(cityscapes), str(out), '--seed', '8', '--no-progress', '--overwrite'])
+    assert _digests(out) != before
+
+
+def test_links_into_the_source_root_are_refused(tool, cityscapes, tmp_path):
+    link = tmp_path / 'link_to_source'
+    link.symlink_to(cityscapes, target_is_directory=True)
+    before = _digests(cityscapes)
+    for out in (link, link / 'leftImg8bit'):
+        with pytest.raises(ValueError, match='inside .* SRC_ROOT'):
+            tool['main']([str(cityscapes), str(out), '--seed', '0', '--no-progress'])
+    assert _digests(cityscapes) == before
+
+
 def test_image_seed_is_a_function_of_seed_and_path():
     mod = _load_tool()
     a = mod.image_seed(0, 'val/x/a_leftImg8bit.png')
@@ -172,3 +201,32 @@ def test_image_seed_is_a_function_of_seed_and_path():
     assert a != mod.image_seed(1, 'val/x/a_leftImg8bit.png') != mod.image_seed(
         0, 'val/x/b_leftImg8bit.png')
     assert 0 <= a < 2**32
+
+
+def test_16_bit_images_are_degraded_as_their_8_bit_rounding_and_bad_labels_are_skipped(
+        tool, tmp_path):
+    src = tmp_path / 'src'
+    photo = data.astronaut()[100:164, 100:196, ::-1]  # BGR, 64 x 96
+    for name, img in (('eight', photo), ('sixteen', photo.astype(np.uint16) * 257)):
+        _write(src / IMG / 'val' / name / f'{name}_leftImg8bit.png', img)
+    _write(src / 'gtFine' / 'val' / 'eight' / 'eight_gtFine_labelTrainIds.png',
+           np.zeros((10, 10), np.uint8))  # does not match its image
+    out = tmp_path / 'out'
+    status = tool['main']([str(src), str(out), '--seed', '0', '--no-progress', '--splits', 'val'])
+    assert status == EXIT_SKIPPED
+    summary = json.load(open(out / 'synthesis_summary.json'))
+    [skipped] = summary['skipped']
+    assert skipped['file'] == osp.join('gtFine', 'val', 'eight', 'eight_gtFine_labelTrainIds.png')
+    assert 'expected a single-channel 64x96 map' in skipped['reason']
+    assert summary['images_read'] == 2 and summary['labels_written'] == 0
+    assert summary['converted_to_8bit'] == [
+        osp.join(IMG, 'val', 'sixteen', 'sixteen_leftImg8bit.png')]
+    hr = cv2.imread(str(out / 'leftImg8bit_hr' / 'val' / 'sixteen' / 'sixteen_leftImg8bit.png'),
+                    cv2.IMREAD_UNCHANGED)
+    assert hr.dtype == np.uint8
+    np.testing.assert_array_equal(hr, photo)
+    lr = cv2.imread(str(out / IMG / 'val' / 'sixteen' / 'sixteen_leftImg8bit.png'))
+    assert lr.shape == (16, 24, 3)
+    os.remove(src / 'gtFine' / 'val' / 'eight' / 'eight_gtFine_labelTrainIds.png')
+    assert tool['main']([str(src), str(tmp_path / 'clean'), '--seed', '0', '--splits', 'val',
+                         '--no-progress']) == EXIT_OK

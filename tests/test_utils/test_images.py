@@ -1,10 +1,13 @@
 # Copyright (c) mmssg contributors. All rights reserved.
-"""Listing a folder's images, shared by the data tools and inference."""
+"""Listing, reading and naming a folder's images, shared by the data tools and inference."""
 import os
 
+import cv2
+import numpy as np
 import pytest
+from PIL import Image
 
-from mmssg.utils import list_images
+from mmssg.utils import list_images, output_names, read_image
 
 
 def _touch(root, *rels):
@@ -34,3 +37,68 @@ def test_list_images_of_an_empty_folder_is_empty_and_a_missing_one_is_named(tmp_
     assert list_images(str(tmp_path)) == []
     with pytest.raises(FileNotFoundError, match='nowhere'):
         list_images(str(tmp_path / 'nowhere'))
+
+
+RGB = np.random.default_rng(0).integers(0, 256, (5, 7, 3)).astype(np.uint8)
+
+
+@pytest.mark.parametrize('name, mode, expected', [
+    ('rgb.png', 'RGB', RGB),
+    ('rgba.png', 'RGBA', RGB),  # alpha dropped, not composited
+    ('grey.png', 'L', np.repeat(RGB[..., :1], 3, axis=2)),
+    ('grey_alpha.png', 'LA', np.repeat(RGB[..., :1], 3, axis=2)),
+    ('palette.png', 'P', None),
+    ('rgb.bmp', 'RGB', RGB),
+])
+def test_read_image_gives_three_channel_uint8_in_either_order(tmp_path, name, mode, expected):
+    if mode == 'RGBA':
+        pil = Image.fromarray(np.concatenate([RGB, np.full((5, 7, 1), 9, np.uint8)], axis=2))
+    elif mode in ('L', 'LA'):
+        pil = Image.fromarray(RGB[..., 0]).convert(mode)
+    else:
+        pil = Image.fromarray(RGB).convert(mode)
+    pil.save(tmp_path / name)
+    if expected is None:  # a palette image: whatever colours PIL itself decodes
+        expected = np.asarray(Image.open(tmp_path / name).convert('RGB'))
+    rgb = read_image(str(tmp_path / name))
+    assert rgb.shape == (5, 7, 3) and rgb.dtype == np.uint8 and rgb.flags.c_contiguous
+    np.testing.assert_array_equal(rgb, expected)
+    np.testing.assert_array_equal(read_image(str(tmp_path / name), 'bgr'), expected[..., ::-1])
+
+
+def test_read_image_keeps_16_bit_samples_as_stored(tmp_path):
+    deep = np.random.default_rng(1).integers(0, 65536, (4, 6, 3)).astype(np.uint16)
+    cv2.imwrite(str(tmp_path / 'deep.png'), deep[..., ::-1])  # cv2 writes BGR
+    cv2.imwrite(str(tmp_path / 'deep_grey.png'), deep[..., 0])
+    rgb = read_image(str(tmp_path / 'deep.png'))
+    assert rgb.dtype == np.uint16
+    np.testing.assert_array_equal(rgb, deep)
+    np.testing.assert_array_equal(read_image(str(tmp_path / 'deep_grey.png')),
+                                  np.repeat(deep[..., :1], 3, axis=2))
+
+
+def test_read_image_errors_name_the_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match='missing.png'):
+        read_image(str(tmp_path / 'missing.png'))
+    (tmp_path / 'empty.png').write_bytes(b'')
+    with pytest.raises(ValueError, match='empty.png: empty file'):
+        read_image(str(tmp_path / 'empty.png'))
+    (tmp_path / 'broken.png').write_bytes(b'\x89PNG\r\n\x1a\n cut short')
+    with pytest.raises(ValueError, match='broken.png: cannot decode'):
+        read_image(str(tmp_path / 'broken.png'))
+    cv2.imwrite(str(tmp_path / 'float.tif'), np.zeros((4, 4, 3), np.float32))
+    with pytest.raises(ValueError, match='float.tif: float32 samples.*8- or 16-bit'):
+        read_image(str(tmp_path / 'float.tif'))
+    with pytest.raises(ValueError, match="channel_order must be 'rgb' or 'bgr', got 'RGB'"):
+        read_image(str(tmp_path / 'float.tif'), 'RGB')
+
+
+def test_output_names_follow_the_relative_path_and_refuse_clashes():
+    rels = ['a.png', os.path.join('city', 'b.jpg'), os.path.join('x', 'y', 'z.tif')]
+    assert output_names(rels, '.npy') == ['a.npy', 'city__b.npy', 'x__y__z.npy']
+    assert output_names([], '.npy') == []
+    with pytest.raises(ValueError,
+                       match=r'1 output name.*city__b\.npy <- city/b\.jpg, city/b\.png'):
+        output_names(rels + [os.path.join('city', 'b.png')], '.npy')
+    with pytest.raises(ValueError, match=r'x__y\.npy <- x/y\.png, x__y\.png'):
+        output_names([os.path.join('x', 'y.png'), 'x__y.png'], '.npy')

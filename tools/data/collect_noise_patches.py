@@ -3,15 +3,33 @@
 
     python tools/data/collect_noise_patches.py SRC_DIR OUT_DIR [--workers 8]
 
-Writes ``OUT_DIR/<image_stem>.npy`` (``(N, P, P, 3)`` float32, RGB, zero-mean
-per channel) for every image under SRC_DIR (recursive) that holds at least
-one noise patch, and ``OUT_DIR/summary.json`` (images read, unreadable images
-skipped, patches kept, parameters, distribution of the patches' std).
+For every image under SRC_DIR (searched recursively) that holds at least one
+noise patch, writes ``OUT_DIR/<name>.npy``: ``(N, P, P, 3)`` float32, RGB,
+zero-mean per channel, 0-255 scale. ``<name>`` is the image's path relative
+to SRC_DIR without its extension, folders joined by ``__``
+(:func:`mmssg.utils.output_names`; the kernel-pool tool names its files the
+same way). Then ``OUT_DIR/summary.json``: the common fields of
+:mod:`mmssg.utils.summary` (source folder, images found and read, skipped
+files with reasons, parameters), ``images_with_patches``, ``patches_kept``,
+``images`` (per image: ``file``, ``pool_file``, ``patches``) and
+``patch_std`` (distribution of the patches' std).
+
+Images are read by :func:`mmssg.utils.read_image`. 16-bit images are scaled
+to the 0-255 scale at full precision (float, ``x * 255 / 65535``), so that
+``--phi`` and the stored noise mean the same as for 8-bit images.
+
+Exit status 3 when unreadable images were skipped (listed in the summary).
 """
 import argparse
-import json
+import functools
+import os
+import os.path as osp
 
-from mmssg.degradation.noise_pool import collect_noise_pool
+import numpy as np
+
+from mmssg.degradation.noise_patches import NoiseCriteria, extract_noise_patches, find_noise_windows
+from mmssg.utils import (finish, parallel_map, read_image, run_tool, skipped_input, source_images,
+                         write_summary)
 
 
 def parse_args(argv=None):
@@ -35,29 +53,83 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+def read_0_255(path):
+    """An image as RGB on the 0-255 scale: uint8 as stored, 16-bit as float32."""
+    img = read_image(path)
+    if img.dtype == np.uint16:
+        return img.astype(np.float32) * np.float32(255 / 65535)
+    return img
+
+
+def collect_one(src_dir, out_dir, criteria, job):
+    """Worker: read one image, save its noise patches as ``out_dir/<pool_file>``.
+
+    Args:
+        job (tuple[str, str]): The image's path relative to ``src_dir`` and
+            its pool file name.
+
+    Returns:
+        dict: ``patches`` and ``stds`` (per patch), or ``error`` when the
+        image could not be read.
+    """
+    rel, pool_file = job
+    try:
+        img = read_0_255(osp.join(src_dir, rel))
+    except (OSError, ValueError) as error:
+        return dict(error=skipped_input(rel, error))
+    windows = find_noise_windows(img, criteria)
+    if len(windows.corners):
+        patches = extract_noise_patches(img, windows.corners, criteria.patch_size, windows.means)
+        np.save(osp.join(out_dir, pool_file), patches)
+    # A zero-mean patch's RMS over pixels and channels, from the window statistics.
+    stds = np.sqrt(windows.variances.mean(axis=1))
+    return dict(patches=int(len(stds)), stds=stds.tolist())
+
+
+def std_distribution(stds, bins=20):
+    """Mean, range, percentiles and histogram of the patches' std."""
+    stds = np.asarray(stds, np.float64)
+    if stds.size == 0:
+        return dict(count=0)
+    counts, edges = np.histogram(stds, bins=bins)
+    pct = (1, 5, 25, 50, 75, 95, 99)
+    return dict(
+        count=int(stds.size),
+        mean=float(stds.mean()),
+        min=float(stds.min()),
+        max=float(stds.max()),
+        percentiles={str(p): float(v)
+                     for p, v in zip(pct, np.percentile(stds, pct))},
+        histogram=dict(bin_edges=edges.tolist(), counts=counts.tolist()))
+
+
 def main(argv=None):
     args = parse_args(argv)
-    summary = collect_noise_pool(
-        args.src_dir,
-        args.out_dir,
-        patch_size=args.patch_size,
-        sub_size=args.sub_size,
-        stride=args.stride,
-        sub_stride=args.sub_stride,
-        mu=args.mu,
-        gamma=args.gamma,
-        phi=args.phi,
-        workers=args.workers,
-        progress=not args.no_progress)
+    criteria = NoiseCriteria(args.patch_size, args.sub_size, args.stride, args.sub_stride,
+                             args.mu, args.gamma, args.phi)
+    jobs = source_images(args.src_dir, args.out_dir, '.npy')
+    os.makedirs(args.out_dir, exist_ok=True)
+    worker = functools.partial(collect_one, args.src_dir, args.out_dir, criteria)
+    results = parallel_map(worker, jobs, args.workers, 'noise patches', not args.no_progress)
+    skipped = [r['error'] for r in results if 'error' in r]
+    read = [(job, r) for job, r in zip(jobs, results) if 'error' not in r]
+    stds = [s for _, r in read for s in r['stds']]
+    summary = write_summary(
+        args.out_dir, args.src_dir, len(jobs), len(read), skipped,
+        dict(criteria.as_dict(), color='all three channels must pass',
+             layout='(N, P, P, 3) float32 RGB, 0-255 scale', sixteen_bit='scaled by 255/65535'),
+        images_with_patches=sum(1 for _, r in read if r['patches']),
+        patches_kept=len(stds),
+        images=[dict(file=rel, pool_file=name if r['patches'] else None, patches=r['patches'])
+                for (rel, name), r in read],
+        patch_std=std_distribution(stds))
     std = summary['patch_std']
-    print(f"{summary['images_read']}/{summary['images_found']} images read, "
-          f"{summary['patches_kept']} patches kept from {summary['images_with_patches']} images" +
-          (f", patch std mean {std['mean']:.2f} median {std['percentiles']['50']:.2f}"
-           if std['count'] else ''))
-    if summary['skipped_unreadable']:
-        print('skipped (unreadable): ' + json.dumps(summary['skipped_unreadable'], indent=1))
-    return summary
+    done = (f"{summary['patches_kept']} patches kept from {summary['images_with_patches']} of "
+            f"{len(read)} images in {args.out_dir}" +
+            (f", patch std mean {std['mean']:.2f} median {std['percentiles']['50']:.2f}"
+             if std['count'] else ''))
+    return finish(done, skipped, osp.join(args.out_dir, 'summary.json'))
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

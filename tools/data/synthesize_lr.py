@@ -14,7 +14,8 @@ Output (OUT_ROOT), same layout::
     leftImg8bit/<split>/<city>/<name>     synthetic LR (11x11 Gaussian sigma 1.5, x4, noise 8)
     gtFine/<split>/<city>/<label name>    labels on the LR grid (nearest, HR pixel s*i + s//2)
     leftImg8bit_hr/<split>/<city>/<name>  the HR ground truth, copied byte for byte
-    synthesis_summary.json                counts, skipped and cropped images, arguments
+    synthesis_summary.json                the summary of mmssg.utils.summary, plus labels
+                                          written, cropped and converted images
 
 Each image is degraded with numpy seeded from ``--seed`` and its path relative
 to ``leftImg8bit/`` (SHA-256), so the output does not depend on the worker
@@ -28,24 +29,35 @@ then written as the cropped image (lossless PNG) instead of a byte copy, and
 the image is listed under ``cropped`` in the summary. (Cityscapes 2048x1024 and
 IDD 1280x720 need no crop at x4.)
 
-The tool refuses an OUT_ROOT equal to or inside SRC_ROOT and never writes a
-path that is one of its inputs. Unreadable images are skipped and listed.
+16-bit images (read by :func:`mmssg.utils.read_image`) are rounded to 8 bits
+(``x / 257``) before the degradation, and their HR ground truth is written as
+that 8-bit image (listed under ``converted_to_8bit``), so that LR and HR stay
+on one scale. Label maps are read as stored.
+
+The tool refuses an OUT_ROOT equal to or inside SRC_ROOT (compared as resolved real
+paths) and never writes a path that is one of its inputs. An OUT_ROOT that already
+holds files this run would write is refused unless ``--overwrite`` is given. Unreadable images and unreadable or
+mismatched label maps are skipped (an image whose labels are skipped is still
+degraded), listed in the summary with every other path relative to SRC_ROOT;
+the exit status is then 3.
 """
 import argparse
+import functools
 import hashlib
-import json
 import os
 import os.path as osp
 import shutil
-from concurrent.futures import ProcessPoolExecutor
 
 import cv2
 import numpy as np
 
 from mmssg.datasets.transforms.synthetic_degradation import SyntheticDegradation
+from mmssg.utils import (finish, is_inside, parallel_map, read_image, run_tool, skipped_input,
+                         write_summary)
 
 IMG_DIR, LABEL_DIR, HR_DIR = 'leftImg8bit', 'gtFine', 'leftImg8bit_hr'
 IMG_SUFFIX, LABEL_SUFFIX = '_leftImg8bit.png', '_gtFine_labelTrainIds.png'
+SUMMARY = 'synthesis_summary.json'
 
 
 def parse_args(argv=None):
@@ -62,6 +74,10 @@ def parse_args(argv=None):
     parser.add_argument('--noise-sigma', type=float, default=8.0, help='noise std on 0-255 (8)')
     parser.add_argument('--workers', type=int, default=1, help='processes (1)')
     parser.add_argument('--no-progress', action='store_true', help='hide the progress bar')
+    parser.add_argument(
+        '--overwrite', action='store_true',
+        help='replace the results of an earlier run in OUT_ROOT (refused by default; input '
+        'files are never written either way)')
     return parser.parse_args(argv)
 
 
@@ -69,11 +85,6 @@ def image_seed(seed, rel_path):
     """A 32-bit seed from the base seed and the image path relative to ``leftImg8bit/``."""
     digest = hashlib.sha256(f'{seed}:{rel_path.replace(os.sep, "/")}'.encode()).digest()
     return int.from_bytes(digest[:4], 'little')
-
-
-def _is_inside(path, root):
-    path, root = osp.realpath(path), osp.realpath(root)
-    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def find_jobs(src_root, splits):
@@ -91,121 +102,151 @@ def find_jobs(src_root, splits):
     return jobs
 
 
-def _write_png(path, img, inputs):
+def _prepare_output(path, inputs):
+    """Refuse to write over an input; create the folder of ``path``."""
     if osp.realpath(path) in inputs:
         raise RuntimeError(f'refusing to overwrite an input file: {path}')
     os.makedirs(osp.dirname(path), exist_ok=True)
+
+
+def _write_png(path, img, inputs):
+    _prepare_output(path, inputs)
     if not cv2.imwrite(path, img):
         raise IOError(f'could not write {path}')
 
 
-def synthesize_one(args):
-    """Worker: degrade one image and its labels; returns a small report."""
-    src_root, out_root, (split, city, name), cfg = args
-    rel = osp.join(split, city, name)
-    src_img = osp.join(src_root, IMG_DIR, rel)
-    label_name = name[:-len(IMG_SUFFIX)] + LABEL_SUFFIX
-    src_label = osp.join(src_root, LABEL_DIR, split, city, label_name)
-    inputs = {osp.realpath(src_img), osp.realpath(src_label)}
-    report = dict(image=rel, ok=False, cropped=False, label=False)
+def _read_8bit(path):
+    """The image as RGB uint8 (16-bit rounded to 8) and whether it was converted."""
+    rgb = read_image(path, 'rgb')
+    if rgb.dtype == np.uint16:
+        return np.rint(rgb / 257).astype(np.uint8), True
+    return rgb, False
 
-    bgr = cv2.imread(src_img, cv2.IMREAD_COLOR)
-    if bgr is None:
-        return report
-    seg = None
-    if osp.exists(src_label):
-        seg = cv2.imread(src_label, cv2.IMREAD_UNCHANGED)
-        if seg is None or seg.ndim != 2 or seg.shape != bgr.shape[:2]:
-            report['label_error'] = f'unreadable or mismatched label {src_label}'
-            seg = None
-    s = cfg['scale']
-    H, W = bgr.shape[0] - bgr.shape[0] % s, bgr.shape[1] - bgr.shape[1] % s
-    if H == 0 or W == 0:
-        report['error'] = f'image smaller than the scale: {bgr.shape[:2]}'
-        return report
-    report['cropped'] = (H, W) != bgr.shape[:2]
-    results = dict(gt=cv2.cvtColor(bgr[:H, :W], cv2.COLOR_BGR2RGB), gt_channel_order='rgb')
+
+def _read_labels(path, shape):
+    """The label map of an image, or None; raises ValueError when it cannot be used."""
+    if not osp.exists(path):
+        return None
+    seg = cv2.imread(path, cv2.IMREAD_UNCHANGED)  # label ids: read as stored, no conversion
+    if seg is None or seg.ndim != 2 or seg.shape != shape:
+        found = 'unreadable' if seg is None else f'shape {seg.shape}'
+        raise ValueError(f'label map {found}, expected a single-channel {shape[0]}x{shape[1]} map')
+    return seg
+
+
+def _degrade(rgb, seg, rel, cfg):
+    """The transform's output for one image, seeded by its path."""
+    results = dict(gt=rgb, gt_channel_order='rgb')
     if seg is not None:
-        results['gt_seg_map'] = seg[:H, :W]
-
+        results['gt_seg_map'] = seg
     np.random.seed(image_seed(cfg['seed'], rel))
     transform = SyntheticDegradation(
-        scale=s, kernel_size=cfg['kernel_size'], sigma=cfg['sigma'], noise_sigma=cfg['noise_sigma'])
-    results = transform(results)
+        scale=cfg['scale'], kernel_size=cfg['kernel_size'], sigma=cfg['sigma'],
+        noise_sigma=cfg['noise_sigma'])
+    return transform(results)
 
+
+def _write_hr(src_img, hr_out, rgb, rewrite, inputs):
+    """The HR ground truth: a byte copy, or the (cropped or converted) image as a PNG."""
+    if rewrite:
+        _write_png(hr_out, cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), inputs)
+        return
+    _prepare_output(hr_out, inputs)
+    shutil.copyfile(src_img, hr_out)
+
+
+def synthesize_one(src_root, out_root, cfg, job):
+    """Worker: degrade one image and its labels; returns a small report."""
+    split, city, name = job
+    rel = osp.join(split, city, name)
+    label_rel = osp.join(LABEL_DIR, split, city, name[:-len(IMG_SUFFIX)] + LABEL_SUFFIX)
+    src_img, src_label = osp.join(src_root, IMG_DIR, rel), osp.join(src_root, label_rel)
+    inputs = {osp.realpath(src_img), osp.realpath(src_label)}
+    report = dict(image=osp.join(IMG_DIR, rel), skipped=[])
+    try:
+        rgb, report['converted'] = _read_8bit(src_img)
+    except (OSError, ValueError) as error:
+        report['skipped'].append(skipped_input(report['image'], error))
+        return report
+    s = cfg['scale']
+    H, W = rgb.shape[0] - rgb.shape[0] % s, rgb.shape[1] - rgb.shape[1] % s
+    if H == 0 or W == 0:
+        report['skipped'].append(
+            skipped_input(report['image'], f'image smaller than the scale: {rgb.shape[:2]}'))
+        return report
+    try:
+        seg = _read_labels(src_label, rgb.shape[:2])
+    except ValueError as error:
+        report['skipped'].append(skipped_input(label_rel, error))
+        seg = None
+    report['cropped'] = (H, W) != rgb.shape[:2]
+    rgb = np.ascontiguousarray(rgb[:H, :W])
+    results = _degrade(rgb, None if seg is None else seg[:H, :W], rel, cfg)
     lr = cv2.cvtColor(results['img'].astype(np.uint8), cv2.COLOR_RGB2BGR)
     _write_png(osp.join(out_root, IMG_DIR, rel), lr, inputs)
-    hr_out = osp.join(out_root, HR_DIR, rel)
-    if report['cropped']:
-        _write_png(hr_out, bgr[:H, :W], inputs)
-    else:
-        if osp.realpath(hr_out) in inputs:
-            raise RuntimeError(f'refusing to overwrite an input file: {hr_out}')
-        os.makedirs(osp.dirname(hr_out), exist_ok=True)
-        shutil.copyfile(src_img, hr_out)
+    _write_hr(src_img, osp.join(out_root, HR_DIR, rel), rgb,
+              report['cropped'] or report['converted'], inputs)
     if seg is not None:
-        _write_png(
-            osp.join(out_root, LABEL_DIR, split, city, label_name), results['gt_seg_map'], inputs)
-        report['label'] = True
-    report['ok'] = True
+        _write_png(osp.join(out_root, label_rel), results['gt_seg_map'], inputs)
+    report.update(written=True, label=seg is not None)
     return report
 
 
-def main(argv=None):
-    args = parse_args(argv)
-    from tqdm import tqdm
-
+def check_roots(args):
+    """Refuse a missing SRC_ROOT, an OUT_ROOT inside it and a bad scale."""
     if not osp.isdir(args.src_root):
         raise FileNotFoundError(f'SRC_ROOT not found: {args.src_root}')
-    if _is_inside(args.out_root, args.src_root):
+    if is_inside(args.out_root, args.src_root):
         raise ValueError(
             f'OUT_ROOT {args.out_root} is inside (or equal to) SRC_ROOT {args.src_root}; '
             'choose a folder outside it')
     if args.scale < 1:
         raise ValueError(f'--scale must be >= 1, got {args.scale}')
+
+
+def output_files(out_root, jobs):
+    """Every file a run over ``jobs`` may write under ``out_root`` (labels included)."""
+    files = [osp.join(out_root, SUMMARY)]
+    for split, city, name in jobs:
+        label = name[:-len(IMG_SUFFIX)] + LABEL_SUFFIX
+        files += [osp.join(out_root, IMG_DIR, split, city, name),
+                  osp.join(out_root, HR_DIR, split, city, name),
+                  osp.join(out_root, LABEL_DIR, split, city, label)]
+    return files
+
+
+def check_not_filled(out_root, jobs, overwrite):
+    """Refuse to replace earlier results unless ``--overwrite`` was given."""
+    existing = [path for path in output_files(out_root, jobs) if osp.lexists(path)]
+    if existing and not overwrite:
+        raise FileExistsError(
+            f'OUT_ROOT {out_root} already holds {len(existing)} of the files this run would '
+            f'write (e.g. {existing[0]}); pass --overwrite to replace them, or choose another '
+            'folder')
+
+
+def main(argv=None):
+    """Synthesise the LR copy of SRC_ROOT; returns the exit status (3 if inputs were skipped)."""
+    args = parse_args(argv)
+    check_roots(args)
     jobs = find_jobs(args.src_root, args.splits)
-    cfg = dict(
-        seed=args.seed,
-        scale=args.scale,
-        kernel_size=args.kernel_size,
-        sigma=args.sigma,
-        noise_sigma=args.noise_sigma)
-    tasks = [(args.src_root, args.out_root, job, cfg) for job in jobs]
-    reports = []
-    with tqdm(total=len(tasks), desc='synthesize LR', unit='img', disable=args.no_progress) as bar:
-        if args.workers <= 1:
-            for task in tasks:
-                reports.append(synthesize_one(task))
-                bar.update()
-        else:
-            with ProcessPoolExecutor(max_workers=args.workers) as pool:
-                for report in pool.map(synthesize_one, tasks, chunksize=1):
-                    reports.append(report)
-                    bar.update()
-    summary = dict(
-        src_root=osp.abspath(args.src_root),
-        arguments=vars(args),
-        images_found=len(jobs),
-        images_written=sum(r['ok'] for r in reports),
-        labels_written=sum(r['label'] for r in reports),
-        skipped_unreadable=[r['image'] for r in reports if not r['ok'] and 'error' not in r],
-        skipped_other={r['image']: r['error']
-                       for r in reports if not r['ok'] and 'error' in r},
-        cropped=[r['image'] for r in reports if r['cropped'] and r['ok']],
-        without_labels=[r['image'] for r in reports if r['ok'] and not r['label']],
-        label_errors=[r['label_error'] for r in reports if 'label_error' in r])
-    os.makedirs(args.out_root, exist_ok=True)
-    with open(osp.join(args.out_root, 'synthesis_summary.json'), 'w') as f:
-        json.dump(summary, f, indent=2)
-    print(
-        f"{summary['images_written']}/{summary['images_found']} images written, "
-        f"{summary['labels_written']} label maps, {len(jobs) - summary['images_written']} skipped")
-    for rel in summary['skipped_unreadable']:
-        print(f'skipped (unreadable): {rel}')
-    for rel, why in summary['skipped_other'].items():
-        print(f'skipped ({why}): {rel}')
-    return summary
+    check_not_filled(args.out_root, jobs, args.overwrite)
+    cfg = dict(seed=args.seed, scale=args.scale, kernel_size=args.kernel_size, sigma=args.sigma,
+               noise_sigma=args.noise_sigma)
+    worker = functools.partial(synthesize_one, args.src_root, args.out_root, cfg)
+    reports = parallel_map(worker, jobs, args.workers, 'synthesize LR', not args.no_progress)
+    written = [r for r in reports if r.get('written')]
+    skipped = [item for r in reports for item in r['skipped']]
+    write_summary(
+        args.out_root, args.src_root, len(jobs), len(written), skipped, vars(args), name=SUMMARY,
+        labels_written=sum(r['label'] for r in written),
+        cropped=[r['image'] for r in written if r['cropped']],
+        converted_to_8bit=[r['image'] for r in written if r['converted']],
+        without_labels=[r['image'] for r in written if not r['label']])
+    done = (f'{len(written)}/{len(jobs)} images written to {args.out_root}, '
+            f'{sum(r["label"] for r in written)} label maps')
+    return finish(done, skipped, osp.join(args.out_root, SUMMARY))
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -6,7 +6,7 @@ from mmcv.transforms import BaseTransform
 
 from mmssg.degradation.functional import (add_noise, align_kernel, blur_downsample, crop_noise,
                                           quantize)
-from mmssg.degradation.noise_pool import load_kernel_pool, load_noise_pool
+from mmssg.degradation.pools import load_kernel_pool, load_noise_pool
 
 
 def check_hr_image(img, key, scale):
@@ -25,7 +25,7 @@ class DomainAdaptedDegradation(BaseTransform):
 
     ``LR = quantize((HR * k_i) downsampled by s + crop(n_j))`` (Eq. 5-6) with
     ``k_i`` drawn from a kernel pool (KernelGAN estimates on real LR images)
-    and ``n_j`` from a noise pool (:mod:`mmssg.degradation.noise_pool`),
+    and ``n_j`` from a noise pool (:mod:`mmssg.degradation.pools`),
     uniformly over kernels and over noise patches, and a uniformly placed
     LR-sized crop of the patch. Randomness comes from numpy's global state,
     as in mmcv transforms, so mmengine's per-worker/per-rank seeding applies.
@@ -125,8 +125,8 @@ class DomainAdaptedDegradation(BaseTransform):
         if size < h or size < w:
             raise ValueError(
                 f'noise patches of {self.noise_pool} are {size}x{size}, smaller than the LR crop '
-                f'{h}x{w} (results[{self.gt_key!r}] {hr.shape[0]}x{hr.shape[1]} / scale {self.scale})'
-            )
+                f'{h}x{w} (results[{self.gt_key!r}] {hr.shape[0]}x{hr.shape[1]} '
+                f'/ scale {self.scale})')
         arrays = self._noise_arrays_in_this_process()
 
         kernel_index = int(np.random.randint(len(self.kernels)))
@@ -157,6 +157,7 @@ class DomainAdaptedDegradation(BaseTransform):
 
     def __repr__(self):
         return (
-            f'{self.__class__.__name__}(kernel_pool={self.kernel_pool!r}, noise_pool={self.noise_pool!r}, '
-            f'scale={self.scale}, gt_key={self.gt_key!r}, lq_key={self.lq_key!r}, quantize={self.quantize}) '
+            f'{self.__class__.__name__}(kernel_pool={self.kernel_pool!r}, '
+            f'noise_pool={self.noise_pool!r}, scale={self.scale}, gt_key={self.gt_key!r}, '
+            f'lq_key={self.lq_key!r}, quantize={self.quantize}) '
             f'[{len(self.kernels)} kernels, {int(self._noise_offsets[-1])} noise patches]')
