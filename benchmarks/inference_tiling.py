@@ -26,10 +26,11 @@ def child(args):
     import torch
     from mmengine.config import Config
 
-    from mmssg.apis import init_sr_model, tiled_forward
+    from mmssg.apis import init_model
+    from mmssg.models.utils import tiled_forward
     torch.set_num_threads(args.threads or os.cpu_count())
     cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'ssg_rwsr_x4_cityscapes.py'))
-    model = init_sr_model(cfg)  # random weights: the cost does not depend on them
+    model = init_model(cfg)  # random weights: the cost does not depend on them
     lr = torch.rand(1, 3, args.height, args.width, generator=torch.Generator().manual_seed(0))
     tile = None if args.variant == 'whole' else args.tile
     with torch.no_grad():
