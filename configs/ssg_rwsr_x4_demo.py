@@ -1,6 +1,7 @@
 # The paper's Cityscapes run in miniature, for CPUs: `make demo` (tools/demo.py) makes the
-# data and pools and runs it. It is ssg_rwsr_x4_cityscapes.py with the evaluation of the
-# synthetic protocol (HR ground truth) and only what a 2-core CPU without network access needs:
+# data and pools and runs it. It is ssg_rwsr_x4_cityscapes_synthetic.py (the paper's training
+# with the evaluation of the synthetic protocol: HR ground truth) with only what a 2-core CPU
+# without network access needs:
 # - data: the generated demo street scenes (tools/data/make_demo_data.py) in Cityscapes
 #   layout instead of Cityscapes, their clean HR renders + skimage photographs instead of
 #   DF2K, LR patches of 32 (HR 128) instead of 128 (HR 512); validation on the real-LR val
@@ -14,15 +15,7 @@
 # tools/demo.py reads every path and size below (pools, stand-in checkpoints, patch sizes,
 # noise-window settings) from this file. The root of everything is $MMSSG_DEMO_ROOT
 # (default work_dirs/demo).
-_base_ = [
-    './_base_/models/ssg_rwsr_x4.py',
-    './_base_/datasets/cityscapes_guided.py',
-    './_base_/datasets/df2k_adapted.py',
-    './_base_/datasets/cityscapes_synthetic_val.py',
-    './_base_/schedules/joint_100k.py',
-    './_base_/default_runtime.py',
-    './_base_/models/demo_networks.py',
-]
+_base_ = ['./ssg_rwsr_x4_cityscapes_synthetic.py', './_base_/models/demo_networks.py']
 
 demo_root = '{{$MMSSG_DEMO_ROOT:work_dirs/demo}}'
 demo_data = demo_root + '/data'
