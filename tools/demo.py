@@ -196,6 +196,13 @@ def comparison_figure(config, checkpoint, data_root, out_path, rows):
     return out_path
 
 
+def read_metrics(path):
+    """The metrics of a results file of ``tools/test.py --out`` (flat in earlier versions)."""
+    with open(path) as f:
+        results = json.load(f)
+    return results['metrics'] if 'metrics' in results else results
+
+
 def results_table(rows):
     """A markdown table of the demo's metrics, one row per method."""
     columns = [('PSNR', 'PSNR ↑', '{:.2f}'), ('SSIM', 'SSIM ↑', '{:.3f}'),
@@ -302,8 +309,7 @@ def main(argv=None):
             tool('test.py')([DEMO_CONFIG, weights, '--work-dir', osp.join(work, f'test_{slug}'),
                              '--out', out, '--cfg-options', f'experiment_name=demo_test_{slug}',
                              *extra])
-        with open(out) as f:
-            results[name] = json.load(f)
+        results[name] = read_metrics(out)
     stages.done(f'reusing {", ".join(reused)}' if reused else '')
 
     stages.start('tools/inference.py on the real-LR val images (no segmentor)')
