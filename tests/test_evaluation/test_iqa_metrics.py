@@ -68,7 +68,8 @@ def test_dists_is_the_structure_and_texture_formula_over_its_features():
         cov = (fx * fy).mean((1, 2)) - mx * my
         texture = (2 * mx * my + c) / (mx**2 + my**2 + c)
         structure = (2 * cov + c) / (vx + vy + c)
-        similarity += (alpha[offset:offset + n] * texture + beta[offset:offset + n] * structure).sum()
+        weights = slice(offset, offset + n)
+        similarity += (alpha[weights] * texture + beta[weights] * structure).sum()
         offset += n
     assert value == pytest.approx(1 - similarity / total, abs=1e-5)
     assert 0 < value < 1

@@ -33,12 +33,13 @@ def folders(tmp_path):
     h, w = LR_SIZE
     lr = {n: rng.integers(0, 256, (h, w, 3), dtype=np.uint8) for n in NAMES}
     hr = {n: rng.integers(0, 256, (4 * h, 4 * w, 3), dtype=np.uint8) for n in NAMES}
-    up = {n: cv2.resize(img, (4 * w, 4 * h), interpolation=cv2.INTER_CUBIC) for n, img in lr.items()}
+    up = {n: cv2.resize(img, (4 * w, 4 * h), interpolation=cv2.INTER_CUBIC)
+          for n, img in lr.items()}
     sharp = {n: img.copy() for n, img in up.items()}
     for img in sharp.values():  # the methods differ only in one block: the automatic crop
         img[40:56, 64:96] = 255 - img[40:56, 64:96]
-    paths = dict(lr=write_folder(tmp_path / 'lr', lr), hr=write_folder(tmp_path / 'hr', hr),
-                 up=write_folder(tmp_path / 'up', up), sharp=write_folder(tmp_path / 'sharp', sharp))
+    paths = {key: write_folder(tmp_path / key, images)
+             for key, images in (('lr', lr), ('hr', hr), ('up', up), ('sharp', sharp))}
     return paths, dict(lr=lr, hr=hr, up=up, sharp=sharp)
 
 

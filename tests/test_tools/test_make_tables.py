@@ -32,8 +32,9 @@ def results_file(folder, name, metrics, dataset=SYNTHETIC, random=(), method=Non
 def table3_inputs(tmp_path):
     random = ('LPIPS', 'DISTS')
     return [
-        results_file(tmp_path, 'bicubic', dict(PSNR=27.51, SSIM=0.62, LPIPS=0.64, DISTS=0.19,
-                                                NIQE=7.1), random=random, method='Bicubic'),
+        results_file(tmp_path, 'bicubic',
+                     dict(PSNR=27.51, SSIM=0.62, LPIPS=0.64, DISTS=0.19, NIQE=7.1),
+                     random=random, method='Bicubic'),
         results_file(tmp_path, 'realsr', dict(PSNR=25.88, SSIM=0.77, LPIPS=0.26, DISTS=0.10),
                      random=random, method='RealSR'),
         results_file(tmp_path, 'ours', dict(PSNR=29.08, SSIM=0.83, LPIPS=0.19, DISTS=0.07),

@@ -145,7 +145,7 @@ def test_test_tool_writes_every_metric_for_model_and_bicubic(tiny_run, tmp_path)
             test_tool['main']([config, str(checkpoint), '--work-dir', str(tmp_path / name),
                                '--out', out, '--cfg-options', 'model.generator.init_cfg=None',
                                *extra])
-            results[name] = json.load(open(out))
+            results[name] = json.load(open(out))['metrics']
     finally:
         os.environ.pop('MMSSG_DEMO_ROOT')
         sys.path.remove(str(root))

@@ -74,9 +74,9 @@ def check_loaded(metric: str, path: str, expected, provided, optional=()) -> Non
     """Fail naming the keys of ``expected`` that the file at ``path`` did not provide."""
     missing = sorted(set(expected) - set(provided) - set(optional))
     if missing:
-        shown = ', '.join(missing[:8]) + (f' and {len(missing) - 8} more' if len(missing) > 8 else '')
+        more = f' and {len(missing) - 8} more' if len(missing) > 8 else ''
         raise KeyError(f'{metric}: {path} lacks {len(missing)} weights of the network '
-                       f'({shown}); is it the right file?')
+                       f'({", ".join(missing[:8])}{more}); is it the right file?')
 
 
 class IQAMetric(BaseSampleWiseMetric):
@@ -160,4 +160,3 @@ class NoReferenceIQAMetric(IQAMetric):
     def score(self, batch: Tensor) -> float:
         """The quality of one (1, 3, H, W) RGB image in [0, 1]."""
         raise NotImplementedError
-

@@ -7,7 +7,8 @@ from mmagic.registry import METRICS
 from pyiqa.archs import metaiqa_arch
 from torch import Tensor
 
-from .iqa_base import NoReferenceIQAMetric, check_loaded, find_weights, load_weights, pyiqa_cache_dir
+from .iqa_base import (NoReferenceIQAMetric, check_loaded, find_weights, load_weights,
+                       pyiqa_cache_dir)
 
 # pyiqa's Meta-IQA fine-tuned for inference (its 'meta-train-seed' file is the meta-learnt
 # prior, before fine-tuning)
