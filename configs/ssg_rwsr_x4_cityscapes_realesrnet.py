@@ -4,9 +4,4 @@
 # from it measure less of what the guided and adapted turns add.
 _base_ = ['./ssg_rwsr_x4_cityscapes.py']
 
-model = dict(
-    generator=dict(
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint=_base_.realesrnet_x4_checkpoint,
-            prefix=_base_.realesrnet_x4_prefix)))
+model = dict(generator=dict(init_cfg=_base_.realesrnet_x4_init))

@@ -1,19 +1,23 @@
 # Copyright (c) mmssg contributors. All rights reserved.
 """The evaluation configs: whole-frame tests, baselines, generator starts; each loads and builds."""
 import glob
+import os
 import os.path as osp
 
+import cv2
+import numpy as np
 import pytest
 from _helpers import REPO_ROOT, config_path
-from mmagic.registry import MODELS
+from mmagic.registry import DATASETS, MODELS
 from mmengine.config import Config
 
 from mmssg.models import SSGRWSR
 from mmssg.utils import adapt_to_device
 
 BASELINES = sorted(glob.glob(osp.join(REPO_ROOT, 'configs', 'baselines', '*.py')))
-FULLFRAME = [config_path(n) for n in ('ssg_rwsr_x4_cityscapes_fullframe.py',
-                                      'ssg_rwsr_x4_idd_fullframe.py')]
+TEST_ONLY = [config_path(n) for n in ('ssg_rwsr_x4_cityscapes_fullframe.py',
+                                      'ssg_rwsr_x4_idd_fullframe.py',
+                                      'ssg_rwsr_x4_cityscapes_synthetic_table3.py')]
 ZOO = 'https://download.openmmlab.com/mmediting/restorers/'
 NR_METRICS = ['NIMA', 'MetaIQA']
 TABLE3_METRICS = ['PSNR', 'SSIM', 'LPIPS', 'DISTS']
@@ -41,7 +45,7 @@ def test_every_baseline_of_every_table_is_there():
                      for d in ('cityscapes', 'idd', 'cityscapes_synthetic')}
 
 
-@pytest.mark.parametrize('path', BASELINES + FULLFRAME, ids=osp.basename)
+@pytest.mark.parametrize('path', BASELINES + TEST_ONLY, ids=osp.basename)
 def test_eval_config_builds_and_scores_its_tables_metrics(path):
     cfg = Config.fromfile(path)
     model = build_without_downloads(cfg)
@@ -95,3 +99,22 @@ def test_synthetic_test_adds_dists_but_validation_needs_no_dists_weights():
     cfg = Config.fromfile(config_path('ssg_rwsr_x4_cityscapes_synthetic.py'))
     assert metric_types(cfg)[:4] == TABLE3_METRICS
     assert 'DISTS' not in [m.type for m in cfg.val_evaluator.metrics]
+
+
+@pytest.mark.parametrize('name,pools', [
+    ('ssg_rwsr_x4_cityscapes_adapted_only.py', 'data/cityscapes/'),
+    ('ssg_rwsr_x4_cityscapes_synthetic_adapted_only.py', 'data/cityscapes_synthetic_x4/'),
+    ('ssg_rwsr_x4_idd_adapted_only.py', 'data/idd/')])
+def test_adapted_only_runs_list_the_hr_folder_alone(tmp_path, name, pools):
+    """The RealSR rows: DF2K pairs only, no Cityscapes folder asked of the DF2K root."""
+    cfg = Config.fromfile(config_path(name))
+    assert list(cfg.train_cfg.turns) == ['adapted']
+    assert cfg.train_cfg.train_dataloader_turn == 'adapted'
+    dataset = cfg.train_dataloader.dataset
+    assert dict(dataset.data_prefix) == dict(gt='HR')
+    degradation = [t for t in dataset.pipeline if t.type == 'DomainAdaptedDegradation'][0]
+    assert degradation.kernel_pool.startswith(pools)
+    os.makedirs(tmp_path / 'HR')
+    cv2.imwrite(str(tmp_path / 'HR' / 'a.png'), np.zeros((8, 8, 3), np.uint8))
+    listed = DATASETS.build(dict(dataset, data_root=str(tmp_path), pipeline=[]))
+    assert len(listed) == 1 and osp.basename(listed.get_data_info(0)['gt_path']) == 'a.png'

@@ -3,12 +3,7 @@
 # Table 3: synthetic Cityscapes val, PSNR, SSIM, LPIPS and DISTS against the HR frames:
 #   python tools/test.py configs/baselines/bicubic_x4_cityscapes_synthetic.py \
 #       --out results/synthetic/bicubic.json --method-name Bicubic
-_base_ = ['../ssg_rwsr_x4_cityscapes_synthetic.py']
+_base_ = ['../ssg_rwsr_x4_cityscapes_synthetic_table3.py']
 
 model = dict(
-    generator=dict(_delete_=True, type='BicubicUpsampler', upscale_factor=4, mode='matlab'),
-    segmentor=None,
-    perceptual_loss=None,
-    test_cfg=dict(segment=False))
-# no segmentor: the Table 3 metrics only
-test_evaluator = dict(metrics=_base_.table3_metrics)
+    generator=dict(_delete_=True, type='BicubicUpsampler', upscale_factor=4, mode='matlab'))

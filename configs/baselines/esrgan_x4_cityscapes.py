@@ -5,9 +5,4 @@
 #       --out results/cityscapes/esrgan.json --method-name ESRGAN
 _base_ = ['../ssg_rwsr_x4_cityscapes_fullframe.py']
 
-model = dict(
-    generator=dict(
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint=_base_.esrgan_x4_checkpoint,
-            prefix=_base_.esrgan_x4_prefix)))
+model = dict(generator=dict(init_cfg=_base_.esrgan_x4_init))

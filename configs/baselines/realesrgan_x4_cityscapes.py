@@ -5,9 +5,4 @@
 #       --out results/cityscapes/realesrgan.json --method-name Real-ESRGAN
 _base_ = ['../ssg_rwsr_x4_cityscapes_fullframe.py']
 
-model = dict(
-    generator=dict(
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint=_base_.realesrgan_x4_checkpoint,
-            prefix=_base_.realesrgan_x4_prefix)))
+model = dict(generator=dict(init_cfg=_base_.realesrgan_x4_init))

@@ -3,16 +3,6 @@
 # Table 3: synthetic Cityscapes val, PSNR, SSIM, LPIPS and DISTS against the HR frames:
 #   python tools/test.py configs/baselines/realesrgan_x4_cityscapes_synthetic.py \
 #       --out results/synthetic/realesrgan.json --method-name Real-ESRGAN
-_base_ = ['../ssg_rwsr_x4_cityscapes_synthetic.py']
+_base_ = ['../ssg_rwsr_x4_cityscapes_synthetic_table3.py']
 
-model = dict(
-    generator=dict(
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint=_base_.realesrgan_x4_checkpoint,
-            prefix=_base_.realesrgan_x4_prefix)),
-    segmentor=None,
-    perceptual_loss=None,
-    test_cfg=dict(segment=False))
-# no segmentor: the Table 3 metrics only
-test_evaluator = dict(metrics=_base_.table3_metrics)
+model = dict(generator=dict(init_cfg=_base_.realesrgan_x4_init))

@@ -5,9 +5,4 @@
 #       --out results/idd/realesrnet.json --method-name RealESRNet
 _base_ = ['../ssg_rwsr_x4_idd_fullframe.py']
 
-model = dict(
-    generator=dict(
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint=_base_.realesrnet_x4_checkpoint,
-            prefix=_base_.realesrnet_x4_prefix)))
+model = dict(generator=dict(init_cfg=_base_.realesrnet_x4_init))

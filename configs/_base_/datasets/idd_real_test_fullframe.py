@@ -4,15 +4,11 @@
 _base_ = ['./cityscapes_real_test_fullframe.py']
 
 idd_fullframe_test_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=False,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
+    _base_.cityscapes_fullframe_test_dataloader,
     dataset=dict(
         type='IDDDataset',
         data_root='data/idd',
         data_prefix=dict(img_path='leftImg8bit/val'),
         image_size=(1280, 720),
         pipeline=_base_.fullframe_test_pipeline))
-idd_fullframe_test_evaluator = dict(type='Evaluator', metrics=_base_.real_nr_metrics)
+idd_fullframe_test_evaluator = _base_.cityscapes_fullframe_test_evaluator

@@ -7,8 +7,6 @@ _base_ = ['mmseg::_base_/models/fcn_hr18.py', './sr_zoo_checkpoints.py']
 # stated); the closest zoo checkpoint is MMagic's ESRGAN-PSNR (L1, DIV2K bicubic pairs).
 # The RealESRNet start (DF2K-OST with high-order degradations: it already denoises, which
 # confounds the ablation) is the variant ssg_rwsr_x4_cityscapes_realesrnet.py.
-generator_checkpoint = _base_.esrgan_psnr_x4_checkpoint
-generator_checkpoint_prefix = _base_.esrgan_psnr_x4_prefix
 # Segmentor: MMSegmentation's fcn_hr18 512x1024, 160k iterations on Cityscapes.
 segmentor_checkpoint = (
     'https://download.openmmlab.com/mmsegmentation/v0.5/hrnet/'
@@ -26,10 +24,7 @@ model = dict(
         num_blocks=23,
         growth_channels=32,
         upscale_factor=4,
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint=generator_checkpoint,
-            prefix=generator_checkpoint_prefix)),
+        init_cfg=_base_.esrgan_psnr_x4_init),
     # the installed mmseg::_base_/models/fcn_hr18.py segmentor, built in the mmseg scope;
     # the ImageNet HRNet init is replaced by the whole Cityscapes checkpoint
     segmentor=dict(
