@@ -133,7 +133,9 @@ def main(argv=None):
     runner.register_hook(recorder, 'LOWEST')
     if args.save_sr:
         dataset = cfg.test_dataloader.dataset
-        img_root = osp.join(dataset.get('data_root', ''), dataset.data_prefix.img_path)
+        prefix = dataset.get('data_prefix', {})
+        img_root = osp.join(dataset.get('data_root') or '',
+                            prefix.get('img_path', prefix.get('img', '')))
         runner.register_hook(SRImageWriter(args.save_sr, img_root), 'LOWEST')
     runner.test()
     metrics = {k: float(v) for k, v in (recorder.metrics or {}).items()}
