@@ -15,6 +15,7 @@ import sys
 import cv2
 from mmengine.config import Config, DictAction
 from mmengine.hooks import Hook
+from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
@@ -103,6 +104,11 @@ def dataset_description(dataset_cfg) -> dict:
     return {k: dataset_cfg[k] for k in keys if dataset_cfg.get(k) not in (None, '')}
 
 
+def config_weights(cfg) -> str:
+    """The generator weights a config names (its init_cfg checkpoint), or 'none'."""
+    return (cfg.model.get('generator', {}).get('init_cfg') or {}).get('checkpoint', 'none')
+
+
 def write_results(path, args, cfg, runner, metrics):
     """The ``--out`` file: metrics and what they were computed on, for make_tables.py."""
     evaluator = runner.test_evaluator
@@ -112,6 +118,7 @@ def write_results(path, args, cfg, runner, metrics):
         method=args.method_name or osp.splitext(osp.basename(args.config))[0],
         config=args.config,
         checkpoint=args.checkpoint,
+        generator_init=None if args.checkpoint else config_weights(cfg),
         cfg_options=args.cfg_options or {},
         dataset=dataset_description(cfg.test_dataloader.dataset),
         num_images=len(runner.test_dataloader.dataset),
@@ -127,6 +134,8 @@ def main(argv=None):
     init_cpu_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
     if args.checkpoint is None:  # mmengine initialises weights only for training
+        print_log(f'No CHECKPOINT: generator weights from the config: {config_weights(cfg)}',
+                  logger='current')
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         model.init_weights()
     recorder = MetricsRecorder()

@@ -83,6 +83,7 @@ def test_results_files_describe_the_run_and_feed_the_tables(tiny_eval, capsys):
     first, second = (json.load(open(path)) for path in (bicubic, model))
     assert first['method'] == 'Bicubic' and second['method'] == 'tiny'
     assert first['checkpoint'] is None and second['checkpoint'] == checkpoint
+    assert first['generator_init'] == 'none' and second['generator_init'] is None
     assert first['dataset'] == second['dataset'] == dict(
         type='CityscapesSRDataset', data_root=str(root / 'data'),
         data_prefix=dict(img_path='leftImg8bit/val', gt_path='leftImg8bit_hr/val'))

@@ -53,10 +53,10 @@ class NIMA(NoReferenceIQAMetric):
       technical-quality score on KonIQ-10k / SPAQ (no distribution; the score
       is the regressed value, about 0-1).
 
-    The paper scored "technical image quality" with NIMA; the 10-bin NIMA
-    trained on TID2013 for technical quality (Talebi and Milanfar's second
-    model) is not among pyiqa's weights, so the AVA model is the default: the
-    same network and score, trained on aesthetic ratings.
+    The paper scored NIMA's "technical image quality" (on the 1-10 scale of
+    the 10-bin models, so presumably NIMA trained on TID2013); pyiqa has no
+    such weights, so the default is the AVA model: the same network and score,
+    trained on aesthetic ratings.
 
     Args:
         variant (str): One of ``VARIANTS``. Defaults to ``'nima'``.
