@@ -3,5 +3,6 @@
 # SR output in validation).
 _base_ = ['./ssg_rwsr_x4_cityscapes.py']
 
-train_dataloader = _base_.adapted_dataloader
+# replaces the guided loader whole: its Cityscapes folders do not exist under DF2K
+train_dataloader = dict(_delete_=True, **_base_.adapted_dataloader)
 train_cfg = dict(turns=['adapted'], train_dataloader_turn='adapted', dataloaders=None)

@@ -1,15 +1,21 @@
 # SSG-RWSR x4 on IDD real LR images (the 1280x720 frames, 30 classes = level-4 ids; Table 2).
+# IDD also holds 1920x1080 frames; image_size keeps the paper's 1280x720 ones (1876 train,
+# 442 val) and says how many others it left out.
 # The segmentor starts from the Cityscapes fcn_hr18 checkpoint: backbone and head load, the
 # 30-class classifier (decode_head.conv_seg) does not match and starts from random weights.
 # The pools come from IDD's real LR training images:
-#   python tools/data/collect_noise_patches.py data/idd/leftImg8bit/train data/idd/degradation/noise_p128
-#   python tools/data/estimate_kernels.py data/idd/leftImg8bit/train data/idd/degradation/kernels_x4 --scale 4
+#   python tools/data/collect_noise_patches.py data/idd/leftImg8bit/train \
+#       data/idd/degradation/noise_p128
+#   python tools/data/estimate_kernels.py data/idd/leftImg8bit/train \
+#       data/idd/degradation/kernels_x4 --scale 4
 _base_ = ['./ssg_rwsr_x4_cityscapes.py']
 
 idd_root = 'data/idd'
+idd_image_size = (1280, 720)
 model = dict(segmentor=dict(decode_head=dict(num_classes=30)))
 
-train_dataloader = dict(dataset=dict(type='IDDDataset', data_root=idd_root))
+train_dataloader = dict(
+    dataset=dict(type='IDDDataset', data_root=idd_root, image_size=idd_image_size))
 train_cfg = dict(
     dataloaders=dict(
         adapted=dict(
@@ -21,5 +27,7 @@ train_cfg = dict(
                         noise_pool=idd_root + '/degradation/noise_p128')
                     for t in _base_.adapted_pipeline
                 ]))))
-val_dataloader = dict(dataset=dict(type='IDDDataset', data_root=idd_root))
-test_dataloader = dict(dataset=dict(type='IDDDataset', data_root=idd_root))
+val_dataloader = dict(
+    dataset=dict(type='IDDDataset', data_root=idd_root, image_size=idd_image_size))
+test_dataloader = dict(
+    dataset=dict(type='IDDDataset', data_root=idd_root, image_size=idd_image_size))

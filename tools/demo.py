@@ -206,6 +206,13 @@ def comparison_figure(cfg, checkpoint, out_path, rows):
     return out_path
 
 
+def read_metrics(path):
+    """The metrics of a results file of ``tools/test.py --out`` (flat in earlier versions)."""
+    with open(path) as f:
+        results = json.load(f)
+    return results['metrics'] if 'metrics' in results else results
+
+
 def results_table(rows):
     """A markdown table of the demo's metrics, one row per method."""
     columns = [('PSNR', 'PSNR ↑', '{:.2f}'), ('SSIM', 'SSIM ↑', '{:.3f}'),
@@ -304,7 +311,7 @@ def evaluate(cfg, work, checkpoint):
             run_tool('test.py', [DEMO_CONFIG, weights, '--work-dir', osp.join(work, f'test_{slug}'),
                                  '--out', out, '--cfg-options',
                                  f'experiment_name=demo_test_{slug}', *extra])
-        results[name] = read_json(out)
+        results[name] = read_metrics(out)
     return results, f'reusing {", ".join(reused)}' if reused else ''
 
 

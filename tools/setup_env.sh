@@ -60,9 +60,10 @@ echo "[setup_env] mmcv 2.1.0 (built from source once per machine)"
 MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-$(nproc)} pip_install --no-build-isolation \
   -r requirements/mmcv.txt -c requirements/torch.txt
 pip_install -r requirements/runtime.txt -r requirements/tests.txt -c requirements/torch.txt
-pip_install --no-deps -r requirements/mmagic.txt
+pip_install --no-deps -r requirements/mmagic.txt -r requirements/pyiqa.txt
 pip_install --no-deps --no-build-isolation -e .
-"$venv/bin/python" -W ignore -c "import mmssg, mmcv.ops, mmseg.models, lpips" >>"$log" 2>&1 \
+"$venv/bin/python" -W ignore -c "import mmssg, mmcv.ops, mmseg.models, lpips, pyiqa.archs" \
+  >>"$log" 2>&1 \
   || { tail -20 "$log"; echo "[setup_env] the environment does not import; see $log" >&2; exit 1; }
 rm -f "$venv"/.mmssg-env-*
 touch "$stamp"

@@ -1,6 +1,11 @@
 # Copyright (c) mmssg contributors. All rights reserved.
+from collections import Counter
+from typing import List, Optional, Sequence
+
 from mmagic.registry import DATASETS
+from mmengine.logging import print_log
 from mmseg.datasets import BaseSegDataset
+from PIL import Image
 
 from .sr_seg_dataset import SRSegDatasetMixin
 
@@ -12,15 +17,19 @@ class IDDDataset(SRSegDatasetMixin, BaseSegDataset):
     The layout follows IDD's toolkit: ``leftImg8bit/<split>/<seq>/<frame>_leftImg8bit.png``
     and ``gtFine/<split>/<seq>/<frame>_gtFine_labellevel4Ids.png``, the label
     maps written by the toolkit's ``createLabels.py --id-type level4Id``
-    (255 = ignore). The paper uses the 1280x720 images only (1876 train, 442
-    val); list them with ``ann_file`` if the other resolution is present. Class
-    names are those of IDD's level-4 ids (where several labels share an id,
-    the first label's name).
+    (255 = ignore). IDD holds 1920x1080 and 1280x720 frames; the paper uses
+    the 1280x720 ones only (1876 train, 442 val), which ``image_size``
+    selects (the IDD configs set it). Class names are those of IDD's level-4
+    ids (where several labels share an id, the first label's name).
 
     Args:
         img_suffix (str): Image suffix. Defaults to ``'_leftImg8bit.png'``.
         seg_map_suffix (str): Label suffix. Defaults to
             ``'_gtFine_labellevel4Ids.png'``.
+        image_size (Sequence[int], optional): ``(width, height)``: keep only
+            images of this size (read from the file header, no decoding), log
+            how many others were left out, and fail naming the folder and the
+            sizes found when none qualifies. Defaults to None (every image).
         **kwargs: Arguments of :class:`mmseg.datasets.BaseSegDataset`;
             ``data_prefix`` may also hold ``gt_path``.
     """
@@ -42,5 +51,32 @@ class IDDDataset(SRSegDatasetMixin, BaseSegDataset):
     def __init__(self,
                  img_suffix: str = '_leftImg8bit.png',
                  seg_map_suffix: str = '_gtFine_labellevel4Ids.png',
+                 image_size: Optional[Sequence[int]] = None,
                  **kwargs) -> None:
+        if image_size is not None and len(image_size) != 2:
+            raise ValueError(f'IDDDataset: image_size must be (width, height), got {image_size!r}')
+        self.image_size = tuple(image_size) if image_size is not None else None
         super().__init__(img_suffix=img_suffix, seg_map_suffix=seg_map_suffix, **kwargs)
+
+    def load_data_list(self) -> List[dict]:
+        data_list = super().load_data_list()
+        if self.image_size is None:
+            return data_list
+        sizes = [image_size_of(info['img_path']) for info in data_list]
+        kept = [info for info, size in zip(data_list, sizes) if size == self.image_size]
+        if not kept:
+            found = ', '.join(f'{w}x{h} ({n})' for (w, h), n in Counter(sizes).most_common())
+            raise ValueError(
+                f'IDDDataset: no {self.image_size[0]}x{self.image_size[1]} image under '
+                f'{self.data_prefix.get("img_path")} (image_size); sizes found: {found}')
+        if len(kept) < len(data_list):
+            print_log(f'IDDDataset: kept the {len(kept)} images of {self.image_size[0]}x'
+                      f'{self.image_size[1]}, left out {len(data_list) - len(kept)} of other '
+                      f'sizes under {self.data_prefix.get("img_path")}', logger='current')
+        return kept
+
+
+def image_size_of(path: str) -> tuple:
+    """``(width, height)`` of an image file, read from its header (PIL opens lazily)."""
+    with Image.open(path) as img:
+        return img.size

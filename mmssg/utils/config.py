@@ -28,6 +28,8 @@ def load_run_config(config: str,
     # times a run, about 3 s each for these configs on a CPU); the dumped file is the same
     # Python, unindented.
     cfg = Config.fromfile(config, format_python_code=False)
+    # mmengine 0.10.7 drops the flag for non-lazy (``_base_``-style) configs: set it here
+    object.__setattr__(cfg, '_format_python_code', False)
     cfg.launcher = launcher
     if cfg_options is not None:
         cfg.merge_from_dict(cfg_options)

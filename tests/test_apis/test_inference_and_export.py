@@ -41,7 +41,7 @@ def trained(tmp_path_factory):
     return config, checkpoint, model
 
 
-def test_init_sr_model_never_builds_the_segmentor(trained):
+def test_init_model_never_builds_the_segmentor_unless_asked(trained):
     config, checkpoint, model = trained
     sr_model = init_model(config, checkpoint)
     assert sr_model.segmentor is None and sr_model.perceptual_loss is None

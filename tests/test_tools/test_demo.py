@@ -24,7 +24,7 @@ def demo(tmp_path_factory):
     before = sorted(os.listdir(REPO_ROOT))
     assert main(['--work-dir', str(work), '--quick']) == 0
     assert sorted(os.listdir(REPO_ROOT)) == before  # nothing written outside the work dir
-    results = {name: json.load(open(work / f'metrics_{slug}.json'))
+    results = {name: json.load(open(work / f'metrics_{slug}.json'))['metrics']
                for name, slug in zip(ROWS, ('bicubic', 'init', 'ssg_rwsr'))}
     return work, main, results
 

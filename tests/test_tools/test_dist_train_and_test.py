@@ -98,7 +98,7 @@ def test_test_tool_scores_the_trained_networks_whatever_the_launcher(
         status = in_process_tools['test'](
             [config, path, '--work-dir', str(tmp_path / name), '--out', out, *extra])
         assert status == 0
-        results[name] = json.load(open(out))
+        results[name] = json.load(open(out))['metrics']
     assert results['dist'] == results['single'] == results['old']
     for metrics in results.values():
         assert {'PSNR', 'SSIM', 'LPIPS', 'NIQE', 'NIQE_unscored', 'SR/mIoU', 'SR/aAcc'} <= set(metrics)

@@ -1,5 +1,6 @@
 # Copyright (c) mmssg contributors. All rights reserved.
 """Config adaptation: AMP switches and the CPU fallbacks the tools apply."""
+import copy
 import os.path as osp
 
 import pytest
@@ -53,3 +54,11 @@ def test_load_run_config_applies_the_command_line(tmp_path):
     assert cfg.launcher == 'pytorch' and cfg.train_cfg.max_iters == 7
     assert cfg.work_dir == osp.join('./work_dirs', 'ssg_rwsr_x4_cityscapes')
     assert load_run_config(PAPER, work_dir=str(tmp_path)).work_dir == str(tmp_path)
+
+
+def test_run_configs_skip_the_yapf_pass_of_every_dump():
+    """mmengine 0.10.7 ignores format_python_code=False for _base_-style configs."""
+    cfg = load_run_config(osp.join(REPO_ROOT, 'configs', 'ssg_rwsr_x4_cityscapes.py'),
+                          work_dir='unused')
+    assert cfg._format_python_code is False
+    assert copy.deepcopy(cfg)._format_python_code is False  # the runner keeps a deep copy

@@ -27,14 +27,19 @@ val_dataloader = dict(
     dataset=_synthetic_val_set)
 test_dataloader = val_dataloader
 
-synthetic_metrics = [
+# Table 3: PSNR, SSIM, LPIPS and DISTS on whole frames (4 border pixels left out)
+table3_metrics = [
     dict(type='PSNR', crop_border=4),
     dict(type='SSIM', crop_border=4),
     dict(type='LPIPS', net='alex', crop_border=4),
+    dict(type='DISTS', crop_border=4),
+]
+# in-training validation needs no DISTS weights; the test adds NIQE and mIoU on SR
+synthetic_metrics = table3_metrics[:3] + [
     dict(type='SafeNIQE', input_order='CHW', convert_to='Y', crop_border=4),
     dict(type='SRMeanIoU'),
 ]
 val_evaluator = dict(type='Evaluator', metrics=synthetic_metrics)
-test_evaluator = dict(type='Evaluator', metrics=synthetic_metrics)
+test_evaluator = dict(type='Evaluator', metrics=table3_metrics + synthetic_metrics[3:])
 val_cfg = dict(type='MultiValLoop')
 test_cfg = dict(type='MultiTestLoop')

@@ -1,6 +1,9 @@
 # Copyright (c) mmssg contributors. All rights reserved.
+from .dists import DISTS
 from .lpips_metric import LPIPS
+from .meta_iqa import MetaIQA
+from .nima import NIMA
 from .safe_niqe import SafeNIQE
 from .sr_mean_iou import SRMeanIoU
 
-__all__ = ['LPIPS', 'SafeNIQE', 'SRMeanIoU']
+__all__ = ['DISTS', 'LPIPS', 'MetaIQA', 'NIMA', 'SafeNIQE', 'SRMeanIoU']

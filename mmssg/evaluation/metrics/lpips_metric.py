@@ -35,6 +35,7 @@ class LPIPS(BaseSampleWiseMetric):
                  **kwargs) -> None:
         super().__init__(device=device, **kwargs)
         self.crop_border = crop_border
+        self.random_weights = not pretrained_backbone  # results files mark it (LPIPS*)
         self.net = build_lpips_network(net, pretrained_backbone).to(device)
 
     @torch.no_grad()

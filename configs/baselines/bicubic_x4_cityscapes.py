@@ -1,0 +1,10 @@
+# Baseline Bicubic: MATLAB's imresize bicubic (Keys' kernel, a = -0.5; the paper's
+# reference [19]); mode='torch' gives PyTorch's a = -0.75.
+# Table 1: whole real Cityscapes val frames, NIMA and Meta-IQA:
+#   python tools/test.py configs/baselines/bicubic_x4_cityscapes.py \
+#       --out results/cityscapes/bicubic.json --method-name Bicubic
+_base_ = ['../ssg_rwsr_x4_cityscapes_fullframe.py']
+
+model = dict(
+    generator=dict(_delete_=True, type='BicubicUpsampler', upscale_factor=4, mode='matlab'),
+    test_cfg=dict(tile=None))  # exact on whole frames, little memory

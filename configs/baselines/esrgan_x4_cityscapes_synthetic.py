@@ -1,0 +1,8 @@
+# Baseline ESRGAN: MMagic's ESRGAN x4 (23-block RRDBNet, GAN-trained on DIV2K bicubic pairs;
+# the paper used the authors' own ESRGAN weights).
+# Table 3: synthetic Cityscapes val, PSNR, SSIM, LPIPS and DISTS against the HR frames:
+#   python tools/test.py configs/baselines/esrgan_x4_cityscapes_synthetic.py \
+#       --out results/synthetic/esrgan.json --method-name ESRGAN
+_base_ = ['../ssg_rwsr_x4_cityscapes_synthetic_table3.py']
+
+model = dict(generator=dict(init_cfg=_base_.esrgan_x4_init))
