@@ -88,7 +88,8 @@ train_cfg = dict(
                     dict(type='PackInputs', keys='img'),
                 ]))))
 # validation and test: the real-LR val split, scored against its hidden clean HR renders
-# (the synthetic protocol's pipeline and metrics, with a random LPIPS backbone)
+# (the synthetic protocol's pipeline and metrics; LPIPS and DISTS with random networks,
+# marked * in the tables, since their weights are downloads)
 _demo_eval_set = dict(data_root=demo_data + '/cityscapes')
 val_dataloader = dict(num_workers=0, dataset=_demo_eval_set)
 test_dataloader = dict(num_workers=0, dataset=_demo_eval_set)
@@ -96,8 +97,10 @@ demo_metrics = [
     dict(type='PSNR', crop_border=4),
     dict(type='SSIM', crop_border=4),
     dict(type='LPIPS', net='alex', pretrained_backbone=False, crop_border=4),
+    dict(type='DISTS', pretrained=False, crop_border=4),
     dict(type='SafeNIQE', input_order='CHW', convert_to='Y', crop_border=4),
     dict(type='SRMeanIoU'),
+    dict(type='ColourShift', crop_border=4),
 ]
 val_evaluator = dict(metrics=demo_metrics)
 test_evaluator = dict(metrics=demo_metrics)

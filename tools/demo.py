@@ -1,7 +1,7 @@
 # Copyright (c) mmssg contributors. All rights reserved.
 """The README's main job: the whole SSG-RWSR pipeline on generated data, on a CPU.
 
-    python tools/demo.py [--work-dir work_dirs/demo] [--fresh]
+    python tools/demo.py [--work-dir work_dirs/demo] [--fresh] [--readme README.md]
 
 Stages, each reusing what an earlier run left in the work directory when it is newer than
 everything it was made from (so a rebuilt pool or stand-in is never followed by stale results):
@@ -9,17 +9,19 @@ everything it was made from (so a rebuilt pool or stand-in is never followed by 
 1. demo data: street scenes in Cityscapes layout seen through a hidden camera (the real LR
    domain, with labels) and clean HR images (the DF2K stand-in)
 2. noise-patch pool from the real LR training images (Eq. 2-4)
-3. kernel pool from the real LR training images (KernelGAN, reduced iterations)
+3. kernel pool from the real LR training images
 4. model-zoo stand-ins: MMagic's BaseEditModel trains the generator on bicubic pairs,
    MMSegmentation's EncoderDecoder trains the segmentor on the real LR images
-5. joint SSG-RWSR training, ``tools/train.py configs/ssg_rwsr_x4_demo.py``
-6. ``tools/test.py`` on the real-LR val split against its hidden clean HR renders, for the
-   trained model and for bicubic interpolation
-7. ``tools/inference.py`` on the real-LR val images
-8. a comparison figure and a results table
+5. joint training, ``tools/train.py configs/ssg_rwsr_x4_demo.py``, three times from the same
+   start: both turns (SSG-RWSR), adapted turns only and guided turns only (Table 4)
+6. ``tools/test.py`` on the real-LR val split against its hidden clean HR renders, for every
+   row (bicubic, the stand-ins, the three trained models), saving the SR images
+7. ``tools/inference.py`` on the real-LR val images (no segmentor), checked against step 6
+8. the paper-style tables (``tools/analysis/make_tables.py``) and a figure of zoomed crops
+   (``tools/analysis/compare_crops.py``)
 
-Every file goes under the work directory. The tools run in this process (one import of the
-OpenMMLab stack instead of one per stage).
+Every file goes under the work directory (``--readme`` also rewrites the README's results
+block). The tools run in this process (one import of the OpenMMLab stack, not one per stage).
 """
 import argparse
 import glob
@@ -48,13 +50,27 @@ SIZES = {
                   kernel_batch=4, generator_iters=4, segmentor_iters=4, joint_iters=4,
                   figure_rows=2),
 }
-
-
+# The rows (folder names under sr/ and results/ -> row names), the three joint-training
+# runs with their turns, and the two tables.
+ROWS = {'bicubic': 'bicubic', 'stand_ins': 'before joint training',
+        'adapted_only': 'adapted turns only', 'guided_only': 'guided turns only',
+        'ssg_rwsr': 'SSG-RWSR'}
+JOINT_RUNS = {'ssg_rwsr': ['guided', 'adapted'], 'adapted_only': ['adapted'],
+              'guided_only': ['guided']}
+TABLES = {
+    'table3': (['bicubic', 'stand_ins', 'ssg_rwsr'],
+               ['PSNR', 'SSIM', 'LPIPS', 'DISTS', 'NIQE', 'SR/mIoU', 'ColourShift'],
+               'Table 3 layout: the demo\'s real-LR val images against their hidden HR renders'),
+    'table4': (['stand_ins', 'adapted_only', 'guided_only', 'ssg_rwsr'],
+               ['PSNR', 'SSIM', 'LPIPS', 'DISTS', 'SR/mIoU'],
+               'Table 4 layout: what each turn adds (same start, same schedule)'),
+}
 FOOTNOTES = (
-    '* LPIPS with a random AlexNet backbone (the ImageNet weights are a download): comparable '
-    'between these rows only.\n'
     'mIoU on SR: the checkpoint\'s own segmentor on the upscaled image (the jointly trained one '
-    'for bicubic and SSG-RWSR, the stand-in for the row before joint training).')
+    'for bicubic and the rows after joint training, the stand-in for the row before it; the '
+    'adapted-only run leaves the stand-in segmentor untouched). Colour shift: the largest mean '
+    'error of one colour channel against HR, in grey levels.')
+README_BEGIN, README_END = '<!-- demo-results:begin -->', '<!-- demo-results:end -->'
 
 
 def parse_args(argv=None):
@@ -66,6 +82,8 @@ def parse_args(argv=None):
     parser.add_argument('--quick', action='store_true',
                         help='the smallest size (a few images and iterations), for tests')
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--readme', help='also write the results into this README, between '
+                        f'the lines {README_BEGIN} and {README_END}')
     return parser.parse_args(argv)
 
 
@@ -87,143 +105,26 @@ class Stages:
     def __init__(self, total):
         self.total, self.index = total, 0
 
-    def start(self, title):
+    def run(self, title, stage):
+        """Run ``stage()`` under a header; it returns a note (or a (value, note) pair)."""
         self.index += 1
-        self.t_stage = time.time()
+        start = time.time()
         print(f'\n=== [{self.index}/{self.total}] {title}', flush=True)
-
-    def done(self, note=''):
-        print(f'=== [{self.index}/{self.total}] done in {time.time() - self.t_stage:.0f} s'
+        result = stage()
+        value, note = result if isinstance(result, tuple) else (None, result)
+        print(f'=== [{self.index}/{self.total}] done in {time.time() - start:.0f} s'
               f'{"  (" + note + ")" if note else ""}', flush=True)
+        return value
 
 
 def up_to_date(target, *sources):
     """Whether ``target`` exists and was written after every one of ``sources``."""
-    return osp.isfile(target) and all(osp.getmtime(target) >= osp.getmtime(s) for s in sources)
+    return osp.exists(target) and all(osp.getmtime(target) >= osp.getmtime(s) for s in sources)
 
 
 def newest_checkpoint(work_dir):
     paths = glob.glob(osp.join(work_dir, 'iter_*.pth'))
     return max(paths, key=lambda p: int(osp.basename(p)[5:-4])) if paths else None
-
-
-def train_stand_in(config, work_dir, target, iters, experiment, sources):
-    """Train a model-zoo stand-in with tools/train.py and keep its checkpoint as ``target``.
-
-    An existing ``target`` newer than every one of ``sources`` is reused.
-    """
-    if up_to_date(target, *sources):
-        return f'reusing {target}'
-    run_tool('train.py', [config, '--work-dir', work_dir, '--cfg-options',
-                          f'train_cfg.max_iters={iters}',
-                          f'default_hooks.checkpoint.interval={iters}',
-                          f'experiment_name={experiment}'])
-    os.makedirs(osp.dirname(target), exist_ok=True)
-    shutil.copyfile(newest_checkpoint(work_dir), target)
-    return f'wrote {target}'
-
-
-def initial_checkpoint(cfg, work):
-    """The joint model at iteration 0: both stand-ins in one SSG-RWSR checkpoint."""
-    import torch
-
-    from mmssg.models.utils import network_state_dict, read_checkpoint
-    path = osp.join(work, 'pretrained', 'ssg_rwsr_init.pth')
-    if not up_to_date(path, cfg.generator_stand_in, cfg.segmentor_stand_in):
-        generator = network_state_dict(read_checkpoint(cfg.generator_stand_in), 'generator')
-        state = {f'generator.{k}': v for k, v in generator.items()}
-        state.update({f'segmentor.{k}': v
-                      for k, v in read_checkpoint(cfg.segmentor_stand_in).items()})
-        torch.save({'state_dict': state,
-                    'meta': dict(note='demo stand-ins, before joint training')}, path)
-    return path
-
-
-def kernel_report(kernel_pool, camera_json):
-    """Spread of the estimated kernels next to the hidden camera's (for reporting only)."""
-    import numpy as np
-
-    from mmssg.degradation.functional import kernel_sigmas
-    camera = read_json(camera_json)
-    estimated = np.array([kernel_sigmas(np.load(p))
-                          for p in sorted(glob.glob(osp.join(kernel_pool, '*.npy')))])
-    true = kernel_sigmas(np.array(camera['kernel_hr']))
-    return (f'KernelGAN x4 kernels: sigma minor/major {estimated[:, 0].mean():.2f}/'
-            f'{estimated[:, 1].mean():.2f} HR px on average; the hidden camera\'s blur: '
-            f'{true[0]:.2f}/{true[1]:.2f}')
-
-
-def figure_rows(cfg, checkpoint, rows):
-    """LR | bicubic | SR | HR | the segmentor's prediction on SR, for the first val images.
-
-    The SR image and its segmentation come from the model's own predict mode
-    (``test_cfg.segment=True``), the bicubic panel from the bicubic baseline
-    model, both through :func:`mmssg.apis.super_resolve`-style preprocessing.
-    """
-    import cv2
-    import numpy as np
-    import torch
-    from mmengine.runner import Runner
-
-    from mmssg.apis import init_model, super_resolve
-    from mmssg.demo import colorize_labels
-
-    model = init_model(cfg, checkpoint, with_segmentor=True)
-    bicubic_cfg = cfg.copy()
-    bicubic_cfg.model = dict(cfg.model, generator=dict(type='BicubicUpsampler',
-                                                       upscale_factor=cfg.scale))
-    bicubic = init_model(bicubic_cfg)
-    loader = Runner.build_dataloader(cfg.test_dataloader)
-    tiles = []
-    for batch, _ in zip(loader, range(rows)):
-        with torch.no_grad():
-            output = model.test_step(batch)[0].output
-        meta = batch['data_samples'][0].metainfo
-        lr, hr = cv2.imread(meta['img_path']), cv2.imread(meta['gt_path'])
-        h, w = hr.shape[:2]
-        sr = output.pred_img.round().to(torch.uint8).permute(1, 2, 0).numpy()  # BGR
-        labels = output.pred_seg_map.squeeze().to(torch.uint8).numpy()
-        segmentation = colorize_labels(labels)[..., ::-1]
-        panels = [cv2.resize(lr, (w, h), interpolation=cv2.INTER_NEAREST),
-                  super_resolve(bicubic, lr, channel_order='bgr'), sr, hr,
-                  cv2.resize(segmentation, (w, h), interpolation=cv2.INTER_NEAREST)]
-        tiles.append(np.concatenate(panels, axis=1))
-    return np.concatenate(tiles, axis=0)
-
-
-def comparison_figure(cfg, checkpoint, out_path, rows):
-    """Write the figure of :func:`figure_rows` with a title strip to ``out_path``."""
-    import cv2
-    import numpy as np
-    figure = figure_rows(cfg, checkpoint, rows)
-    header = np.full((28, figure.shape[1], 3), 255, np.uint8)
-    for i, title in enumerate(['LR (nearest)', 'bicubic', 'SSG-RWSR', 'HR (hidden)',
-                               'segmentor on SR']):
-        cv2.putText(header, title, (i * (figure.shape[1] // 5) + 8, 20),
-                    cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 0), 1, cv2.LINE_AA)
-    if not cv2.imwrite(out_path, np.concatenate([header, figure], axis=0)):
-        raise OSError(f'could not write {out_path}')
-    return out_path
-
-
-def read_metrics(path):
-    """The metrics of a results file of ``tools/test.py --out`` (flat in earlier versions)."""
-    with open(path) as f:
-        results = json.load(f)
-    return results['metrics'] if 'metrics' in results else results
-
-
-def results_table(rows):
-    """A markdown table of the demo's metrics, one row per method."""
-    columns = [('PSNR', 'PSNR ↑', '{:.2f}'), ('SSIM', 'SSIM ↑', '{:.3f}'),
-               ('LPIPS', 'LPIPS* ↓', '{:.3f}'), ('NIQE', 'NIQE ↓', '{:.2f}'),
-               ('SR/mIoU', 'mIoU on SR ↑', '{:.1f}')]
-    lines = ['| method | ' + ' | '.join(c[1] for c in columns) + ' |',
-             '|---|' + '---|' * len(columns)]
-    for name, metrics in rows:
-        lines.append(f'| {name} | ' + ' | '.join(fmt.format(metrics[key]) for key, _, fmt in columns)
-                     + ' |')
-    return '\n'.join(lines)
 
 
 def load_demo_config(work):
@@ -259,7 +160,7 @@ def make_noise_pool(cfg, train_images, data_summary):
 
 
 def make_kernel_pool(cfg, train_images, data_summary, size, seed):
-    """Stage 3: the KernelGAN kernel pool from the real LR training images."""
+    """Stage 3: the kernel pool from the real LR training images."""
     if up_to_date(osp.join(cfg.kernel_pool, 'summary.json'), data_summary):
         return f'reusing {cfg.kernel_pool}'
     shutil.rmtree(cfg.kernel_pool, ignore_errors=True)
@@ -267,6 +168,22 @@ def make_kernel_pool(cfg, train_images, data_summary, size, seed):
         train_images, cfg.kernel_pool, '--scale', str(cfg.scale), '--iters',
         str(size['kernel_iters']), '--batch', str(size['kernel_batch']), '--seed', str(seed)])
     return f'{len(glob.glob(osp.join(cfg.kernel_pool, "*.npy")))} kernels'
+
+
+def train_stand_in(config, work_dir, target, iters, experiment, sources):
+    """Train a model-zoo stand-in with tools/train.py and keep its checkpoint as ``target``.
+
+    An existing ``target`` newer than every one of ``sources`` is reused.
+    """
+    if up_to_date(target, *sources):
+        return f'reusing {target}'
+    run_tool('train.py', [config, '--work-dir', work_dir, '--cfg-options',
+                          f'train_cfg.max_iters={iters}',
+                          f'default_hooks.checkpoint.interval={iters}',
+                          f'experiment_name={experiment}'])
+    os.makedirs(osp.dirname(target), exist_ok=True)
+    shutil.copyfile(newest_checkpoint(work_dir), target)
+    return f'wrote {target}'
 
 
 def make_stand_ins(cfg, work, size, data_summary):
@@ -280,50 +197,136 @@ def make_stand_ins(cfg, work, size, data_summary):
                        'demo_pretrain_segmentor', [data_summary])])
 
 
+def initial_checkpoint(cfg, work):
+    """The joint model at iteration 0: both stand-ins in one SSG-RWSR checkpoint."""
+    import torch
+
+    from mmssg.models.utils import network_state_dict, read_checkpoint
+    path = osp.join(work, 'pretrained', 'ssg_rwsr_init.pth')
+    if not up_to_date(path, cfg.generator_stand_in, cfg.segmentor_stand_in):
+        generator = network_state_dict(read_checkpoint(cfg.generator_stand_in), 'generator')
+        state = {f'generator.{k}': v for k, v in generator.items()}
+        state.update({f'segmentor.{k}': v
+                      for k, v in read_checkpoint(cfg.segmentor_stand_in).items()})
+        torch.save({'state_dict': state,
+                    'meta': dict(note='demo stand-ins, before joint training')}, path)
+    return path
+
+
 def train_joint(cfg, work, iters):
-    """Stage 5: joint training; returns the final checkpoint's path."""
-    train_dir = osp.join(work, 'train')
-    checkpoint = osp.join(train_dir, f'iter_{iters}.pth')
+    """Stage 5: the three joint-training runs; returns {row: checkpoint}."""
     sources = (cfg.generator_stand_in, cfg.segmentor_stand_in,
                osp.join(cfg.noise_pool, 'summary.json'),
                osp.join(cfg.kernel_pool, 'summary.json'))
-    if up_to_date(checkpoint, *sources):
-        return checkpoint, f'reusing {checkpoint}'
-    run_tool('train.py', [DEMO_CONFIG, '--work-dir', train_dir, '--cfg-options',
-                          f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
-                          f'train_cfg.val_begin={iters + 1}',
-                          f'default_hooks.checkpoint.interval={iters}',
-                          'experiment_name=demo_joint_training'])
-    return checkpoint, f'wrote {checkpoint}'
+    checkpoints, reused = {'stand_ins': initial_checkpoint(cfg, work)}, []
+    for slug, turns in JOINT_RUNS.items():
+        train_dir = osp.join(work, 'train', slug)
+        checkpoint = checkpoints[slug] = osp.join(train_dir, f'iter_{iters}.pth')
+        if up_to_date(checkpoint, *sources):
+            reused.append(slug)
+            continue
+        run_tool('train.py', [DEMO_CONFIG, '--work-dir', train_dir, '--cfg-options',
+                              f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
+                              f'train_cfg.val_begin={iters + 1}',
+                              f'train_cfg.turns=[{",".join(turns)}]',
+                              f'default_hooks.checkpoint.interval={iters}',
+                              f'experiment_name=demo_{slug}'])
+    checkpoints['bicubic'] = checkpoints['ssg_rwsr']  # its segmentor scores bicubic's mIoU
+    return checkpoints, f'reusing {", ".join(reused)}' if reused else ''
 
 
-def evaluate(cfg, work, checkpoint):
-    """Stage 6: tools/test.py for bicubic, the stand-ins and the trained model."""
+def evaluate(work, checkpoints):
+    """Stage 6: tools/test.py for every row; returns {row: results file}."""
     results, reused = {}, []
-    for name, slug, weights, extra in (
-            ('bicubic', 'bicubic', checkpoint, ['model.generator.type=BicubicUpsampler']),
-            ('stand-ins, before joint training', 'init', initial_checkpoint(cfg, work), []),
-            ('SSG-RWSR (demo)', 'ssg_rwsr', checkpoint, [])):
-        out = osp.join(work, f'metrics_{slug}.json')
-        if up_to_date(out, weights):
-            reused.append(osp.basename(out))
-        else:
-            run_tool('test.py', [DEMO_CONFIG, weights, '--work-dir', osp.join(work, f'test_{slug}'),
-                                 '--out', out, '--cfg-options',
-                                 f'experiment_name=demo_test_{slug}', *extra])
-        results[name] = read_metrics(out)
+    for slug, name in ROWS.items():
+        out = results[slug] = osp.join(work, 'results', f'{slug}.json')
+        if up_to_date(out, checkpoints[slug]):
+            reused.append(slug)
+            continue
+        os.makedirs(osp.dirname(out), exist_ok=True)
+        extra = ['model.generator.type=BicubicUpsampler'] if slug == 'bicubic' else []
+        run_tool('test.py', [DEMO_CONFIG, checkpoints[slug], '--work-dir',
+                             osp.join(work, 'test', slug), '--out', out, '--method-name', name,
+                             '--save-sr', osp.join(work, 'sr', slug), '--cfg-options',
+                             f'experiment_name=demo_test_{slug}', *extra])
     return results, f'reusing {", ".join(reused)}' if reused else ''
 
 
-def report(work, size, results, table, kernels, elapsed, paths):
-    """Print the results table and where everything is."""
-    print(f'\nSSG-RWSR demo results on the {size["num_val"]} real-LR val images '
-          f'({size["lr_size"][0]}x{size["lr_size"][1]} -> x4), {elapsed:.0f} s in all:\n')
-    print(table + '\n\n' + FOOTNOTES)
-    print(kernels)
-    print(f'\nwork dir        {work}')
-    for name, path in paths.items():
-        print(f'{name:<15} {path}')
+def check_inference(work, checkpoint, val_images):
+    """Stage 7: tools/inference.py gives the SR images tools/test.py saved."""
+    import cv2
+    import numpy as np
+
+    from mmssg.utils import list_images
+    out_dir = osp.join(work, 'sr_inference')
+    run_tool('inference.py', [DEMO_CONFIG, checkpoint, val_images, out_dir])
+    worst = 0
+    for rel in list_images(out_dir):
+        a = cv2.imread(osp.join(out_dir, rel)).astype(int)
+        b = cv2.imread(osp.join(work, 'sr', 'ssg_rwsr', rel)).astype(int)
+        worst = max(worst, int(np.abs(a - b).max()))
+    return f'{out_dir}; largest difference from the images tools/test.py saved: {worst}'
+
+
+def make_tables(work, results):
+    """Stage 8a: the paper-style tables; returns their Markdown."""
+    tables = []
+    for name, (rows, columns, title) in TABLES.items():
+        out = osp.join(work, f'{name}.md')
+        run_tool('analysis/make_tables.py', [
+            *[f'--result={ROWS[slug]}={results[slug]}' for slug in rows], '--columns', *columns,
+            '--title', title, '--out-md', out, '--out-csv', osp.join(work, f'{name}.csv')])
+        with open(out) as f:
+            tables.append(f.read().strip())
+    return tables
+
+
+def make_figure(cfg, work, rows):
+    """Stage 8b: LR, every row's SR and HR on the same zoomed crops."""
+    from mmssg.utils import list_images
+    val = osp.join(cfg.demo_data, 'cityscapes', 'leftImg8bit', 'val')
+    out = osp.join(work, 'comparison.png')
+    run_tool('analysis/compare_crops.py', [
+        '--lr', val, *[f'--method={name}={osp.join(work, "sr", slug)}'
+                       for slug, name in ROWS.items()],
+        '--hr', osp.join(cfg.demo_data, 'cityscapes', 'leftImg8bit_hr', 'val'),
+        '--images', *list_images(val)[:rows], '--scale', str(cfg.scale), '--out', out])
+    return out
+
+
+def colour_report(results):
+    """One line per row: the mean colour error of each channel against HR."""
+    lines = ['Mean colour error against HR (R, G, B), grey levels:']
+    for slug, path in results.items():
+        metrics = read_json(path)['metrics']
+        lines.append(f'- {ROWS[slug]}: ' + ', '.join(
+            f'{metrics[f"ColourShift/{c}"]:+.1f}' for c in 'RGB'))
+    return '\n'.join(lines)
+
+
+def kernel_report(kernel_pool, camera_json):
+    """Spread of the estimated kernels next to the hidden camera's (for reporting only)."""
+    import numpy as np
+
+    from mmssg.degradation.functional import kernel_sigmas
+    estimated = np.array([kernel_sigmas(np.load(p))
+                          for p in sorted(glob.glob(osp.join(kernel_pool, '*.npy')))])
+    true = kernel_sigmas(np.array(read_json(camera_json)['kernel_hr']))
+    return (f'Kernel pool (x4): sigma minor/major {estimated[:, 0].mean():.2f}/'
+            f'{estimated[:, 1].mean():.2f} HR px on average; the hidden camera\'s blur: '
+            f'{true[0]:.2f}/{true[1]:.2f}')
+
+
+def write_readme(readme, text):
+    """Replace the block between the README's demo-results markers with ``text``."""
+    with open(readme) as f:
+        content = f.read()
+    if content.count(README_BEGIN) != 1 or content.count(README_END) != 1:
+        raise ValueError(f'{readme} needs one line {README_BEGIN} and one line {README_END}')
+    head, rest = content.split(README_BEGIN)
+    _, tail = rest.split(README_END)
+    with open(readme, 'w') as f:
+        f.write(f'{head}{README_BEGIN}\n{text}\n{README_END}{tail}')
 
 
 def main(argv=None):
@@ -336,54 +339,39 @@ def main(argv=None):
         shutil.rmtree(work)
     os.makedirs(work, exist_ok=True)
     cfg = load_demo_config(work)
-    cityscapes = osp.join(cfg.demo_data, 'cityscapes')
-    train_images = osp.join(cityscapes, 'leftImg8bit', 'train')
+    val_images = osp.join(cfg.demo_data, 'cityscapes', 'leftImg8bit', 'val')
+    train_images = osp.join(cfg.demo_data, 'cityscapes', 'leftImg8bit', 'train')
     # Each summary is written last, when its stage is complete: what later stages depend on.
     data_summary = osp.join(cfg.demo_data, 'summary.json')
     stages, t0 = Stages(8), time.time()
 
-    for title, stage in (
-            ('demo data: street scenes through a hidden camera + clean HR images',
-             lambda: make_data(cfg, size, args.seed)),
-            ('noise-patch pool from the real LR training images (Eq. 2-4)',
-             lambda: make_noise_pool(cfg, train_images, data_summary)),
-            ('kernel pool from the real LR training images (KernelGAN, x4)',
-             lambda: make_kernel_pool(cfg, train_images, data_summary, size, args.seed)),
-            ('model-zoo stand-ins: bicubic-pretrained generator, LR-trained segmentor',
-             lambda: make_stand_ins(cfg, work, size, data_summary))):
-        stages.start(title)
-        stages.done(stage())
+    stages.run('demo data: street scenes through a hidden camera + clean HR images',
+               lambda: make_data(cfg, size, args.seed))
+    stages.run('noise-patch pool from the real LR training images (Eq. 2-4)',
+               lambda: make_noise_pool(cfg, train_images, data_summary))
+    stages.run('kernel pool from the real LR training images',
+               lambda: make_kernel_pool(cfg, train_images, data_summary, size, args.seed))
     kernels = kernel_report(cfg.kernel_pool, osp.join(cfg.demo_data, 'camera_model.json'))
     print(kernels)
+    stages.run('model-zoo stand-ins: bicubic-pretrained generator, LR-trained segmentor',
+               lambda: make_stand_ins(cfg, work, size, data_summary))
+    checkpoints = stages.run('joint training: both turns, adapted only, guided only',
+                             lambda: train_joint(cfg, work, size['joint_iters']))
+    results = stages.run('tools/test.py on the real-LR val split (hidden HR renders)',
+                         lambda: evaluate(work, checkpoints))
+    stages.run('tools/inference.py on the real-LR val images (no segmentor)',
+               lambda: check_inference(work, checkpoints['ssg_rwsr'], val_images))
+    tables = stages.run('tables and figure', lambda: (
+        make_tables(work, results), 'wrote ' + make_figure(cfg, work, size['figure_rows'])))
 
-    stages.start('joint SSG-RWSR training: tools/train.py configs/ssg_rwsr_x4_demo.py')
-    checkpoint, note = train_joint(cfg, work, size['joint_iters'])
-    stages.done(note)
-
-    stages.start('tools/test.py on the real-LR val split (ground truth: hidden HR renders)')
-    results, note = evaluate(cfg, work, checkpoint)
-    stages.done(note)
-
-    stages.start('tools/inference.py on the real-LR val images (no segmentor)')
-    sr_dir = osp.join(work, 'sr_val')
-    run_tool('inference.py', [DEMO_CONFIG, checkpoint,
-                              osp.join(cityscapes, 'leftImg8bit', 'val'), sr_dir])
-    stages.done(f'wrote {sr_dir}')
-
-    stages.start('comparison figure and results table')
-    figure = comparison_figure(cfg, checkpoint, osp.join(work, 'comparison.png'),
-                               size['figure_rows'])
-    table = results_table(list(results.items()))
+    text = '\n\n'.join(tables + [FOOTNOTES, colour_report(results), kernels])
     with open(osp.join(work, 'results.md'), 'w') as f:
-        f.write('\n\n'.join([table, FOOTNOTES, kernels]) + '\n')
-    stages.done()
-
-    report(work, size, results, table, kernels, time.time() - t0, {
-        'checkpoint': checkpoint,
-        'metrics': osp.join(work, 'metrics_*.json'),
-        'SR images': sr_dir,
-        'figure': figure,
-        'table': osp.join(work, 'results.md')})
+        f.write(text + '\n')
+    if args.readme:
+        write_readme(args.readme, text)
+    print(f'\nSSG-RWSR demo on the {size["num_val"]} real-LR val images '
+          f'({size["lr_size"][0]}x{size["lr_size"][1]} -> x4), {time.time() - t0:.0f} s in all:'
+          f'\n\n{text}\n\nwork dir {work}: results/, sr/<row>/, comparison.png, results.md')
     return 0
 
 

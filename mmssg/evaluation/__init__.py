@@ -1,4 +1,4 @@
 # Copyright (c) mmssg contributors. All rights reserved.
-from .metrics import DISTS, LPIPS, NIMA, MetaIQA, SafeNIQE, SRMeanIoU
+from .metrics import DISTS, ColourShift, LPIPS, NIMA, MetaIQA, SafeNIQE, SRMeanIoU
 
-__all__ = ['DISTS', 'LPIPS', 'MetaIQA', 'NIMA', 'SafeNIQE', 'SRMeanIoU']
+__all__ = ['ColourShift', 'DISTS', 'LPIPS', 'MetaIQA', 'NIMA', 'SafeNIQE', 'SRMeanIoU']

@@ -64,3 +64,16 @@ def test_safe_niqe_scores_like_mmagic_and_survives_flat_images():
     expected = niqe(textured.numpy(), crop_border=0, input_order='CHW', convert_to='y')
     assert result['NIQE'] == pytest.approx(float(expected))
     assert result['NIQE_unscored'] == 1
+
+
+def test_colour_shift_is_the_mean_signed_error_of_each_rgb_channel():
+    from mmssg.evaluation import ColourShift
+    metric = ColourShift(crop_border=1)
+    gt = torch.full((3, 6, 6), 100.)
+    for bgr_shift in ((4., -2., 0.), (0., -4., 6.)):
+        pred = gt + torch.tensor(bgr_shift).view(3, 1, 1)
+        pred[:, 0] = 255  # the border row is cropped away
+        metric.process(None, [dict(gt_img=gt, output=dict(pred_img=pred))])
+    metrics = metric.compute_metrics(metric.results)
+    assert metrics == {'ColourShift/R': 3.0, 'ColourShift/G': -3.0, 'ColourShift/B': 2.0,
+                       'ColourShift': 3.0}

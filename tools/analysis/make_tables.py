@@ -48,6 +48,7 @@ KNOWN_METRICS = {
     'MetaIQA': ('Meta-IQA', UP, '{:.3f}'),
     'NIQE': ('NIQE', DOWN, '{:.2f}'),
     'SR/mIoU': ('mIoU on SR', UP, '{:.1f}'),
+    'ColourShift': ('colour shift', DOWN, '{:.1f}'),
     'MOR': ('MOR', DOWN, '{:.2f}'),
 }
 TABLES = {

@@ -1,4 +1,5 @@
 # Copyright (c) mmssg contributors. All rights reserved.
+from .colour_shift import ColourShift
 from .dists import DISTS
 from .lpips_metric import LPIPS
 from .meta_iqa import MetaIQA
@@ -6,4 +7,4 @@ from .nima import NIMA
 from .safe_niqe import SafeNIQE
 from .sr_mean_iou import SRMeanIoU
 
-__all__ = ['DISTS', 'LPIPS', 'MetaIQA', 'NIMA', 'SafeNIQE', 'SRMeanIoU']
+__all__ = ['ColourShift', 'DISTS', 'LPIPS', 'MetaIQA', 'NIMA', 'SafeNIQE', 'SRMeanIoU']
