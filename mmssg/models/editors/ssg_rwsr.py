@@ -1,6 +1,6 @@
 # Copyright (c) mmssg contributors. All rights reserved.
 """SSG-RWSR: super-resolution trained by a segmentation loss and by domain-adapted pairs."""
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -39,18 +39,27 @@ def build_segmentor(cfg: dict) -> torch.nn.Module:
         return SEG_MODELS.build(cfg)
 
 
-def grad_scale(optim_wrapper: OptimWrapper):
-    """The factor an optimizer wrapper multiplies losses by before backward.
+def loss_scale(optim_wrapper: OptimWrapper, device: torch.device) -> Union[float, Tensor]:
+    """The factor an optimizer wrapper's next backward multiplies the loss by.
 
-    1 for plain wrappers; the current GradScaler scale for AMP wrappers, kept
-    as a tensor where possible so that reading it does not synchronise a GPU.
+    1 for plain wrappers. For AMP wrappers, the GradScaler's current scale as
+    a new tensor on ``device``, obtained through its public ``scale()`` of a
+    one: that initialises the scale on first use exactly as the backward
+    would, reads it without synchronising a GPU, and returns a copy, so the
+    in-place growth or back-off of ``GradScaler.update()`` after the step
+    leaves the value read here unchanged.
+
+    Args:
+        optim_wrapper (OptimWrapper): The wrapper about to run a backward.
+        device (torch.device): Where the returned scale should live.
+
+    Returns:
+        float | Tensor: The scale, ``1.0`` when the wrapper does not scale.
     """
     scaler = getattr(optim_wrapper, 'loss_scaler', None)
     if scaler is None or not scaler.is_enabled():
         return 1.0
-    if hasattr(scaler, '_get_scale_async'):
-        return scaler._get_scale_async()
-    return scaler.get_scale()
+    return scaler.scale(torch.ones((), device=device))
 
 
 def normalisation(preprocessor) -> Tuple[Tensor, Tensor]:
@@ -311,10 +320,12 @@ class SSGRWSR(BaseEditModel):
                 self._memory_format(self.to_segmentor_input(sr_leaf)), seg_samples, mode='loss')
             loss = self.guided_loss_weight * sum(
                 value for key, value in seg_losses.items() if 'loss' in key)
+        # read before update_params: its GradScaler.update() grows or backs off the scale
+        used_scale = loss_scale(s_optim, sr_leaf.device)
         s_optim.update_params(loss)
 
-        # d(loss)/d(sr), with the segmentor wrapper's loss scale removed
-        sr_grad = sr_leaf.grad / grad_scale(s_optim)
+        # d(loss)/d(sr), with the loss scale of the segmentor's backward removed
+        sr_grad = sr_leaf.grad / used_scale
         g_optim.backward((sr * sr_grad.to(sr.dtype)).sum())
         if g_optim.should_update():
             g_optim.step()
