@@ -62,6 +62,11 @@ def loss_scale(optim_wrapper: OptimWrapper, device: torch.device) -> Union[float
     return scaler.scale(torch.ones((), device=device))
 
 
+def compile_kwargs(option) -> dict:
+    """Keyword arguments of ``torch.compile`` for a ``compile_*`` option (True or a dict)."""
+    return dict(option) if isinstance(option, dict) else {}
+
+
 def normalisation(preprocessor) -> Tuple[Tensor, Tensor]:
     """Per-channel ``(mean, std)`` (3 values each) a data preprocessor normalises with.
 
@@ -126,6 +131,12 @@ class SSGRWSR(BaseEditModel):
         compile_generator (bool | dict): ``torch.compile`` the generator's
             training forward (kwargs if a dict). Applied lazily on the first
             training turn, after any distributed wrapping. Defaults to False.
+        compile_segmentor (bool | dict): ``torch.compile`` the segmentor's
+            backbone in place (``nn.Module.compile``, kwargs if a dict; the
+            state dict keeps its keys). The backbone is where a guided turn
+            spends its segmentor time (HRNet's many thin convolutions); the
+            loss path around it handles data samples and stays eager.
+            Applied lazily on the first guided turn. Defaults to False.
         train_cfg (dict, optional): Unused; kept for MMagic's interface.
         test_cfg (dict, optional): Predict-mode options. ``segment=True`` also
             runs the segmentor on the SR output and stores ``pred_seg_map`` (for
@@ -149,6 +160,7 @@ class SSGRWSR(BaseEditModel):
                  segmentor_channel_order: Optional[str] = None,
                  channels_last: bool = False,
                  compile_generator=False,
+                 compile_segmentor=False,
                  train_cfg: Optional[dict] = None,
                  test_cfg: Optional[dict] = None,
                  init_cfg: Optional[dict] = None,
@@ -165,6 +177,7 @@ class SSGRWSR(BaseEditModel):
         self.guided_loss_weight = guided_loss_weight
         self.channels_last = channels_last
         self.compile_generator = compile_generator
+        self.compile_segmentor = compile_segmentor
         self._compiled = {}  # not a submodule: keeps the state dict free of duplicates
 
         for name, order in (('sr_channel_order', sr_channel_order),
@@ -229,9 +242,14 @@ class SSGRWSR(BaseEditModel):
         if not self.compile_generator:
             return self.generator(inputs)
         if 'generator' not in self._compiled:
-            kwargs = self.compile_generator if isinstance(self.compile_generator, dict) else {}
-            self._compiled['generator'] = torch.compile(self.generator, **kwargs)
+            self._compiled['generator'] = torch.compile(
+                self.generator, **compile_kwargs(self.compile_generator))
         return self._compiled['generator'](inputs)
+
+    def _compile_segmentor_once(self) -> None:
+        if self.compile_segmentor and 'segmentor' not in self._compiled:
+            unwrap(self.segmentor).backbone.compile(**compile_kwargs(self.compile_segmentor))
+            self._compiled['segmentor'] = True
 
     @staticmethod
     def infer_turn(data_samples) -> str:
@@ -311,6 +329,7 @@ class SSGRWSR(BaseEditModel):
             raise RuntimeError('A guided turn needs a segmentor; this model was built without one')
         g_optim, s_optim = optim_wrapper['generator'], optim_wrapper['segmentor']
         seg_samples = self.segmentor_data_samples(data_samples)
+        self._compile_segmentor_once()
 
         with g_optim.optim_context(self.generator):
             sr = self._generator_train_forward(inputs)
