@@ -24,6 +24,7 @@ import argparse
 import copy
 import json
 import math
+import multiprocessing
 import os
 import os.path as osp
 import platform
@@ -114,26 +115,46 @@ def write_pools(root, rng, num_kernels, noise_files, patches_per_file):
         np.save(osp.join(noise_dir, f'frame{i:04d}.npy'), patches.astype(np.float32))
 
 
-def make_data(root, frames, hr_images, val_frames=2, num_kernels=256, noise_files=16,
-              patches_per_file=64, seed=0):
-    """Write full-size training data under ``root`` in the layout the configs expect.
+def write_frame(job):
+    """One Cityscapes-like frame and its label map; ``job`` = (root, split, index, size, seed)."""
+    root, split, index, size, seed = job
+    rng = np.random.default_rng([seed, 0, index, split == 'val'])
+    city, stem = osp.join(root, 'cityscapes'), f'bench_{index:06d}_000019'
+    write_png(osp.join(city, 'leftImg8bit', split, 'bench', f'{stem}_leftImg8bit.png'),
+              photo_mosaic(*size, rng, noise_sigma=0.8, smooth_share=0.6))
+    write_png(osp.join(city, 'gtFine', split, 'bench', f'{stem}_gtFine_labelTrainIds.png'),
+              label_map(*size, rng))
+
+
+def write_hr_image(job):
+    """One DF2K-like HR image; ``job`` = (root, index, size, seed)."""
+    root, index, size, seed = job
+    rng = np.random.default_rng([seed, 1, index])
+    write_png(osp.join(root, 'DF2K', 'HR', f'{index:04d}.png'),
+              photo_mosaic(*size, rng, noise_sigma=0.5))
+
+
+def make_data(root, frames, hr_images, val_frames=2, frame_size=FRAME_SIZE, hr_size=HR_SIZE,
+              jobs=1, seed=0):
+    """Write training data under ``root`` in the layout the configs expect.
 
     ``root`` takes the place of the configs' ``data/`` folder: ``cityscapes/leftImg8bit``,
     ``cityscapes/gtFine`` (train and val), ``cityscapes/degradation`` (pools) and ``DF2K/HR``.
+    Every image has its own seed, so the data do not depend on ``jobs`` (processes).
     """
-    rng = np.random.default_rng(seed)
-    city = osp.join(root, 'cityscapes')
-    for split, count in (('train', frames), ('val', val_frames)):
-        for i in range(count):
-            stem = f'bench_{i:06d}_000019'
-            write_png(osp.join(city, 'leftImg8bit', split, 'bench', f'{stem}_leftImg8bit.png'),
-                      photo_mosaic(*FRAME_SIZE, rng, noise_sigma=0.8, smooth_share=0.6))
-            write_png(osp.join(city, 'gtFine', split, 'bench', f'{stem}_gtFine_labelTrainIds.png'),
-                      label_map(*FRAME_SIZE, rng))
-    for i in range(hr_images):
-        write_png(osp.join(root, 'DF2K', 'HR', f'{i:04d}.png'),
-                  photo_mosaic(*HR_SIZE, rng, noise_sigma=0.5))
-    write_pools(root, rng, num_kernels, noise_files, patches_per_file)
+    frame_jobs = [(root, split, i, frame_size, seed)
+                  for split, count in (('train', frames), ('val', val_frames))
+                  for i in range(count)]
+    hr_jobs = [(root, i, hr_size, seed) for i in range(hr_images)]
+    if jobs > 1:
+        with multiprocessing.get_context('fork').Pool(jobs) as pool:
+            pool.map(write_frame, frame_jobs)
+            pool.map(write_hr_image, hr_jobs)
+    else:
+        list(map(write_frame, frame_jobs))
+        list(map(write_hr_image, hr_jobs))
+    write_pools(root, np.random.default_rng([seed, 2]), num_kernels=256, noise_files=16,
+                patches_per_file=64)
 
 
 def mean_file_mb(folder):
@@ -196,6 +217,11 @@ def parse_args(argv=None):
     parser.add_argument('--batch', type=int, default=12, help='samples per training turn')
     parser.add_argument('--turn-ms', type=float, default=200., help='target time of a turn')
     parser.add_argument('--make-data', metavar='DIR', help='only write the data into DIR')
+    parser.add_argument('--frame-size', type=int, nargs=2, default=FRAME_SIZE,
+                        metavar=('H', 'W'), help='with --make-data: frame size')
+    parser.add_argument('--hr-size', type=int, nargs=2, default=HR_SIZE, metavar=('H', 'W'),
+                        help='with --make-data: HR image size')
+    parser.add_argument('--jobs', type=int, default=1, help='processes writing the data')
     parser.add_argument('--json', help='also write the results here')
     return parser.parse_args(argv)
 
@@ -228,12 +254,13 @@ def main(argv=None):
     torch.set_num_threads(1)
     cv2.setNumThreads(1)
     if args.make_data:
-        make_data(args.make_data, args.frames, args.hr_images)
+        make_data(args.make_data, args.frames, args.hr_images, frame_size=args.frame_size,
+                  hr_size=args.hr_size, jobs=args.jobs)
         print(f'wrote {args.frames} frames and {args.hr_images} HR images to {args.make_data}')
         return
     with tempfile.TemporaryDirectory() as root:
         t0 = time.perf_counter()
-        make_data(root, args.frames, args.hr_images)
+        make_data(root, args.frames, args.hr_images, jobs=args.jobs)
         print(f'data written in {time.perf_counter() - t0:.0f} s')
         datasets = build_datasets(args.config, root)
         results = {name: time_pipeline(dataset, args.samples, args.repeats)

@@ -28,20 +28,11 @@ REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO_ROOT)
 sys.path.insert(0, osp.join(REPO_ROOT, 'benchmarks'))
 from data_pipeline import photo_mosaic  # noqa: E402
-from mmengine.config import Config  # noqa: E402
+from inference_tiling import model_config  # noqa: E402
 
 from mmssg.apis import init_model, super_resolve  # noqa: E402
 
 TOOL = runpy.run_path(osp.join(REPO_ROOT, 'tools', 'inference.py'))
-
-
-def model_config(args):
-    cfg = Config.fromfile(osp.join(REPO_ROOT, args.config))
-    if args.generator == 'demo':
-        demo = Config.fromfile(osp.join(REPO_ROOT, 'configs', '_base_', 'models',
-                                        'demo_networks.py'))
-        cfg.model.generator = demo.demo_generator
-    return cfg
 
 
 def write_frames(folder, args):
@@ -91,7 +82,7 @@ def main(argv=None):
     parser.add_argument('--repeats', type=int, default=2)
     args = parser.parse_args(argv)
     torch.backends.cudnn.benchmark = True
-    model = init_model(model_config(args), None, device=args.device)
+    model = init_model(model_config(args.config, args.generator), None, device=args.device)
     rates = {f'tool, --workers {w}': [] for w in args.workers}
     rates['model alone (frames decoded, nothing written)'] = []
     with tempfile.TemporaryDirectory() as root:

@@ -26,6 +26,17 @@ REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DTYPES = ('fp32', 'bf16', 'fp16')
 
 
+def model_config(config, generator='paper'):
+    """The model config of ``config``; ``generator='demo'`` swaps in the demo's small RRDBNet."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(REPO_ROOT, config))
+    if generator == 'demo':
+        demo = Config.fromfile(osp.join(REPO_ROOT, 'configs', '_base_', 'models',
+                                        'demo_networks.py'))
+        cfg.model.generator = demo.demo_generator
+    return cfg
+
+
 def build_generator_model(args):
     sys.path.insert(0, REPO_ROOT)
     import torch
@@ -34,7 +45,7 @@ def build_generator_model(args):
     if args.device == 'cpu':
         torch.set_num_threads(args.threads or os.cpu_count())
     torch.backends.cudnn.benchmark = True
-    return init_model(osp.join(REPO_ROOT, args.config), None, device=args.device)
+    return init_model(model_config(args.config, args.generator), None, device=args.device)
 
 
 def run_variant(model, args, variant, overlap):
@@ -82,12 +93,14 @@ def child_command(args, variant, overlap):
     return [sys.executable, '-W', 'ignore', __file__, '--variant', variant, '--overlap',
             str(overlap), '--width', str(args.width), '--height', str(args.height), '--tile',
             str(args.tile), '--threads', str(args.threads), '--config', args.config,
-            '--dtype', args.dtype]
+            '--dtype', args.dtype, '--generator', args.generator]
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--config', default='configs/ssg_rwsr_x4_cityscapes.py')
+    parser.add_argument('--generator', default='paper', choices=('paper', 'demo'),
+                        help="the config's generator, or the demo's small one")
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--dtype', default='fp32', choices=DTYPES)
     parser.add_argument('--width', type=int, default=512)
@@ -130,7 +143,8 @@ def main(argv=None):
     if device.startswith('cuda'):
         import torch
         device = torch.cuda.get_device_name()
-    print(f'\n{args.config} generator x4 on a {args.width}x{args.height} LR frame, {device} '
+    print(f'\n{args.config} ({args.generator} generator) x4 on a {args.width}x{args.height} '
+          f'LR frame, {device} '
           f'({os.cpu_count()} CPU cores), {args.dtype}, median of {args.repeats} runs\n')
     print('| variant | s / frame | peak MiB | time vs whole | memory vs whole |')
     print('|---|---|---|---|---|')

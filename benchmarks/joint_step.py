@@ -68,11 +68,11 @@ def parse_mode(mode):
     return dict(PRECISIONS[precision], levers=set(levers))
 
 
-def compile_options(levers, network):
-    """The model's compile_generator / compile_segmentor value for these levers."""
+def compile_options(levers, network, backend='inductor'):
+    """The model's compile_generator / compile_segmentor value (False or torch.compile kwargs)."""
     if 'cudagraphs' in levers:
-        return dict(mode='reduce-overhead')
-    return f'compile_{network}' in levers
+        return dict(mode='reduce-overhead', backend=backend)
+    return dict(backend=backend) if f'compile_{network}' in levers else False
 
 
 def parse_args():
@@ -86,6 +86,9 @@ def parse_args():
     parser.add_argument('--modes', nargs='+', default=['fp32'],
                         help=f'precisions {sorted(PRECISIONS)}, each optionally followed by '
                         f'"+lever"s: {LEVERS}')
+    parser.add_argument('--compile-backend', default='inductor',
+                        help="torch.compile backend of the compile levers ('eager' to check "
+                        'the path quickly)')
     parser.add_argument('--tf32', action='store_true', help='allow TF32 matmuls/convs in fp32')
     parser.add_argument('--tiny', action='store_true', help='the tiny test networks instead')
     parser.add_argument('--pretrained-lpips', action='store_true',
@@ -107,8 +110,8 @@ def model_config(args, mode):
         cfg.generator, cfg.segmentor = tiny.generator, tiny.segmentor
     mode = parse_mode(mode)
     cfg.channels_last = mode['channels_last']
-    cfg.compile_generator = compile_options(mode['levers'], 'gen')
-    cfg.compile_segmentor = compile_options(mode['levers'], 'seg')
+    cfg.compile_generator = compile_options(mode['levers'], 'gen', args.compile_backend)
+    cfg.compile_segmentor = compile_options(mode['levers'], 'seg', args.compile_backend)
     cfg.perceptual_loss.fp32 = 'lpips_bf16' not in mode['levers']
     return cfg
 
@@ -154,20 +157,18 @@ def synthetic_batches(args, num_classes=19):
 class PlainPyTorch:
     """The same networks and losses, called directly, with plain Adam."""
 
-    def __init__(self, model, device, mode):
+    def __init__(self, model, device, mode, compile_backend='inductor'):
         mode = parse_mode(mode)
         levers = mode['levers']
         self.generator = copy.deepcopy(model.generator)
         self.forward_generator = self.generator
-        gen_compile = compile_options(levers, 'gen')
+        gen_compile = compile_options(levers, 'gen', compile_backend)
         if gen_compile:
-            self.forward_generator = torch.compile(
-                self.generator, **(gen_compile if isinstance(gen_compile, dict) else {}))
+            self.forward_generator = torch.compile(self.generator, **gen_compile)
         self.segmentor = copy.deepcopy(model.segmentor)
-        seg_compile = compile_options(levers, 'seg')
+        seg_compile = compile_options(levers, 'seg', compile_backend)
         if seg_compile:
-            self.segmentor.backbone.compile(**(seg_compile if isinstance(seg_compile, dict)
-                                               else {}))
+            self.segmentor.backbone.compile(**seg_compile)
         self.lpips = copy.deepcopy(model.perceptual_loss.lpips)
         self.lpips_fp32 = 'lpips_bf16' not in levers
         fused = 'fused' in levers
@@ -263,7 +264,7 @@ def run_mode(args, mode):
     torch.manual_seed(0)
     model = MODELS.build(model_config(args, mode)).to(args.device).train()
     optim = optim_wrappers(model, args, mode)
-    plain = PlainPyTorch(model, args.device, mode)
+    plain = PlainPyTorch(model, args.device, mode, args.compile_backend)
     med = time_steps(turn_steps(model, optim, plain, *synthetic_batches(args)), args)
     row = dict(mode=mode, **{f'{k} ms': 1000 * v for k, v in med.items()})
     row['plugin avg ms'] = 500 * (med['plugin guided'] + med['plugin adapted'])
