@@ -6,7 +6,8 @@
         --width 2048 --height 1024 --frames 8 --workers 0 4
 
 Writes ``--frames`` LR PNGs (photograph mosaics) to a temporary folder, builds the model of
-``--config`` with random weights (``--generator demo`` swaps in the demo's small RRDBNet) and
+``--config`` with random weights (``--generator demo`` swaps in the demo's small RRDBNet,
+``bicubic`` a network-free upsampler, which leaves only what surrounds the model) and
 times, in one process and alternating, the tool's folder loop (decode, super-resolve, PNG
 encode) for each ``--workers`` value, and the model alone on the already decoded frames: the
 rate the tool should reach when its reading and writing overlap the model completely.
@@ -28,7 +29,7 @@ REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO_ROOT)
 sys.path.insert(0, osp.join(REPO_ROOT, 'benchmarks'))
 from data_pipeline import photo_mosaic  # noqa: E402
-from inference_tiling import model_config  # noqa: E402
+from inference_tiling import GENERATORS, model_config  # noqa: E402
 
 from mmssg.apis import init_model, super_resolve  # noqa: E402
 
@@ -72,7 +73,7 @@ def time_model_alone(model, images, args):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--config', default='configs/ssg_rwsr_x4_cityscapes_bf16.py')
-    parser.add_argument('--generator', default='paper', choices=('paper', 'demo'))
+    parser.add_argument('--generator', default='paper', choices=GENERATORS)
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--dtype', default='fp32', choices=('fp32', 'bf16', 'fp16'))
     parser.add_argument('--width', type=int, default=256)
