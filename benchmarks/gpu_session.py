@@ -152,11 +152,11 @@ def stage_commands(args, data_root, out):
                                                               '1024']
     dtype = 'fp32' if tiny else 'bf16'
     return [
-        ('data', data_cmd, 0.07),
-        ('data_pipeline', pipeline, 0.08),
-        ('train', None, 0.32),
+        ('data', data_cmd, 0.06),
+        ('data_pipeline', pipeline, 0.07),
+        ('train', None, 0.36),
         ('joint_step', joint + ['--modes'] + gpu_modes + ['--json',
-                                                          osp.join(out, 'joint_step.json')], 0.15),
+                                                          osp.join(out, 'joint_step.json')], 0.13),
         ('inference_tiling', py + ['benchmarks/inference_tiling.py', '--device', args.device,
                                    '--dtype', dtype, '--config',
                                    'configs/ssg_rwsr_x4_cityscapes_bf16.py', '--tile',
@@ -166,8 +166,8 @@ def stage_commands(args, data_root, out):
                                    osp.join(out, 'inference_tiling.json')] + frame, 0.07),
         ('inference_folder', py + ['benchmarks/inference_folder.py', '--device', args.device,
                                    '--dtype', dtype, '--generator', 'demo' if tiny else 'paper',
-                                   '--frames', '2' if tiny else '6', '--workers', '0', '4',
-                                   '--repeats', '1'] + frame, 0.09),
+                                   '--frames', '2' if tiny else '4', '--workers', '0', '4',
+                                   '--repeats', '1'] + frame, 0.08),
         ('lpips', py + ['benchmarks/lpips_precision.py', '--device', args.device, '--size',
                         '64' if tiny else '512', '--json', osp.join(out, 'lpips.json')], 0.04),
         ('joint_step_compile', joint + ['--modes'] + compile_modes + [

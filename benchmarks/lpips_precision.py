@@ -1,10 +1,11 @@
 # Copyright (c) mmssg contributors. All rights reserved.
 """LPIPS in bf16 against fp32 on real photographs: distances and the gradient the generator gets.
 
-    python benchmarks/lpips_precision.py [--device cpu] [--size 256] [--pretrained-backbone]
+    python benchmarks/lpips_precision.py [--device cpu] [--size 512] [--pretrained-backbone]
 
-Pairs: 512x512 crops of scikit-image photographs (the reference) and degraded versions of
-them, as an SR output is (x4 bicubic down and up; blur + noise). ``LPIPSLoss(fp32=True)``
+Pairs: scikit-image photographs (procedural stand-ins where it is not installed) resized to
+``--size`` (the reference) and degraded versions of them, as an SR output is (x4 bicubic down
+and up; blur + noise). ``LPIPSLoss(fp32=True)``
 (the default: autocast off inside LPIPS) against ``LPIPSLoss(fp32=False)`` under bf16
 autocast. Reports the largest per-image distance difference, the difference of the batch
 loss and the relative error of its gradient with respect to the prediction. Without
@@ -18,20 +19,18 @@ import sys
 import cv2
 import numpy as np
 import torch
-from skimage import data
+from data_pipeline import load_photos
 
 from mmssg.models.losses.lpips_loss import LPIPSLoss
-
-PHOTOS = ('astronaut', 'coffee', 'chelsea', 'rocket', 'immunohistochemistry', 'retina')
 
 
 def image_pairs(size, seed=0):
     """(reference, degraded) float batches in [0, 1], RGB, NCHW."""
     rng = np.random.default_rng(seed)
     refs, degraded = [], []
-    for name in PHOTOS:
-        photo = cv2.resize(getattr(data, name)()[..., :3], (size, size),
-                           interpolation=cv2.INTER_AREA).astype(np.float32) / 255
+    for photo in load_photos():
+        photo = cv2.resize(photo, (size, size), interpolation=cv2.INTER_AREA)
+        photo = photo.astype(np.float32) / 255
         small = cv2.resize(photo, (size // 4, size // 4), interpolation=cv2.INTER_AREA)
         refs += [photo, photo]
         degraded.append(cv2.resize(small, (size, size), interpolation=cv2.INTER_CUBIC))
