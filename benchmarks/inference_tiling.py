@@ -156,7 +156,8 @@ def main(argv=None):
         t = statistics.median(r['seconds'] for r in rs)
         m = max(r['peak_mib'] for r in rs)
         name = 'whole frame' if variant == 'whole' else f'tiles {args.tile}, overlap {overlap}'
-        print(f'| {name} | {t:.3f} | {m:.0f} | {t / t_whole:.2f}x | {m / m_whole:.2f}x |')
+        memory_ratio = f'{m / m_whole:.2f}x' if m_whole > 0 else '-'
+        print(f'| {name} | {t:.3f} | {m:.0f} | {t / t_whole:.2f}x | {memory_ratio} |')
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(dict(device=device, args=vars(args),

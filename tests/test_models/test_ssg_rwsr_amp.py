@@ -76,7 +76,7 @@ def test_sr_gradient_is_unscaled_with_the_scale_of_its_backward_while_the_scaler
     model = build_model()
     optim = amp_wrappers(model, monkeypatch, generator_scale=2.**6, segmentor_scale=2.**10)
     seen = record_step_gradients(optim['generator'])
-    for turn in range(3):
+    for turn in range(2):
         batch = dict(guided_batch(seed=turn), turn='guided')
         expected = reference_generator_grads(model, batch)
         model.train_step(batch, optim)

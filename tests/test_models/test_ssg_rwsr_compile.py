@@ -34,10 +34,9 @@ def build(**overrides):
     return model, optim
 
 
-def train_turns(model, optim):
-    logs = [model.train_step(dict(guided_batch(), turn='guided'), optim),
-            model.train_step(dict(adapted_batch(), turn='adapted'), optim)]
-    return {k: v for log in logs for k, v in log.items()}
+def train_turn(model, optim, turn):
+    batch = guided_batch() if turn == 'guided' else adapted_batch()
+    return model.train_step(dict(batch, turn=turn), optim)
 
 
 def test_compile_segmentor_compiles_the_backbone_in_place_and_changes_no_number():
@@ -47,8 +46,8 @@ def test_compile_segmentor_compiles_the_backbone_in_place_and_changes_no_number(
     keys = set(model.state_dict())
     eager, eager_optim = build()
 
-    logs = train_turns(model, optim)
-    expected = train_turns(eager, eager_optim)
+    logs = train_turn(model, optim, 'guided')
+    expected = train_turn(eager, eager_optim, 'guided')
 
     # the whole HRNet backbone went through dynamo: each of its convolutions is in a graph
     convs = sum(isinstance(m, torch.nn.Conv2d) for m in model.segmentor.backbone.modules())
@@ -67,8 +66,8 @@ def test_compile_generator_runs_the_generator_through_dynamo():
     model, optim = build(compile_generator=dict(backend=backend))
     eager, eager_optim = build()
 
-    logs = train_turns(model, optim)
-    expected = train_turns(eager, eager_optim)
+    logs = train_turn(model, optim, 'adapted')
+    expected = train_turn(eager, eager_optim, 'adapted')
 
     convs = sum(isinstance(m, torch.nn.Conv2d) for m in model.generator.modules())
     assert backend.count('conv2d') >= convs > 0
