@@ -170,7 +170,7 @@ def stage_commands(args, data_root, out):
                                    '--frames', '2' if tiny else '4', '--workers', '0', '4',
                                    '--repeats', '1'] + frame, 0.08),
         ('lpips', py + ['benchmarks/lpips_precision.py', '--device', args.device, '--size',
-                        '64' if tiny else '512', '--json', osp.join(out, 'lpips.json')], 0.04),
+                        '64' if tiny else '512', '--json', osp.join(out, 'lpips.json')], 0.05),
         ('joint_step_compile', joint + ['--modes'] + compile_modes + [
             '--json', osp.join(out, 'joint_step_compile.json')], None),
     ]
