@@ -10,7 +10,11 @@ interleaved so that both see the same machine state; the reported time is the me
 
     python benchmarks/joint_step.py --batch 1 --lr-size 32 --modes fp32            # CPU
     python benchmarks/joint_step.py --device cuda --batch 12 --lr-size 128 \
-        --modes fp32 bf16 bf16_cl                                                   # GPU
+        --modes fp32 bf16 bf16_cl bf16_cl+fused bf16_cl+fused+compile_seg           # GPU
+
+A mode is a precision (fp32, bf16, bf16_cl = bf16 + channels_last, fp16) followed by any
+of the levers in ``LEVERS`` joined with '+'; each lever is applied to both sides. A mode that
+fails (a lever the machine cannot use) is recorded with its error and the run goes on.
 """
 import argparse
 import copy
@@ -28,22 +32,47 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from mmengine.config import Config  # noqa: E402
-from mmengine.registry import init_default_scope  # noqa: E402
-from mmengine.structures import PixelData  # noqa: E402
-
-import mmssg  # noqa: E402,F401
 from mmagic.registry import MODELS  # noqa: E402
 from mmagic.structures import DataSample  # noqa: E402
+from mmengine.config import Config  # noqa: E402
+from mmengine.registry import init_default_scope  # noqa: E402
+
+import mmssg  # noqa: E402,F401
 from mmssg.utils import replace_norm_type  # noqa: E402
 
-MODES = {
+PRECISIONS = {
     'fp32': dict(dtype=None, channels_last=False),
     'bf16': dict(dtype=torch.bfloat16, channels_last=False),
     'bf16_cl': dict(dtype=torch.bfloat16, channels_last=True),
     'fp16': dict(dtype=torch.float16, channels_last=False),
-    'bf16_cl_compile': dict(dtype=torch.bfloat16, channels_last=True, compile=True),
 }
+# Levers added to a precision with '+', e.g. 'bf16_cl+fused+compile_seg'; each is applied to
+# the plugin (through its config options) and to the plain baseline alike.
+LEVERS = {
+    'fused': 'fused Adam (one kernel per optimizer step) for both networks',
+    'compile_gen': 'torch.compile of the generator',
+    'compile_seg': "torch.compile of the segmentor's backbone",
+    'cudagraphs': "torch.compile mode='reduce-overhead' (CUDA graphs) for generator and "
+                  'segmentor backbone',
+    'lpips_bf16': 'LPIPS under the bf16 autocast instead of fp32',
+}
+ALIASES = {'bf16_cl_compile': 'bf16_cl+compile_gen'}
+
+
+def parse_mode(mode):
+    """``'bf16_cl+fused'`` -> dict(dtype=..., channels_last=..., levers={'fused'})."""
+    precision, *levers = ALIASES.get(mode, mode).split('+')
+    if precision not in PRECISIONS or not set(levers) <= set(LEVERS):
+        raise SystemExit(f'unknown mode {mode!r}: a precision of {sorted(PRECISIONS)} followed '
+                         f'by "+lever"s of {sorted(LEVERS)} (or one of {sorted(ALIASES)})')
+    return dict(PRECISIONS[precision], levers=set(levers))
+
+
+def compile_options(levers, network, backend='inductor'):
+    """The model's compile_generator / compile_segmentor value (False or torch.compile kwargs)."""
+    if 'cudagraphs' in levers:
+        return dict(mode='reduce-overhead', backend=backend)
+    return dict(backend=backend) if f'compile_{network}' in levers else False
 
 
 def parse_args():
@@ -54,7 +83,12 @@ def parse_args():
     parser.add_argument('--lr-size', type=int, default=32)
     parser.add_argument('--iters', type=int, default=5, help='timed turns of each kind')
     parser.add_argument('--warmup', type=int, default=2)
-    parser.add_argument('--modes', nargs='+', default=['fp32'], choices=sorted(MODES))
+    parser.add_argument('--modes', nargs='+', default=['fp32'],
+                        help=f'precisions {sorted(PRECISIONS)}, each optionally followed by '
+                        f'"+lever"s: {LEVERS}')
+    parser.add_argument('--compile-backend', default='inductor',
+                        help="torch.compile backend of the compile levers ('eager' to check "
+                        'the path quickly)')
     parser.add_argument('--tf32', action='store_true', help='allow TF32 matmuls/convs in fp32')
     parser.add_argument('--tiny', action='store_true', help='the tiny test networks instead')
     parser.add_argument('--pretrained-lpips', action='store_true',
@@ -74,14 +108,18 @@ def model_config(args, mode):
         from _helpers import tiny_model_cfg
         tiny = tiny_model_cfg()
         cfg.generator, cfg.segmentor = tiny.generator, tiny.segmentor
-    cfg.channels_last = MODES[mode]['channels_last']
-    cfg.compile_generator = MODES[mode].get('compile', False)
+    mode = parse_mode(mode)
+    cfg.channels_last = mode['channels_last']
+    cfg.compile_generator = compile_options(mode['levers'], 'gen', args.compile_backend)
+    cfg.compile_segmentor = compile_options(mode['levers'], 'seg', args.compile_backend)
+    cfg.perceptual_loss.fp32 = 'lpips_bf16' not in mode['levers']
     return cfg
 
 
 def optim_wrappers(model, args, mode):
     from mmengine.optim import build_optim_wrapper
-    dtype = MODES[mode]['dtype']
+    dtype = parse_mode(mode)['dtype']
+    adam = dict(type='Adam', lr=1e-4, fused='fused' in parse_mode(mode)['levers'])
     if dtype is None:
         wrapper = dict(type='OptimWrapper')
     elif dtype == torch.bfloat16:  # bf16 has fp32's range: no loss scaling, as in the configs
@@ -90,8 +128,8 @@ def optim_wrappers(model, args, mode):
         wrapper = dict(type='AmpOptimWrapper', dtype='float16', loss_scale='dynamic')
     return build_optim_wrapper(model, dict(
         constructor='MultiOptimWrapperConstructor',
-        generator=dict(wrapper, optimizer=dict(type='Adam', lr=1e-4)),
-        segmentor=dict(wrapper, optimizer=dict(type='Adam', lr=1e-4))))
+        generator=dict(wrapper, optimizer=adam),
+        segmentor=dict(wrapper, optimizer=adam)))
 
 
 def synthetic_batches(args, num_classes=19):
@@ -119,19 +157,28 @@ def synthetic_batches(args, num_classes=19):
 class PlainPyTorch:
     """The same networks and losses, called directly, with plain Adam."""
 
-    def __init__(self, model, device, mode):
+    def __init__(self, model, device, mode, compile_backend='inductor'):
+        mode = parse_mode(mode)
+        levers = mode['levers']
         self.generator = copy.deepcopy(model.generator)
-        self.forward_generator = (torch.compile(self.generator) if MODES[mode].get('compile')
-                                  else self.generator)
+        self.forward_generator = self.generator
+        gen_compile = compile_options(levers, 'gen', compile_backend)
+        if gen_compile:
+            self.forward_generator = torch.compile(self.generator, **gen_compile)
         self.segmentor = copy.deepcopy(model.segmentor)
+        seg_compile = compile_options(levers, 'seg', compile_backend)
+        if seg_compile:
+            self.segmentor.backbone.compile(**seg_compile)
         self.lpips = copy.deepcopy(model.perceptual_loss.lpips)
-        self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=1e-4)
-        self.opt_s = torch.optim.Adam(self.segmentor.parameters(), lr=1e-4)
+        self.lpips_fp32 = 'lpips_bf16' not in levers
+        fused = 'fused' in levers
+        self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=1e-4, fused=fused)
+        self.opt_s = torch.optim.Adam(self.segmentor.parameters(), lr=1e-4, fused=fused)
         pre = self.segmentor.data_preprocessor
         self.mean, self.std = pre.mean.to(device), pre.std.to(device)
         self.device = device
-        self.dtype = MODES[mode]['dtype']
-        self.channels_last = MODES[mode]['channels_last']
+        self.dtype = mode['dtype']
+        self.channels_last = mode['channels_last']
         self.scaler = torch.amp.GradScaler(device, enabled=self.dtype == torch.float16)
 
     def _fmt(self, x):
@@ -161,8 +208,12 @@ class PlainPyTorch:
             sr = self.forward_generator(self._fmt(lr.float() / 255))
             target = self._fmt(gt.float() / 255)
             loss = 0.01 * F.l1_loss(sr.float(), target)
-        with torch.autocast(self.device.split(':')[0], enabled=False):
-            loss = loss + 0.1 * self.lpips(sr.float() * 2 - 1, target * 2 - 1).mean()
+        if self.lpips_fp32:
+            with torch.autocast(self.device.split(':')[0], enabled=False):
+                loss = loss + 0.1 * self.lpips(sr.float() * 2 - 1, target * 2 - 1).mean()
+        else:
+            with self._autocast():
+                loss = loss + 0.1 * self.lpips(sr * 2 - 1, target * 2 - 1).mean()
         self.scaler.scale(loss).backward()
         self.scaler.step(self.opt_g)
         self.opt_g.zero_grad(set_to_none=True)
@@ -180,25 +231,22 @@ def peak_memory_gib(device):
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 
 
-def run_mode(args, mode):
-    init_default_scope('mmagic')
-    torch.manual_seed(0)
-    model = MODELS.build(model_config(args, mode)).to(args.device).train()
-    optim = optim_wrappers(model, args, mode)
-    plain = PlainPyTorch(model, args.device, mode)
-    guided, adapted = synthetic_batches(args)
+def turn_steps(model, optim, plain, guided, adapted):
+    """The four timed turns: plugin and plain, guided and adapted."""
     # the baseline also starts from uint8 CPU batches and moves them to the device each turn
     lr_g = torch.stack(guided['inputs'])
     labels = torch.stack([s.gt_seg_map[0] for s in guided['data_samples']])
     lr_a = torch.stack(adapted['inputs'])
     gt = torch.stack([s.gt_img for s in adapted['data_samples']])
-
-    steps = {
+    return {
         'plugin guided': lambda: model.train_step(copy.copy(guided), optim),
         'plain guided': lambda: plain.guided(lr_g, labels),
         'plugin adapted': lambda: model.train_step(copy.copy(adapted), optim),
         'plain adapted': lambda: plain.adapted(lr_a, gt),
     }
+
+
+def time_steps(steps, args):
     times = {name: [] for name in steps}
     for i in range(args.warmup + args.iters):
         for name, step in steps.items():
@@ -208,7 +256,16 @@ def run_mode(args, mode):
             sync(args.device)
             if i >= args.warmup:
                 times[name].append(time.perf_counter() - t0)
-    med = {name: statistics.median(v) for name, v in times.items()}
+    return {name: statistics.median(v) for name, v in times.items()}
+
+
+def run_mode(args, mode):
+    init_default_scope('mmagic')
+    torch.manual_seed(0)
+    model = MODELS.build(model_config(args, mode)).to(args.device).train()
+    optim = optim_wrappers(model, args, mode)
+    plain = PlainPyTorch(model, args.device, mode, args.compile_backend)
+    med = time_steps(turn_steps(model, optim, plain, *synthetic_batches(args)), args)
     row = dict(mode=mode, **{f'{k} ms': 1000 * v for k, v in med.items()})
     row['plugin avg ms'] = 500 * (med['plugin guided'] + med['plugin adapted'])
     row['plain avg ms'] = 500 * (med['plain guided'] + med['plain adapted'])
@@ -221,11 +278,14 @@ def run_mode(args, mode):
     if args.device.startswith('cuda'):
         torch.cuda.empty_cache()
         torch.cuda.reset_peak_memory_stats()
+    torch._dynamo.reset()  # compiled graphs of this mode's networks are not reused
     return row
 
 
 def main():
     args = parse_args()
+    for mode in args.modes:
+        parse_mode(mode)  # every mode name is checked before the first is measured
     if args.device == 'cpu':
         torch.set_num_threads(os.cpu_count())
     if args.tf32:
@@ -244,10 +304,15 @@ def main():
     print('|' + '---|' * len(cols), flush=True)
     rows = []
     for mode in args.modes:  # each row as soon as it is measured
-        row = run_mode(args, mode)
+        try:
+            row = run_mode(args, mode)
+        except Exception as error:  # a lever this machine cannot use: record it, go on
+            row = dict(mode=mode, error=f'{type(error).__name__}: {error}'[:500])
+            print(f'| {mode} | failed: {row["error"]} |', flush=True)
+        else:
+            print('| ' + ' | '.join(str(row[c]) if isinstance(row[c], str) else f'{row[c]:.3g}'
+                                    for c in cols) + ' |', flush=True)
         rows.append(row)
-        print('| ' + ' | '.join(str(row[c]) if isinstance(row[c], str) else f'{row[c]:.3g}'
-                                for c in cols) + ' |', flush=True)
         if args.json:
             with open(args.json, 'w') as f:
                 json.dump(dict(device=device, args=vars(args), rows=rows), f, indent=2)

@@ -8,13 +8,22 @@ input) or a folder. Paths are compared as resolved real paths (links followed): 
 folder may not be the input folder or inside it, and no result may land on an input file.
 Unreadable files are skipped and listed; the tool then exits with status 3 (EXIT_SKIPPED)
 after writing every readable image. Other errors exit with status 1.
+
+Decoding, super-resolving and PNG encoding overlap: ``--workers`` threads read the next
+images and encode finished ones while the model works on the current one (OpenCV releases
+the GIL while it decodes and encodes), with at most ``--workers`` images waiting on either
+side. ``--workers 0`` does everything in turn in one thread. ``--dtype bf16`` runs the
+generator under bf16 autocast (GPUs with bf16 support, or recent CPUs).
 """
 import argparse
 import os
 import os.path as osp
 import sys
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import cv2
+import torch
 from tqdm import tqdm
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -23,6 +32,7 @@ from mmssg.utils import IMG_EXTENSIONS, exit_status, is_inside, list_images, run
 
 # What an SR result can be written as (PGM holds grey images only).
 OUTPUT_EXTENSIONS = tuple(ext for ext in IMG_EXTENSIONS if ext != '.pgm')
+DTYPES = {'fp32': None, 'bf16': torch.bfloat16, 'fp16': torch.float16}
 
 
 def parse_args(argv=None):
@@ -37,7 +47,15 @@ def parse_args(argv=None):
                         help='context around each tile in LR pixels (default: 16)')
     parser.add_argument('--device', default='cpu', help='cpu or cuda[:N]')
     parser.add_argument('--suffix', default='', help='appended to output file names')
-    return parser.parse_args(argv)
+    parser.add_argument('--dtype', default='fp32', choices=sorted(DTYPES),
+                        help='precision of the generator (autocast for bf16/fp16)')
+    parser.add_argument('--workers', type=int, default=2,
+                        help='threads that decode inputs and encode results while the model '
+                        'runs (default: 2; 0: everything in turn, in one thread)')
+    args = parser.parse_args(argv)
+    if args.workers < 0:
+        parser.error(f'--workers must be 0 or more, got {args.workers}')
+    return args
 
 
 def list_inputs(path):
@@ -75,22 +93,73 @@ def output_paths(inputs, input_root, output, suffix):
     return targets
 
 
+class InlineExecutor:
+    """An executor that runs each call at once, in the calling thread (``--workers 0``)."""
+
+    def submit(self, fn, *args) -> Future:
+        future = Future()
+        try:
+            future.set_result(fn(*args))
+        except Exception as error:  # delivered by future.result(), as a thread pool does
+            future.set_exception(error)
+        return future
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        return False
+
+
+def write_image(path, image):
+    os.makedirs(osp.dirname(path) or '.', exist_ok=True)
+    if not cv2.imwrite(path, image):
+        raise OSError(f'could not write {path}')
+
+
+def super_resolve_all(model, jobs, args, progress):
+    """Super-resolve ``(src, dst)`` jobs with reads and writes overlapping the model.
+
+    Returns:
+        list[str]: The inputs that could not be read, in input order.
+    """
+    skipped, reads, writes = [], deque(), deque()
+    pending = iter(jobs)
+    executor = ThreadPoolExecutor(args.workers) if args.workers else InlineExecutor()
+    with executor:
+        def read_next():
+            job = next(pending, None)
+            if job is not None:
+                reads.append((job, executor.submit(cv2.imread, job[0], cv2.IMREAD_COLOR)))
+
+        for _ in range(max(args.workers, 1)):
+            read_next()
+        while reads:
+            (src, dst), image = reads.popleft()
+            read_next()
+            bgr = image.result()
+            if bgr is None:
+                skipped.append(src)
+            else:
+                sr = super_resolve(model, bgr, args.tile, args.tile_overlap, channel_order='bgr',
+                                   dtype=DTYPES[args.dtype])
+                writes.append(executor.submit(write_image, dst, sr))
+            while writes and (len(writes) > args.workers or writes[0].done()):
+                writes.popleft().result()  # raises the error of a failed write
+            progress.update()
+        for write in writes:
+            write.result()
+    return skipped
+
+
 def main(argv=None):
     """Super-resolve INPUT into OUTPUT; returns the exit status (3 if files were skipped)."""
     args = parse_args(argv)
     inputs = list_inputs(args.input)
     targets = output_paths(inputs, args.input, args.output, args.suffix)
     model = init_model(args.config, args.checkpoint, device=args.device)
-    skipped = []
-    for src, dst in tqdm(list(zip(inputs, targets)), desc='super-resolving', unit='img'):
-        bgr = cv2.imread(src, cv2.IMREAD_COLOR)
-        if bgr is None:
-            skipped.append(src)
-            continue
-        sr = super_resolve(model, bgr, args.tile, args.tile_overlap, channel_order='bgr')
-        os.makedirs(osp.dirname(dst) or '.', exist_ok=True)
-        if not cv2.imwrite(dst, sr):
-            raise OSError(f'could not write {dst}')
+    with tqdm(total=len(inputs), desc='super-resolving', unit='img') as progress:
+        skipped = super_resolve_all(model, list(zip(inputs, targets)), args, progress)
     for path in skipped:
         print(f'skipped (unreadable): {path}')
     print(f'wrote {len(inputs) - len(skipped)} image(s) to {args.output}; '

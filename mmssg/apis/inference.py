@@ -51,7 +51,8 @@ def super_resolve(model: torch.nn.Module,
                   tile: Optional[int] = None,
                   tile_overlap: int = 16,
                   progress: Optional[Callable[[int, int], None]] = None,
-                  channel_order: str = 'rgb') -> np.ndarray:
+                  channel_order: str = 'rgb',
+                  dtype: Optional[torch.dtype] = None) -> np.ndarray:
     """Super-resolve one image with the generator alone.
 
     The image goes through the model's own data preprocessor and comes back
@@ -66,6 +67,9 @@ def super_resolve(model: torch.nn.Module,
         progress (Callable, optional): Called as ``progress(done, total)``.
         channel_order (str): ``'rgb'`` or ``'bgr'`` (as cv2 reads), of the
             input and of the result. Defaults to ``'rgb'``.
+        dtype (torch.dtype, optional): Run the generator under autocast to
+            this dtype (``torch.bfloat16`` or ``torch.float16``). Defaults to
+            full precision.
 
     Returns:
         np.ndarray: (sH, sW, 3) uint8 SR image in ``channel_order``.
@@ -77,7 +81,9 @@ def super_resolve(model: torch.nn.Module,
     tensor = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)
     sample = DataSample(metainfo=dict(img_channel_order=channel_order))
     data = model.data_preprocessor(dict(inputs=[tensor], data_samples=[sample]), False)
-    sr = model.generate(data['inputs'], tile, tile_overlap, progress)
+    device_type = data['inputs'].device.type
+    with torch.autocast(device_type, dtype=dtype, enabled=dtype is not None):
+        sr = model.generate(data['inputs'], tile, tile_overlap, progress)
     bgr = model.data_preprocessor.destruct(sr.float(), data['data_samples'])[0]
     out = bgr if channel_order == 'bgr' else bgr.flip(0)
     return out.round().to(torch.uint8).permute(1, 2, 0).cpu().numpy()

@@ -1,7 +1,7 @@
 # Copyright (c) mmssg contributors. All rights reserved.
-from .hooks import StrictCheckpointHook
+from .hooks import DeferredLogVarsHook, StrictCheckpointHook
 from .loops import JointTrainLoop, TurnDataIterator, consumed_batches
 from .wrappers import SeparateDistributedDataParallel
 
-__all__ = ['StrictCheckpointHook', 'JointTrainLoop', 'TurnDataIterator', 'consumed_batches',
-           'SeparateDistributedDataParallel']
+__all__ = ['DeferredLogVarsHook', 'StrictCheckpointHook', 'JointTrainLoop', 'TurnDataIterator',
+           'consumed_batches', 'SeparateDistributedDataParallel']

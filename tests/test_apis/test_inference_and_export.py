@@ -145,3 +145,57 @@ def test_links_to_the_inputs_are_refused_and_the_inputs_stay_untouched(trained, 
     after = {p: open(p, 'rb').read() for p in map(str, (tmp_path / 'lr').rglob('*'))
              if osp.isfile(p)}
     assert after == before
+
+
+def write_many_inputs(folder, count=7):
+    rng = np.random.default_rng(2)
+    for i in range(count):
+        size = (int(rng.integers(8, 20)), int(rng.integers(8, 20)), 3)
+        cv2.imwrite(str(folder / f'{i}.png'), rng.integers(0, 256, size, dtype=np.uint8))
+    (folder / 'broken.png').write_bytes(b'\x89PNG truncated')
+
+
+def read_outputs(folder):
+    return {p.name: cv2.imread(str(p), cv2.IMREAD_UNCHANGED) for p in folder.iterdir()}
+
+
+def test_overlapped_reads_and_writes_give_the_same_files_as_one_thread(trained, tmp_path, capsys):
+    config, checkpoint, _ = trained
+    os.makedirs(tmp_path / 'lr')
+    write_many_inputs(tmp_path / 'lr')
+    outputs = {}
+    for workers in ('0', '3'):
+        out = tmp_path / f'sr{workers}'
+        status = inference_tool['main']([config, checkpoint, str(tmp_path / 'lr'), str(out),
+                                         '--workers', workers])
+        assert status == EXIT_SKIPPED
+        lines = capsys.readouterr().out.strip().splitlines()
+        assert lines[-2] == f'skipped (unreadable): {tmp_path / "lr" / "broken.png"}'
+        assert lines[-1].startswith('wrote 7 image(s)')
+        assert lines[-1].endswith('skipped 1 unreadable file(s)')
+        outputs[workers] = read_outputs(out)
+    assert sorted(outputs['0']) == [f'{i}.png' for i in range(7)]
+    assert outputs['0'].keys() == outputs['3'].keys()
+    for name, image in outputs['0'].items():
+        assert np.array_equal(image, outputs['3'][name]), name
+
+
+def test_a_failed_write_in_a_worker_thread_stops_the_tool_with_its_path(trained, tmp_path):
+    config, checkpoint, _ = trained
+    os.makedirs(tmp_path / 'lr')
+    write_many_inputs(tmp_path / 'lr', count=3)
+    os.makedirs(tmp_path / 'sr' / '1.png')  # a folder where a result should go
+    with pytest.raises(OSError, match='could not write .*1.png'):
+        inference_tool['main']([config, checkpoint, str(tmp_path / 'lr'), str(tmp_path / 'sr'),
+                                '--workers', '2'])
+
+
+def test_bf16_inference_stays_close_to_fp32(trained, tmp_path):
+    config, checkpoint, _ = trained
+    image = np.random.default_rng(3).integers(0, 256, (16, 24, 3), dtype=np.uint8)
+    sr_model = init_model(config, checkpoint)
+    full = super_resolve(sr_model, image).astype(int)
+    half = super_resolve(sr_model, image, dtype=torch.bfloat16).astype(int)
+    assert half.shape == full.shape
+    assert 0 < np.abs(half - full).max() <= 8  # bf16 did run, and rounds only slightly
+    assert np.abs(half - full).mean() < 1

@@ -84,14 +84,14 @@ class RecordingOptimWrapper(OptimWrapper):
     """Scales losses like an AMP wrapper (by ``scale``) and records unscaled grads at step."""
 
     class _Scaler:
-        def __init__(self, scale):
-            self.scale = scale
+        def __init__(self, value):
+            self.value = value
 
         def is_enabled(self):
             return True
 
-        def get_scale(self):
-            return self.scale
+        def scale(self, loss):
+            return loss * self.value
 
     def __init__(self, optimizer, scale=1.0, **kwargs):
         super().__init__(optimizer, **kwargs)
@@ -99,10 +99,10 @@ class RecordingOptimWrapper(OptimWrapper):
         self.grads = None
 
     def backward(self, loss, **kwargs):
-        super().backward(loss * self.loss_scaler.scale, **kwargs)
+        super().backward(self.loss_scaler.scale(loss), **kwargs)
 
     def step(self, **kwargs):
-        self.grads = [p.grad.detach() / self.loss_scaler.scale
+        self.grads = [p.grad.detach() / self.loss_scaler.value
                       for group in self.optimizer.param_groups for p in group['params']]
 
 

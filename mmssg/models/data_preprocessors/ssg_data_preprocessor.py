@@ -2,6 +2,23 @@
 """Data preprocessor for batches that carry either HR targets or labels."""
 from mmagic.models.data_preprocessors import DataPreprocessor
 from mmagic.registry import MODELS
+from mmengine.structures import BaseDataElement
+from torch import Tensor
+
+
+def pin_memory(data):
+    """``data`` (a tensor or a data element) with its CPU tensors in page-locked memory.
+
+    A copy from pageable memory to a GPU first waits for all queued GPU work;
+    from pinned memory it runs asynchronously.
+    """
+    if isinstance(data, Tensor):
+        return data if data.device.type != 'cpu' or data.is_pinned() else data.pin_memory()
+    pinned = data.new()
+    for key, value in data.items():
+        if isinstance(value, (Tensor, BaseDataElement)):
+            pinned.set_data({key: pin_memory(value)})
+    return pinned
 
 
 @MODELS.register_module()
@@ -15,8 +32,24 @@ class SSGDataPreprocessor(DataPreprocessor):
     normalised: they only move to the device and are stacked.
 
     Args:
+        non_blocking (bool): Copy batches to a GPU without blocking the host:
+            CPU tensors (images and the tensors inside data samples, which the
+            dataloader's ``pin_memory`` does not reach) are first moved to
+            page-locked memory, so the copy does not wait for the GPU to finish
+            the previous turn. Ignored on CPU. Defaults to False.
         **kwargs: Everything :class:`mmagic.models.DataPreprocessor` takes.
     """
+
+    def __init__(self, non_blocking: bool = False, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._non_blocking = non_blocking
+
+    def cast_data(self, data):
+        """Move ``data`` to the device, through pinned memory with ``non_blocking``."""
+        if (self._non_blocking and self.device.type == 'cuda'
+                and isinstance(data, (Tensor, BaseDataElement))):
+            data = pin_memory(data)
+        return super().cast_data(data)
 
     def _preprocess_data_sample(self, data_samples, training):
         """Normalise only the data keys present in this batch."""

@@ -1,6 +1,6 @@
 # Copyright (c) mmssg contributors. All rights reserved.
 """SSG-RWSR: super-resolution trained by a segmentation loss and by domain-adapted pairs."""
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -39,18 +39,32 @@ def build_segmentor(cfg: dict) -> torch.nn.Module:
         return SEG_MODELS.build(cfg)
 
 
-def grad_scale(optim_wrapper: OptimWrapper):
-    """The factor an optimizer wrapper multiplies losses by before backward.
+def loss_scale(optim_wrapper: OptimWrapper, device: torch.device) -> Union[float, Tensor]:
+    """The factor an optimizer wrapper's next backward multiplies the loss by.
 
-    1 for plain wrappers; the current GradScaler scale for AMP wrappers, kept
-    as a tensor where possible so that reading it does not synchronise a GPU.
+    1 for plain wrappers. For AMP wrappers, the GradScaler's current scale as
+    a new tensor on ``device``, obtained through its public ``scale()`` of a
+    one: that initialises the scale on first use exactly as the backward
+    would, reads it without synchronising a GPU, and returns a copy, so the
+    in-place growth or back-off of ``GradScaler.update()`` after the step
+    leaves the value read here unchanged.
+
+    Args:
+        optim_wrapper (OptimWrapper): The wrapper about to run a backward.
+        device (torch.device): Where the returned scale should live.
+
+    Returns:
+        float | Tensor: The scale, ``1.0`` when the wrapper does not scale.
     """
     scaler = getattr(optim_wrapper, 'loss_scaler', None)
     if scaler is None or not scaler.is_enabled():
         return 1.0
-    if hasattr(scaler, '_get_scale_async'):
-        return scaler._get_scale_async()
-    return scaler.get_scale()
+    return scaler.scale(torch.ones((), device=device))
+
+
+def compile_kwargs(option) -> dict:
+    """Keyword arguments of ``torch.compile`` for a ``compile_*`` option (True or a dict)."""
+    return dict(option) if isinstance(option, dict) else {}
 
 
 def normalisation(preprocessor) -> Tuple[Tensor, Tensor]:
@@ -117,6 +131,12 @@ class SSGRWSR(BaseEditModel):
         compile_generator (bool | dict): ``torch.compile`` the generator's
             training forward (kwargs if a dict). Applied lazily on the first
             training turn, after any distributed wrapping. Defaults to False.
+        compile_segmentor (bool | dict): ``torch.compile`` the segmentor's
+            backbone in place (``nn.Module.compile``, kwargs if a dict; the
+            state dict keeps its keys). The backbone is where a guided turn
+            spends its segmentor time (HRNet's many thin convolutions); the
+            loss path around it handles data samples and stays eager.
+            Applied lazily on the first guided turn. Defaults to False.
         train_cfg (dict, optional): Unused; kept for MMagic's interface.
         test_cfg (dict, optional): Predict-mode options. ``segment=True`` also
             runs the segmentor on the SR output and stores ``pred_seg_map`` (for
@@ -140,6 +160,7 @@ class SSGRWSR(BaseEditModel):
                  segmentor_channel_order: Optional[str] = None,
                  channels_last: bool = False,
                  compile_generator=False,
+                 compile_segmentor=False,
                  train_cfg: Optional[dict] = None,
                  test_cfg: Optional[dict] = None,
                  init_cfg: Optional[dict] = None,
@@ -156,6 +177,7 @@ class SSGRWSR(BaseEditModel):
         self.guided_loss_weight = guided_loss_weight
         self.channels_last = channels_last
         self.compile_generator = compile_generator
+        self.compile_segmentor = compile_segmentor
         self._compiled = {}  # not a submodule: keeps the state dict free of duplicates
 
         for name, order in (('sr_channel_order', sr_channel_order),
@@ -220,9 +242,14 @@ class SSGRWSR(BaseEditModel):
         if not self.compile_generator:
             return self.generator(inputs)
         if 'generator' not in self._compiled:
-            kwargs = self.compile_generator if isinstance(self.compile_generator, dict) else {}
-            self._compiled['generator'] = torch.compile(self.generator, **kwargs)
+            self._compiled['generator'] = torch.compile(
+                self.generator, **compile_kwargs(self.compile_generator))
         return self._compiled['generator'](inputs)
+
+    def _compile_segmentor_once(self) -> None:
+        if self.compile_segmentor and 'segmentor' not in self._compiled:
+            unwrap(self.segmentor).backbone.compile(**compile_kwargs(self.compile_segmentor))
+            self._compiled['segmentor'] = True
 
     @staticmethod
     def infer_turn(data_samples) -> str:
@@ -302,6 +329,7 @@ class SSGRWSR(BaseEditModel):
             raise RuntimeError('A guided turn needs a segmentor; this model was built without one')
         g_optim, s_optim = optim_wrapper['generator'], optim_wrapper['segmentor']
         seg_samples = self.segmentor_data_samples(data_samples)
+        self._compile_segmentor_once()
 
         with g_optim.optim_context(self.generator):
             sr = self._generator_train_forward(inputs)
@@ -311,10 +339,12 @@ class SSGRWSR(BaseEditModel):
                 self._memory_format(self.to_segmentor_input(sr_leaf)), seg_samples, mode='loss')
             loss = self.guided_loss_weight * sum(
                 value for key, value in seg_losses.items() if 'loss' in key)
+        # read before update_params: its GradScaler.update() grows or backs off the scale
+        used_scale = loss_scale(s_optim, sr_leaf.device)
         s_optim.update_params(loss)
 
-        # d(loss)/d(sr), with the segmentor wrapper's loss scale removed
-        sr_grad = sr_leaf.grad / grad_scale(s_optim)
+        # d(loss)/d(sr), with the loss scale of the segmentor's backward removed
+        sr_grad = sr_leaf.grad / used_scale
         g_optim.backward((sr * sr_grad.to(sr.dtype)).sum())
         if g_optim.should_update():
             g_optim.step()

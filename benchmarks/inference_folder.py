@@ -1,0 +1,113 @@
+# Copyright (c) mmssg contributors. All rights reserved.
+"""Frames per second of tools/inference.py on a folder, with and without overlapped I/O.
+
+    python benchmarks/inference_folder.py --generator demo --width 256 --height 128   # CPU
+    python benchmarks/inference_folder.py --device cuda --dtype bf16 --generator paper \
+        --width 2048 --height 1024 --frames 8 --workers 0 4
+
+Writes ``--frames`` LR PNGs (photograph mosaics) to a temporary folder, builds the model of
+``--config`` with random weights (``--generator demo`` swaps in the demo's small RRDBNet,
+``bicubic`` a network-free upsampler, which leaves only what surrounds the model) and
+times, in one process and alternating, the tool's folder loop (decode, super-resolve, PNG
+encode) for each ``--workers`` value, and the model alone on the already decoded frames: the
+rate the tool should reach when its reading and writing overlap the model completely.
+"""
+import argparse
+import os
+import os.path as osp
+import runpy
+import statistics
+import sys
+import tempfile
+import time
+
+import cv2
+import numpy as np
+import torch
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, REPO_ROOT)
+sys.path.insert(0, osp.join(REPO_ROOT, 'benchmarks'))
+from data_pipeline import photo_mosaic  # noqa: E402
+from inference_tiling import GENERATORS, model_config  # noqa: E402
+
+from mmssg.apis import init_model, super_resolve  # noqa: E402
+
+TOOL = runpy.run_path(osp.join(REPO_ROOT, 'tools', 'inference.py'))
+
+
+def write_frames(folder, args):
+    rng = np.random.default_rng(0)
+    for i in range(args.frames):
+        frame = photo_mosaic(args.height, args.width, rng, noise_sigma=2, smooth_share=0.5)
+        cv2.imwrite(osp.join(folder, f'frame{i:03d}.png'), frame)
+
+
+class Progress:
+    def update(self):
+        pass
+
+
+def time_tool(model, lr_dir, out_dir, workers, args):
+    tool_args = TOOL['parse_args'](['unused', 'unused', lr_dir, out_dir, '--workers',
+                                    str(workers), '--dtype', args.dtype])
+    jobs = [(osp.join(lr_dir, name), osp.join(out_dir, name)) for name in sorted(
+        os.listdir(lr_dir))]
+    os.makedirs(out_dir, exist_ok=True)
+    t0 = time.perf_counter()
+    skipped = TOOL['super_resolve_all'](model, jobs, tool_args, Progress())
+    if args.device.startswith('cuda'):
+        torch.cuda.synchronize()
+    assert not skipped
+    return len(jobs) / (time.perf_counter() - t0)
+
+
+def time_model_alone(model, images, args):
+    dtype = TOOL['DTYPES'][args.dtype]
+    t0 = time.perf_counter()
+    for image in images:
+        super_resolve(model, image, channel_order='bgr', dtype=dtype)
+    return len(images) / (time.perf_counter() - t0)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--config', default='configs/ssg_rwsr_x4_cityscapes_bf16.py')
+    parser.add_argument('--generator', default='paper', choices=GENERATORS)
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--dtype', default='fp32', choices=('fp32', 'bf16', 'fp16'))
+    parser.add_argument('--width', type=int, default=256)
+    parser.add_argument('--height', type=int, default=128)
+    parser.add_argument('--frames', type=int, default=8)
+    parser.add_argument('--workers', type=int, nargs='+', default=[0, 2])
+    parser.add_argument('--repeats', type=int, default=2)
+    args = parser.parse_args(argv)
+    torch.backends.cudnn.benchmark = True
+    model = init_model(model_config(args.config, args.generator), None, device=args.device)
+    rates = {f'tool, --workers {w}': [] for w in args.workers}
+    rates['model alone (frames decoded, nothing written)'] = []
+    with tempfile.TemporaryDirectory() as root:
+        lr_dir = osp.join(root, 'lr')
+        os.makedirs(lr_dir)
+        write_frames(lr_dir, args)
+        images = [cv2.imread(osp.join(lr_dir, n)) for n in sorted(os.listdir(lr_dir))]
+        super_resolve(model, images[0], channel_order='bgr', dtype=TOOL['DTYPES'][args.dtype])
+        for _ in range(args.repeats):
+            for w in args.workers:
+                rates[f'tool, --workers {w}'].append(
+                    time_tool(model, lr_dir, osp.join(root, f'sr{w}'), w, args))
+            rates['model alone (frames decoded, nothing written)'].append(
+                time_model_alone(model, images, args))
+    device = torch.cuda.get_device_name() if args.device.startswith('cuda') else 'CPU'
+    print(f'\n{args.frames} frames {args.width}x{args.height} -> x4, {args.generator} '
+          f'generator, {args.dtype}, {device}, {os.cpu_count()} CPU cores, load average '
+          f'{os.getloadavg()[0]:.1f}, median of {args.repeats}\n')
+    print('| loop | frames/s |')
+    print('|---|---|')
+    for name, values in rates.items():
+        print(f'| {name} | {statistics.median(values):.2f} |')
+    print('\ncommand: python benchmarks/inference_folder.py ' + ' '.join(sys.argv[1:]))
+
+
+if __name__ == '__main__':
+    main()
