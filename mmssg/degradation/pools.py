@@ -26,6 +26,7 @@ from typing import List, NamedTuple, Sequence
 import numpy as np
 
 from mmssg.utils import read_summaries
+
 from .compact_noise import CompactNoisePatches
 from .functional import kernel_center_of_mass, validate_kernel
 

@@ -13,8 +13,7 @@ from mmssg.datasets.transforms.domain_adapted_degradation import DomainAdaptedDe
 from mmssg.datasets.transforms.synthetic_degradation import SyntheticDegradation
 from mmssg.degradation.compact_noise import CompactNoisePatches, pack_noise_patches
 from mmssg.degradation.functional import anisotropic_gaussian_kernel, isotropic_gaussian_kernel
-from mmssg.degradation.noise_patches import (NoiseCriteria, extract_noise_patches,
-                                             find_noise_windows)
+from mmssg.degradation.noise_patches import NoiseCriteria, extract_noise_patches, find_noise_windows
 
 
 def _independent_alignment(kernel, scale):

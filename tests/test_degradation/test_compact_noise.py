@@ -41,8 +41,8 @@ def test_overlapping_patches_share_blocks_and_load_bit_identical(tmp_path, dtype
     for i in range(len(corners)):
         np.testing.assert_array_equal(patches[i], float_path[i])
     np.testing.assert_array_equal(patches[-1], float_path[-1])
-    assert all(isinstance(m, np.memmap) for m in (patches.blocks, patches.patch_blocks,
-                                                   patches.means))
+    mapped = (patches.blocks, patches.patch_blocks, patches.means)
+    assert all(isinstance(m, np.memmap) for m in mapped)
 
 
 def test_corners_off_any_coarse_grid_store_one_block_per_patch(tmp_path):

@@ -37,8 +37,8 @@ import numpy as np
 
 from mmssg.degradation.compact_noise import pack_noise_patches, to_0_255
 from mmssg.degradation.noise_patches import NoiseCriteria, find_noise_windows
-from mmssg.utils import (finish, parallel_map, read_image, run_tool, save_npz_atomic,
-                         skipped_input, source_images, write_summary)
+from mmssg.utils import (finish, parallel_map, read_image, run_tool, save_npz_atomic, skipped_input,
+                         source_images, write_summary)
 
 
 def parse_args(argv=None):

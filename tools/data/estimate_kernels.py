@@ -60,7 +60,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from typing import NamedTuple
 
-import numpy as np
 import torch
 from tqdm import tqdm
 
@@ -68,8 +67,8 @@ from mmssg.degradation.kernelgan import (KERNEL_SIZE_X2, KERNEL_SIZE_X4, KernelG
                                          prepare_image, run_kernelgan)
 from mmssg.utils import (SUMMARY_NAME, differing_settings, finish, parallel_map, parse_shard,
                          read_image, recorded_outputs, run_tool, save_npy_atomic, seeded_subset,
-                         shard_from_environment, shard_summary_name, skipped_input,
-                         source_images, take_shard, write_summary)
+                         shard_from_environment, shard_summary_name, skipped_input, source_images,
+                         take_shard, write_summary)
 
 #: Images trained at once when ``--batch`` is not given. The CUDA value is a
 #: first guess from the networks' size (tiny: a GPU holds hundreds of images'
