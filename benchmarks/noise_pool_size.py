@@ -31,7 +31,7 @@ import numpy as np
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from mmssg.degradation.compact_noise import CompactNoisePatches  # noqa: E402
+from mmssg.degradation.noise_files import CompactNoisePatches  # noqa: E402
 from mmssg.degradation.noise_patches import (NoiseCriteria, extract_noise_patches,  # noqa: E402
                                              find_noise_windows)
 from mmssg.demo import CameraModel, generate_scene  # noqa: E402

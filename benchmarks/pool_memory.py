@@ -41,8 +41,8 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from mmssg.datasets.transforms import DomainAdaptedDegradation  # noqa: E402
-from mmssg.degradation.compact_noise import pack_noise_patches  # noqa: E402
 from mmssg.degradation.functional import anisotropic_gaussian_kernel  # noqa: E402
+from mmssg.degradation.noise_files import pack_noise_patches  # noqa: E402
 from mmssg.utils import save_npz_atomic  # noqa: E402
 
 FRAME_SHAPE = (1024, 2048, 3)

@@ -13,22 +13,23 @@ reads, to check scales and sizes. Files are taken in sorted name order.
   pool's scale).
 - Noise pool: per file, ``N`` noise patches of ``P x P`` pixels, RGB,
   mean-subtracted per channel (not clipped), on the 0-255 scale; either a
-  compact ``.npz`` (:mod:`mmssg.degradation.compact_noise`: source pixels
-  plus means, what the noise tool writes) or an ``(N, P, P, 3)`` float32
-  ``.npy`` (what it wrote before). Both load; a patch reads the same bits
-  from either.
+  compact ``.npz`` (source pixels plus means, what the noise tool writes) or
+  an ``(N, P, P, 3)`` float32 ``.npy`` (what it wrote before); see
+  :mod:`mmssg.degradation.noise_files`. Both load; a patch reads the same
+  bits from either.
 """
 import os
 import os.path as osp
 import warnings
+from collections import Counter
 from typing import List, NamedTuple, Sequence
 
 import numpy as np
 
 from mmssg.utils import read_summaries
 
-from .compact_noise import CompactNoisePatches
 from .functional import kernel_center_of_mass, validate_kernel
+from .noise_files import open_noise_file
 
 
 class KernelPool(NamedTuple):
@@ -39,12 +40,11 @@ class KernelPool(NamedTuple):
 
 
 class NoisePool(NamedTuple):
-    """Memory-mapped noise files of a noise-pool folder, in file-name order.
+    """Readers of the noise files of a noise-pool folder, in file-name order.
 
-    ``arrays[i][j]`` is patch ``j`` of file ``i``, ``(P, P, 3)`` float32:
-    ``arrays[i]`` is an ``np.memmap`` for a float32 ``.npy`` file and a
-    :class:`~mmssg.degradation.compact_noise.CompactNoisePatches` for a
-    compact ``.npz``.
+    ``arrays[i][j]`` reads patch ``j`` of file ``i``, ``(P, P, 3)`` float32
+    (:class:`~mmssg.degradation.noise_files.CompactNoisePatches` or
+    :class:`~mmssg.degradation.noise_files.Float32NoisePatches`).
     """
     arrays: list
     names: List[str]
@@ -137,47 +137,31 @@ def load_kernel_pool(kernel_dir, center_tol=0.5, scale=None):
     return KernelPool(kernels, files, kernel_dir)
 
 
-def _open_noise_file(path):
-    """Memory-map one noise file and check its layout."""
-    arr = np.load(path, mmap_mode='r', allow_pickle=False)
-    if arr.ndim != 4 or arr.shape[1] != arr.shape[2] or arr.shape[3] != 3:
-        raise ValueError(f'{path}: noise patches must have shape (N, P, P, 3), got {arr.shape}')
-    if arr.dtype != np.float32:
-        raise ValueError(f'{path}: noise patches must be float32, got {arr.dtype}')
-    return arr
-
-
-def _open_noise_patches(path):
-    """A noise file of either format, memory-mapped, with its layout checked."""
-    if path.endswith('.npz'):
-        return CompactNoisePatches(path)
-    return _open_noise_file(path)
-
-
 def load_noise_pool(noise_dir):
-    """Open every noise file (``*.npz`` compact, ``*.npy`` float32) of a folder, memory-mapped.
+    """Open every noise file (``*.npz`` compact, ``*.npy`` float32) of a folder.
 
-    Only headers are read now; pages are read on demand and shared through
-    the OS page cache by every process that maps the same files. Empty files
-    are skipped.
+    Only the files' layouts are read now (and the compact files' index and
+    means); a patch's bytes are read when it is asked for, through the OS
+    page cache that every process reading the pool shares, and no file stays
+    open (:mod:`mmssg.degradation.noise_files`). Empty files are skipped.
 
     Args:
         noise_dir (str): The pool folder.
 
     Returns:
-        NoisePool: ``arrays`` (per file, patches indexable as ``(N, P, P, 3)``
-        float32), ``names``, ``counts`` (``N`` per file), ``patch_size``
-        (``P``), ``root``.
+        NoisePool: ``arrays`` (per file, a reader of its patches, indexable
+        like an ``(N, P, P, 3)`` float32 array), ``names``, ``counts`` (``N``
+        per file), ``patch_size`` (``P``), ``root``.
     """
     files = _pool_files(noise_dir, 'noise', ('.npy', '.npz'))
-    stems = [osp.splitext(name)[0] for name in files]
-    twice = sorted({stem for stem in stems if stems.count(stem) > 1})
+    stems = Counter(osp.splitext(name)[0] for name in files)
+    twice = sorted(stem for stem, count in stems.items() if count > 1)
     if twice:
         raise ValueError(f'noise pool folder {noise_dir} holds both the .npy and the .npz file '
                          f'of {", ".join(twice[:5])}: the same patches twice; remove one')
     arrays, names = [], []
     for name in files:
-        arr = _open_noise_patches(osp.join(noise_dir, name))
+        arr = open_noise_file(osp.join(noise_dir, name))
         if len(arr):
             arrays.append(arr)
             names.append(name)

@@ -11,8 +11,9 @@ from skimage import data
 
 from mmssg.datasets.transforms.domain_adapted_degradation import DomainAdaptedDegradation
 from mmssg.datasets.transforms.synthetic_degradation import SyntheticDegradation
-from mmssg.degradation.compact_noise import CompactNoisePatches, pack_noise_patches
 from mmssg.degradation.functional import anisotropic_gaussian_kernel, isotropic_gaussian_kernel
+from mmssg.degradation.noise_files import (CompactNoisePatches, Float32NoisePatches,
+                                           pack_noise_patches)
 from mmssg.degradation.noise_patches import NoiseCriteria, extract_noise_patches, find_noise_windows
 
 
@@ -157,18 +158,18 @@ def test_same_seed_same_output_different_seed_different_output(pools):
     assert all(not np.array_equal(outputs[0], o) for o in outputs[1:])
 
 
-def test_noise_pool_is_mapped_once_per_process_and_not_pickled(pools, monkeypatch):
+def test_noise_pool_is_opened_once_per_process_and_not_pickled(pools, monkeypatch):
     from mmssg.degradation import pools as pool_module
     transform = DomainAdaptedDegradation(*pools)
-    assert transform._noise_arrays is None  # nothing mapped at build time
+    assert transform._noise_arrays is None  # nothing opened for sampling at build time
     calls = []
-    real_load = pool_module.np.load
-    monkeypatch.setattr(pool_module.np, 'load',
-                        lambda *a, **k: calls.append(a) or real_load(*a, **k))
+    real_open = pool_module.open_noise_file
+    monkeypatch.setattr(pool_module, 'open_noise_file',
+                        lambda path: calls.append(path) or real_open(path))
     for _ in range(5):
         transform(dict(gt=_hr()))
     assert len(calls) == 2  # the two noise files, once
-    assert all(isinstance(a, np.memmap) for a in transform._noise_arrays)
+    assert all(isinstance(a, Float32NoisePatches) for a in transform._noise_arrays)
     blob = pickle.dumps(transform)
     assert len(
         blob

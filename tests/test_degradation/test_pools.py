@@ -6,13 +6,13 @@ import os
 import numpy as np
 import pytest
 
-from mmssg.degradation.compact_noise import pack_noise_patches
 from mmssg.degradation.functional import isotropic_gaussian_kernel
+from mmssg.degradation.noise_files import Float32NoisePatches, pack_noise_patches
 from mmssg.degradation.noise_patches import extract_noise_patches
 from mmssg.degradation.pools import load_kernel_pool, load_noise_pool
 
 
-def test_load_noise_pool_memory_maps_and_validates(tmp_path):
+def test_load_noise_pool_opens_float32_files_and_validates(tmp_path):
     pool_dir = tmp_path / 'noise'
     pool_dir.mkdir()
     np.save(pool_dir / 'a.npy', np.zeros((3, 16, 16, 3), np.float32))
@@ -22,7 +22,8 @@ def test_load_noise_pool_memory_maps_and_validates(tmp_path):
     pool = load_noise_pool(str(pool_dir))
     assert pool.names == ['a.npy', 'b.npy'] and pool.counts.tolist() == [3, 2]
     assert pool.patch_size == 16
-    assert all(isinstance(a, np.memmap) for a in pool.arrays)
+    assert all(isinstance(a, Float32NoisePatches) for a in pool.arrays)
+    np.testing.assert_array_equal(pool.arrays[1][1], np.ones((16, 16, 3), np.float32))
     np.save(pool_dir / 'd.npy', np.zeros((2, 16, 16), np.float32))
     with pytest.raises(ValueError, match=r'd\.npy.*\(N, P, P, 3\).*\(2, 16, 16\)'):
         load_noise_pool(str(pool_dir))

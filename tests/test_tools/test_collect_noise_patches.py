@@ -11,7 +11,7 @@ import pytest
 from _helpers import REPO_ROOT
 from skimage import data
 
-from mmssg.degradation.compact_noise import CompactNoisePatches
+from mmssg.degradation.noise_files import CompactNoisePatches
 from mmssg.degradation.noise_patches import NoiseCriteria, extract_noise_patches, find_noise_windows
 from mmssg.degradation.pools import load_noise_pool
 from mmssg.utils import EXIT_OK, EXIT_SKIPPED

@@ -5,7 +5,7 @@
 
 For every image under SRC_DIR (searched recursively) that holds at least one
 noise patch, writes ``OUT_DIR/<name>.npz``, a compact noise file
-(:mod:`mmssg.degradation.compact_noise`): the source pixels the patches cover
+(:mod:`mmssg.degradation.noise_files`): the source pixels the patches cover
 (uint8, or uint16 for 16-bit images) in shared blocks, plus each patch's
 per-channel means. Loaded (:func:`mmssg.degradation.pools.load_noise_pool`),
 patch ``i`` is ``(P, P, 3)`` float32, RGB, zero-mean per channel, 0-255
@@ -35,7 +35,7 @@ import os.path as osp
 
 import numpy as np
 
-from mmssg.degradation.compact_noise import pack_noise_patches, to_0_255
+from mmssg.degradation.noise_files import pack_noise_patches, to_0_255
 from mmssg.degradation.noise_patches import NoiseCriteria, find_noise_windows
 from mmssg.utils import (finish, parallel_map, read_image, run_tool, save_npz_atomic, skipped_input,
                          source_images, write_summary)
@@ -128,7 +128,7 @@ def main(argv=None):
     summary = write_summary(
         args.out_dir, args.src_dir, len(jobs), len(read), skipped,
         dict(criteria.as_dict(), color='all three channels must pass',
-             layout='compact .npz (mmssg.degradation.compact_noise): source pixels in shared '
+             layout='compact .npz (mmssg.degradation.noise_files): source pixels in shared '
              'blocks + per-patch means; loads as (N, P, P, 3) float32 RGB, 0-255 scale',
              sixteen_bit='scaled by 255/65535'),
         images_with_patches=sum(1 for _, r in read if r['patches']),

@@ -39,13 +39,13 @@ class DomainAdaptedDegradation(BaseTransform):
     When pools are loaded: kernels are tiny, so they are read, validated and
     aligned in ``__init__`` (a bad pool fails when the pipeline is built,
     and so does a pool whose summary records another scale or kernel size).
-    The noise pool's headers are checked in ``__init__`` too, but its arrays
-    are memory-mapped lazily, on the first call in each process, and are
-    dropped when the transform is pickled: pickling an ``np.memmap`` copies its
-    data, which would give every dataloader worker (spawned, or a persistent
-    worker) a private copy of the pool. Mapped per worker, the pool is read
-    once into the OS page cache and shared by all workers; it is opened once
-    per worker, not per sample.
+    The noise pool's files are checked in ``__init__`` too, and opened again
+    lazily, on the first call in each process: a reader keeps only a file's
+    layout (and a compact file's index and means) and reads the bytes of the
+    one patch a sample draws, through the OS page cache that every
+    dataloader worker shares (:mod:`mmssg.degradation.noise_files`). Readers
+    are dropped when the transform is pickled, so a worker is sent names, not
+    the pool's index.
 
     Required keys: ``gt_key`` (HR ``(H, W, 3)`` uint8 or float, 0-255, ``H``
     and ``W`` divisible by ``scale``); optional ``{gt_key}_channel_order``
@@ -87,7 +87,7 @@ class DomainAdaptedDegradation(BaseTransform):
         self.noise_counts = noise.counts
         self.noise_patch_size = noise.patch_size
         self._noise_offsets = np.concatenate([[0], np.cumsum(noise.counts)])
-        self._noise_arrays = None  # memory-mapped on first use in each process
+        self._noise_arrays = None  # opened on first use in each process
 
     def __getstate__(self):
         state = self.__dict__.copy()
