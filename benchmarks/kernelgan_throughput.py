@@ -9,8 +9,8 @@ paper's 3000 iterations a batch then takes ``setup + 3000 * step``, which
 gives images per second and the time for ``--dataset-size`` images (2975:
 the Cityscapes training set) in one process. ``--full-batch B`` also trains
 one batch of B frames through all 3000 iterations, end to end, to check the
-extrapolation. Frames are scikit-image photographs resized to 2048x1024 with
-mild noise: KernelGAN's cost does not depend on what the frames show.
+extrapolation. Frames are blurred random rectangles with mild noise (edges for
+the crop sampling to find): KernelGAN's cost does not depend on what they show.
 
 ``--write-frames DIR`` writes the frames as PNG files instead, for timing the
 real tool end to end (several processes can share one GPU)::
@@ -26,7 +26,8 @@ Examples::
         --iters 100 --full-batch 128
 
 On a machine without the OpenMMLab stack (the lent GPU machine), KernelGAN
-is imported without the rest of mmssg: it needs only torch, numpy and scipy.
+is imported without the rest of mmssg: the sweep needs only torch, numpy,
+scipy and OpenCV (the end-to-end tool run needs the whole stack).
 """
 import argparse
 import importlib.util
@@ -52,7 +53,6 @@ if importlib.util.find_spec('mmagic') is None:
 
 from mmssg.degradation.kernelgan import KernelGAN, run_kernelgan  # noqa: E402
 
-PHOTOS = ('astronaut', 'coffee', 'chelsea', 'rocket')
 FRAME_SIZE = (2048, 1024)  # (width, height) of a Cityscapes frame
 PAPER_ITERS = 3000
 
@@ -76,16 +76,20 @@ def parse_args(argv=None):
 
 
 def make_frames(count, seed=0):
-    """``count`` distinct 2048x1024 RGB uint8 frames."""
-    from skimage import data
+    """``count`` distinct 2048x1024 RGB uint8 frames: blurred rectangles (edges) and noise."""
     rng = np.random.default_rng(seed)
-    photos = [getattr(data, name)() for name in PHOTOS]
+    width, height = FRAME_SIZE
     frames = []
-    for i in range(count):
-        frame = cv2.resize(photos[i % len(photos)], FRAME_SIZE, interpolation=cv2.INTER_CUBIC)
-        frame = np.roll(frame[:, ::-1] if i // len(photos) % 2 else frame, 97 * i, axis=1)
-        noisy = frame + rng.normal(0, 2, frame.shape)
-        frames.append(np.clip(np.rint(noisy), 0, 255).astype(np.uint8))
+    for _ in range(count):
+        frame = np.empty((height, width, 3), np.uint8)
+        frame[:] = rng.integers(0, 256, 3)
+        for _ in range(80):
+            x, y = int(rng.integers(0, width)), int(rng.integers(0, height))
+            w, h = (int(v) for v in rng.integers(8, 400, 2))
+            colour = tuple(int(c) for c in rng.integers(0, 256, 3))
+            cv2.rectangle(frame, (x, y), (x + w, y + h), colour, thickness=-1)
+        frame = cv2.GaussianBlur(frame, (0, 0), 1.2)
+        frames.append(cv2.add(frame, rng.integers(0, 5, frame.shape, dtype=np.uint8)))
     return frames
 
 

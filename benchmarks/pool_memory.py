@@ -6,7 +6,7 @@ Builds, under ``--work-dir``, a kernel pool of ``--kernels`` 25x25 kernels
 writes) and a compact noise pool of ``--frames`` files (2975) of
 ``--patches-per-frame`` 128x128 patches each, laid out as flat regions of a
 2048x1024 frame are (neighbouring windows of stride 64 sharing their 64x64
-blocks; random pixels). Then a torch ``DataLoader`` with ``--workers``
+blocks; random pixels; 64 distinct files, copied to make up the number). Then a torch ``DataLoader`` with ``--workers``
 persistent workers runs ``DomainAdaptedDegradation`` (HR 512 -> LR 128) over
 a small generated HR set, first with a trivial transform (what a worker costs
 anyway), then with the real one, and reads each worker's
@@ -30,6 +30,7 @@ import json
 import os
 import os.path as osp
 import shlex
+import shutil
 import sys
 import time
 
@@ -55,7 +56,7 @@ def parse_args(argv=None):
     parser.add_argument('--work-dir', default='/tmp/pool_memory')
     parser.add_argument('--kernels', type=int, default=3000)
     parser.add_argument('--frames', type=int, default=2975)
-    parser.add_argument('--patches-per-frame', type=int, default=32,
+    parser.add_argument('--patches-per-frame', type=int, default=78,
                         help='noise patches per frame (benchmarks/noise_pool_size.py measures '
                         'what street frames give)')
     parser.add_argument('--workers', type=int, default=2)
@@ -90,18 +91,22 @@ def flat_region_corners(rng, count):
     return np.array(grid, np.int64) * STRIDE
 
 
-def build_noise_pool(folder, frames, per_frame, rng):
+def build_noise_pool(folder, frames, per_frame, rng, distinct=64):
+    """``distinct`` generated files, copied (not linked: no shared pages) up to ``frames``."""
     if osp.isfile(osp.join(folder, 'done')):
         return
     os.makedirs(folder, exist_ok=True)
     for i in range(frames):
+        path = osp.join(folder, f'frame_{i:05d}.npz')
+        if i >= distinct:
+            shutil.copyfile(osp.join(folder, f'frame_{i % distinct:05d}.npz'), path)
+            continue
         corners = flat_region_corners(rng, per_frame)
         bottom, right = corners.max(axis=0) + PATCH
         img = np.zeros(FRAME_SHAPE, np.uint8)
         img[:bottom, :right] = rng.integers(0, 256, (bottom, right, 3), dtype=np.uint8)
         means = np.stack([img[y:y + PATCH, x:x + PATCH].mean(axis=(0, 1)) for y, x in corners])
-        save_npz_atomic(osp.join(folder, f'frame_{i:05d}.npz'),
-                        **pack_noise_patches(img, corners, PATCH, means))
+        save_npz_atomic(path, **pack_noise_patches(img, corners, PATCH, means))
     open(osp.join(folder, 'done'), 'w').close()
 
 

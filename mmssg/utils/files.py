@@ -57,6 +57,6 @@ def save_npy_atomic(path: str, array: np.ndarray) -> None:
 
 
 def save_npz_atomic(path: str, **arrays) -> None:
-    """``np.savez(path, **arrays)`` (uncompressed, so members can be memory-mapped) in one step."""
+    """``np.savez(path, **arrays)`` (uncompressed, so members can be read in place) in one step."""
     with atomic_output(path) as f:
         np.savez(f, **arrays)

@@ -178,6 +178,14 @@ def test_bad_shard_specs_are_refused_before_any_work(estimate, tmp_path, spec, m
     assert not out.exists()
 
 
+def test_bad_batch_and_subset_sizes_are_refused(estimate, tmp_path):
+    src, out = _lr_folder(tmp_path / 'lr', 1), tmp_path / 'pool'
+    with pytest.raises(ValueError, match='--max-images must be at least 1, got 0'):
+        estimate([str(src), str(out), *QUICK, '--max-images', '0'])
+    with pytest.raises(ValueError, match='--batch must be at least 1, got 0'):
+        estimate([str(src), str(out), *QUICK, '--batch', '0'])
+
+
 def test_shards_fill_one_pool_and_the_last_one_writes_the_summary(estimate, tmp_path, capsys,
                                                                   monkeypatch):
     src = _lr_folder(tmp_path / 'lr', 5)

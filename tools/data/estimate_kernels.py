@@ -145,7 +145,9 @@ def select_work(jobs, max_images, seed, shard):
 
 
 def _describe(differences):
-    return ', '.join(f'{key}={old!r} (this run: {new!r})' for key, old, new in differences)
+    """``{'key': (recorded, asked)}`` as ``key=recorded (this run: asked), ...``."""
+    return ', '.join(f'{key}={old!r} (this run: {new!r})'
+                     for key, (old, new) in differences.items())
 
 
 def sort_out(work, out_dir, settings, redo):
@@ -174,9 +176,8 @@ def sort_out(work, out_dir, settings, redo):
             clashes.append(f'{known.summary_path} records {item.pool_file} without its settings '
                            '(written by an older version of this tool)')
         elif differing_settings(known.record['settings'], settings):
-            diff = differing_settings(known.record['settings'], settings)
-            clashes.append(f'{known.summary_path} records {item.pool_file} made with '
-                           + _describe((k, old, new) for k, (old, new) in diff.items()))
+            clashes.append(f'{known.summary_path} records {item.pool_file} made with ' +
+                           _describe(differing_settings(known.record['settings'], settings)))
         else:
             done[item.pool_file] = known.record
             continue
@@ -287,7 +288,8 @@ def run_batches(args, progress, batches, total):
     """Estimate the batches (reading the next one meanwhile); returns the kernels written."""
     written = 0
     bar = tqdm(total=total, initial=progress.done_before, unit='img', dynamic_ncols=True,
-               desc=f'kernels, shard {progress.shard[0]}/{progress.shard[1]}',
+               desc='kernels' if progress.shard[1] == 1 else
+               f'kernels, shard {progress.shard[0]}/{progress.shard[1]}',
                disable=args.no_progress)
     with bar, ThreadPoolExecutor(1) as reader:
         pending = reader.submit(read_batch, args.src_dir, batches[0][1]) if batches else None
@@ -326,9 +328,8 @@ def merge_shards(args, count, settings, digest):
             return None  # still running, or left by a run over another image list
         diff = differing_settings(summary.get('settings'), settings)
         if diff:
-            raise ValueError(f'{path} was made with ' + _describe(
-                (k, old, new) for k, (old, new) in diff.items()) + '; all shards of a pool '
-                'need the same settings (rerun that shard with them, or with --redo)')
+            raise ValueError(f'{path} was made with {_describe(diff)}; all shards of a pool need '
+                             'the same settings (rerun that shard with them, or with --redo)')
         shards.append(summary)
     records = recorded_outputs(args.out_dir)
     images = [rec.record for name, rec in sorted(records.items())
@@ -349,9 +350,12 @@ def main(argv=None):
     jobs = source_images(args.src_dir, args.out_dir, '.npy')
     shard = parse_shard(args.shard) if args.shard is not None else shard_from_environment()
     args.device = process_device(args.device)
-    args.batch = args.batch or DEFAULT_BATCH['cuda' if args.device.startswith('cuda') else 'cpu']
-    if args.batch < 1:
-        raise ValueError(f'--batch must be at least 1, got {args.batch}')
+    if args.batch is None:
+        args.batch = DEFAULT_BATCH['cuda' if args.device.startswith('cuda') else 'cpu']
+    for name in ('batch', 'max_images'):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
+            raise ValueError(f'--{name.replace("_", "-")} must be at least 1, got '
+                             f'{getattr(args, name)}')
     settings = kernel_settings(args)
     work, digest = select_work(jobs, args.max_images, args.seed, shard)
     done, todo = sort_out(work, args.out_dir, settings, args.redo)
