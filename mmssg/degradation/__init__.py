@@ -2,7 +2,8 @@
 """Degradation algorithms (sections 3.2 and 5.1), no command-line work.
 
 :mod:`.functional` (pure blur / down-sampling / noise functions),
-:mod:`.noise_patches` (the noise-window test of Eq. 2-4), :mod:`.kernelgan`
-(blur-kernel estimation) and :mod:`.pools` (loading the kernel and noise
-pools the tools under ``tools/data/`` write).
+:mod:`.noise_patches` (the noise-window test of Eq. 2-4), :mod:`.noise_files`
+(the noise-pool file formats, compact and float32, read one patch at a
+time), :mod:`.kernelgan` (blur-kernel estimation) and :mod:`.pools` (loading
+the kernel and noise pools the tools under ``tools/data/`` write).
 """

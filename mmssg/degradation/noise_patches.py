@@ -220,6 +220,36 @@ def _check_corners(img, positions, size):
                          f'{size}x{size} patch outside the {img.shape[0]}x{img.shape[1]} image')
 
 
+def subtract_patch_mean(patch, mean, out=None):
+    """``patch - mean`` per channel, as float32: how every stored noise patch is made.
+
+    The one place where pixels become a noise patch, used when patches are cut
+    out (:func:`extract_noise_patches`) and when a compact pool rebuilds them
+    (:mod:`mmssg.degradation.noise_files`), so both give the same bits.
+    cv2 subtracts the mean (rounded to float32) from the pixels (converted to
+    float32) in float32; numpy broadcasting a ``(C,)`` mean loops over the
+    C-long last axis, about 4x slower. cv2 reads native byte order only.
+
+    Args:
+        patch (np.ndarray): ``(P, Q, C)`` pixels.
+        mean (Sequence[float]): ``C`` per-channel means.
+        out (np.ndarray, optional): ``(P, Q, C)`` float32 array to write into.
+
+    Returns:
+        np.ndarray: ``(P, Q, C)`` float32.
+    """
+    rows, cols, channels = patch.shape
+    out = np.empty(patch.shape, np.float32) if out is None else out
+    if channels <= 4 and patch.dtype.type in _CV2_DEPTHS and patch.dtype.isnative:
+        scalar = tuple(float(m) for m in mean) + (0., ) * (4 - channels)
+        cv2.subtract(patch, scalar, dst=out, dtype=cv2.CV_32F)
+    else:
+        row = np.tile(np.asarray(mean, np.float32), cols)
+        np.subtract(patch.reshape(rows, cols * channels), row,
+                    out=out.reshape(rows, cols * channels), dtype=np.float32)
+    return out
+
+
 def extract_noise_patches(img, positions, patch_size, means=None):
     """Cut patches at ``positions`` and subtract each channel's mean.
 
@@ -238,9 +268,6 @@ def extract_noise_patches(img, positions, patch_size, means=None):
     positions = np.asarray(positions, np.int64).reshape(-1, 2)
     _check_corners(img, positions, P)
     out = np.empty((len(positions), P, P, C), np.float32)
-    # numpy broadcasting a (C,) mean loops over the C-long last axis, about 4x
-    # slower here than cv2's vectorised scalar subtraction (or numpy on rows).
-    # cv2 reads native byte order only.
     use_cv2 = C <= 4 and img.dtype.type in _CV2_DEPTHS and img.dtype.isnative
     for n, (y, x) in enumerate(positions):  # loop over kept patches only
         patch = img[y:y + P, x:x + P]
@@ -250,13 +277,7 @@ def extract_noise_patches(img, positions, patch_size, means=None):
             mean = cv2.mean(patch)[:C]
         else:
             mean = patch.mean(axis=(0, 1), dtype=np.float64)
-        if use_cv2:
-            scalar = tuple(float(m) for m in mean) + (0., ) * (4 - C)
-            cv2.subtract(patch, scalar, dst=out[n].reshape(P, P, C), dtype=cv2.CV_32F)
-        else:
-            row = np.tile(np.asarray(mean, np.float32), P)
-            np.subtract(
-                patch.reshape(P, P * C), row, out=out[n].reshape(P, P * C), dtype=np.float32)
+        subtract_patch_mean(patch, mean, out=out[n])
     return out
 
 

@@ -1,5 +1,6 @@
 # Copyright (c) mmssg contributors. All rights reserved.
 """DomainAdaptedDegradation (Eq. 5-6) and SyntheticDegradation (section 5.1)."""
+import json
 import pickle
 
 import numpy as np
@@ -11,6 +12,9 @@ from skimage import data
 from mmssg.datasets.transforms.domain_adapted_degradation import DomainAdaptedDegradation
 from mmssg.datasets.transforms.synthetic_degradation import SyntheticDegradation
 from mmssg.degradation.functional import anisotropic_gaussian_kernel, isotropic_gaussian_kernel
+from mmssg.degradation.noise_files import (CompactNoisePatches, Float32NoisePatches,
+                                           pack_noise_patches)
+from mmssg.degradation.noise_patches import NoiseCriteria, extract_noise_patches, find_noise_windows
 
 
 def _independent_alignment(kernel, scale):
@@ -154,18 +158,18 @@ def test_same_seed_same_output_different_seed_different_output(pools):
     assert all(not np.array_equal(outputs[0], o) for o in outputs[1:])
 
 
-def test_noise_pool_is_mapped_once_per_process_and_not_pickled(pools, monkeypatch):
+def test_noise_pool_is_opened_once_per_process_and_not_pickled(pools, monkeypatch):
     from mmssg.degradation import pools as pool_module
     transform = DomainAdaptedDegradation(*pools)
-    assert transform._noise_arrays is None  # nothing mapped at build time
+    assert transform._noise_arrays is None  # nothing opened for sampling at build time
     calls = []
-    real_load = pool_module.np.load
-    monkeypatch.setattr(pool_module.np, 'load',
-                        lambda *a, **k: calls.append(a) or real_load(*a, **k))
+    real_open = pool_module.open_noise_file
+    monkeypatch.setattr(pool_module, 'open_noise_file',
+                        lambda path: calls.append(path) or real_open(path))
     for _ in range(5):
         transform(dict(gt=_hr()))
     assert len(calls) == 2  # the two noise files, once
-    assert all(isinstance(a, np.memmap) for a in transform._noise_arrays)
+    assert all(isinstance(a, Float32NoisePatches) for a in transform._noise_arrays)
     blob = pickle.dumps(transform)
     assert len(
         blob
@@ -176,6 +180,52 @@ def test_noise_pool_is_mapped_once_per_process_and_not_pickled(pools, monkeypatc
     a = clone(dict(gt=_hr()))
     np.random.seed(0)
     np.testing.assert_array_equal(a['img'], transform(dict(gt=_hr()))['img'])
+
+
+def _noise_pools_in_both_formats(tmp_path):
+    """The noise patches of two noisy flat images, as float32 .npy and as compact .npz files."""
+    rng = np.random.default_rng(4)
+    folders = {fmt: tmp_path / f'noise_{fmt}' for fmt in ('npy', 'npz')}
+    for folder in folders.values():
+        folder.mkdir()
+    for name, level in (('city_a', 3), ('city_b', 7)):
+        img = np.clip(rng.normal(120, level, (96, 160, 3)), 0, 255).astype(np.uint8)
+        windows = find_noise_windows(img, NoiseCriteria(48, 16, stride=16))
+        assert len(windows.corners) > 3
+        np.save(folders['npy'] / f'{name}.npy',
+                extract_noise_patches(img, windows.corners, 48, windows.means))
+        np.savez(folders['npz'] / f'{name}.npz',
+                 **pack_noise_patches(img, windows.corners, 48, windows.means))
+    return str(folders['npy']), str(folders['npz'])
+
+
+def test_compact_and_float32_noise_pools_give_bit_identical_samples(pools, tmp_path):
+    kernel_dir, _ = pools
+    old_dir, new_dir = _noise_pools_in_both_formats(tmp_path)
+    old, new = (DomainAdaptedDegradation(kernel_dir, d) for d in (old_dir, new_dir))
+    assert old.noise_counts.tolist() == new.noise_counts.tolist()
+    hr = _hr()
+    for seed in range(8):
+        np.random.seed(seed)
+        a = old(dict(gt=hr.copy()))
+        np.random.seed(seed)
+        b = new(dict(gt=hr.copy()))
+        assert a['degradation'] == dict(b['degradation'], noise_file=a['degradation']['noise_file'])
+        np.testing.assert_array_equal(a['img'], b['img'])
+    assert all(isinstance(a, CompactNoisePatches) for a in new._noise_arrays)
+    clone = pickle.loads(pickle.dumps(new))  # names, not data
+    assert clone._noise_arrays is None and len(pickle.dumps(new)) < 20_000
+
+
+def test_kernel_pool_estimated_for_another_scale_is_refused(pools, tmp_path):
+    kernel_dir, noise_dir = pools
+    settings = dict(method='kernelgan', scale=2, kernel_size=25)
+    with open(f'{kernel_dir}/summary.json', 'w') as f:
+        json.dump(dict(parameters=dict(scale=2), kernel_size=25,
+                       images=[dict(file='a.png', pool_file='k_a.npy', settings=settings)]), f)
+    with pytest.raises(ValueError, match=r'summary\.json records k_a\.npy as a x2 kernel, but '
+                       r'the pool is loaded for scale 4'):
+        DomainAdaptedDegradation(kernel_dir, noise_dir, scale=4)
 
 
 def test_bad_pools_and_inputs_raise_errors_naming_path_key_and_value(pools, tmp_path):

@@ -11,11 +11,19 @@ import pytest
 from _helpers import REPO_ROOT
 from skimage import data
 
+from mmssg.degradation.noise_files import CompactNoisePatches
+from mmssg.degradation.noise_patches import NoiseCriteria, extract_noise_patches, find_noise_windows
 from mmssg.degradation.pools import load_noise_pool
 from mmssg.utils import EXIT_OK, EXIT_SKIPPED
 
 TOOL = osp.join(REPO_ROOT, 'tools', 'data', 'collect_noise_patches.py')
 SMALL = ['--patch-size', '64', '--sub-size', '16', '--no-progress']
+
+
+def read_pool_file(path):
+    """Every patch of a compact noise file, as the float32 array the loader gives."""
+    patches = CompactNoisePatches(str(path))
+    return np.stack([patches[i] for i in range(len(patches))])
 
 
 @pytest.fixture(scope='module')
@@ -54,12 +62,14 @@ def test_writes_rgb_pools_a_summary_and_lists_unreadable_images(
     [skipped] = summary['skipped']
     assert skipped['file'] == osp.join('city', 'broken_0003.png') and 'decode' in skipped['reason']
     # Named by the path relative to SRC_DIR; the clean photo gives no patch, so no file.
-    assert sorted(os.listdir(out)) == ['city__flat_0001.npy', 'summary.json']
-    pool = np.load(out / 'city__flat_0001.npy')
+    assert sorted(os.listdir(out)) == ['city__flat_0001.npz', 'summary.json']
+    pool = read_pool_file(out / 'city__flat_0001.npz')
     assert pool.dtype == np.float32 and pool.shape[1:] == (64, 64, 3)
     assert summary['patches_kept'] == len(pool) and summary['images_with_patches'] == 1
+    assert summary['pool_bytes'] == os.path.getsize(out / 'city__flat_0001.npz')
+    assert summary['float32_bytes'] == pool.nbytes > 4 * summary['pool_bytes']
     assert summary['images'] == [
-        dict(file=osp.join('city', 'flat_0001.png'), pool_file='city__flat_0001.npy',
+        dict(file=osp.join('city', 'flat_0001.png'), pool_file='city__flat_0001.npz',
              patches=len(pool)),
         dict(file=osp.join('city', 'photo_0002.png'), pool_file=None, patches=0)]
     # RGB on disk: the channel with the strongest noise (B, 9) is last.
@@ -74,7 +84,27 @@ def test_writes_rgb_pools_a_summary_and_lists_unreadable_images(
     stored = np.sqrt(np.mean(np.square(pool, dtype=np.float64), axis=(1, 2, 3)))
     assert dist['mean'] == pytest.approx(stored.mean(), rel=1e-6)
     assert dist['max'] == pytest.approx(stored.max(), rel=1e-6)
-    assert load_noise_pool(str(out)).names == ['city__flat_0001.npy']
+    assert load_noise_pool(str(out)).names == ['city__flat_0001.npz']
+
+
+def test_compact_patches_are_bit_identical_to_the_float32_path(collect, lr_folder, tmp_path):
+    """What the tool stores rebuilds exactly what extract_noise_patches gives (the float pool)."""
+    out = tmp_path / 'noise_pool'
+    collect([str(lr_folder), str(out), *SMALL])
+    img = cv2.cvtColor(cv2.imread(str(lr_folder / 'city' / 'flat_0001.png')), cv2.COLOR_BGR2RGB)
+    windows = find_noise_windows(img, NoiseCriteria(64, 16))
+    float_path = extract_noise_patches(img, windows.corners, 64, windows.means)
+    assert len(float_path) > 4  # overlapping windows: blocks are shared
+    np.testing.assert_array_equal(read_pool_file(out / 'city__flat_0001.npz'), float_path)
+
+
+def test_refuses_a_folder_holding_an_older_float32_pool(collect, lr_folder, tmp_path):
+    out = tmp_path / 'noise_pool'
+    out.mkdir()
+    np.save(out / 'city__flat_0001.npy', np.zeros((1, 64, 64, 3), np.float32))
+    with pytest.raises(ValueError, match=r'float32 noise files of an older pool '
+                       r'\(city__flat_0001\.npy\); remove them'):
+        collect([str(lr_folder), str(out), *SMALL])
 
 
 def test_workers_give_the_same_pool(collect, lr_folder, tmp_path):
@@ -83,8 +113,8 @@ def test_workers_give_the_same_pool(collect, lr_folder, tmp_path):
     a, b = (json.loads((tmp_path / x / 'summary.json').read_text()) for x in 'ab')
     assert a['patches_kept'] == b['patches_kept'] > 0 and a['skipped'] == b['skipped']
     np.testing.assert_array_equal(
-        np.load(tmp_path / 'a' / 'city__flat_0001.npy'),
-        np.load(tmp_path / 'b' / 'city__flat_0001.npy'))
+        read_pool_file(tmp_path / 'a' / 'city__flat_0001.npz'),
+        read_pool_file(tmp_path / 'b' / 'city__flat_0001.npz'))
 
 
 def test_16_bit_images_are_taken_on_the_0_255_scale(collect, tmp_path):
@@ -94,9 +124,15 @@ def test_16_bit_images_are_taken_on_the_0_255_scale(collect, tmp_path):
     cv2.imwrite(str(src / 'eight.png'), bgr)
     cv2.imwrite(str(src / 'sixteen.png'), bgr.astype(np.uint16) * 257)  # the same values
     assert collect([str(src), str(tmp_path / 'out'), *SMALL]) == EXIT_OK
-    eight, sixteen = (np.load(tmp_path / 'out' / f'{n}.npy') for n in ('eight', 'sixteen'))
+    eight, sixteen = (read_pool_file(tmp_path / 'out' / f'{n}.npz') for n in ('eight', 'sixteen'))
     assert eight.shape == sixteen.shape and len(eight) > 0
     np.testing.assert_allclose(sixteen, eight, atol=1e-3)
+    # 16-bit pixels are stored as they are and scaled on loading, as the float path scaled them.
+    wide = cv2.cvtColor(bgr.astype(np.uint16) * 257, cv2.COLOR_BGR2RGB)
+    scaled = wide.astype(np.float32) * np.float32(255 / 65535)
+    windows = find_noise_windows(scaled, NoiseCriteria(64, 16))
+    np.testing.assert_array_equal(
+        sixteen, extract_noise_patches(scaled, windows.corners, 64, windows.means))
 
 
 def test_same_stems_in_different_folders_are_kept_apart(collect, tmp_path):
@@ -105,10 +141,10 @@ def test_same_stems_in_different_folders_are_kept_apart(collect, tmp_path):
         (src / city).mkdir(parents=True)
         cv2.imwrite(str(src / city / 'a.png'), _noisy_flat(seed=len(city)))
     collect([str(src), str(tmp_path / 'out'), *SMALL])
-    assert sorted(os.listdir(tmp_path / 'out')) == ['aachen__a.npy', 'bremen__a.npy',
+    assert sorted(os.listdir(tmp_path / 'out')) == ['aachen__a.npz', 'bremen__a.npz',
                                                     'summary.json']
     (src / 'aachen' / 'a.jpg').write_bytes(b'')  # would also be aachen__a.npy
-    with pytest.raises(ValueError, match=r'aachen__a\.npy <- aachen/a\.jpg, aachen/a\.png'):
+    with pytest.raises(ValueError, match=r'aachen__a\.npz <- aachen/a\.jpg, aachen/a\.png'):
         collect([str(src), str(tmp_path / 'again'), *SMALL])
     assert not (tmp_path / 'again').exists()  # refused before writing anything
 

@@ -4,8 +4,10 @@ import json
 import os
 import os.path as osp
 import runpy
+import signal
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -98,3 +100,162 @@ def test_searches_city_folders_and_names_kernels_by_relative_path(estimate, tmp_
              'cologne__a_leftImg8bit.npy']
     assert sorted(os.listdir(out)) == names + ['summary.json']
     assert load_kernel_pool(str(out)).names == names
+
+
+def _lr_folder(root, count, size=64, seed=3):
+    """``count`` random RGB images of ``size`` pixels in two city folders."""
+    rng = np.random.default_rng(seed)
+    for i in range(count):
+        city = root / ('aachen' if i % 2 else 'bremen')
+        city.mkdir(parents=True, exist_ok=True)
+        Image.fromarray((rng.random((size, size + 2 * i, 3)) * 255).astype(np.uint8)).save(
+            city / f'img_{i:02d}.png')
+    return root
+
+
+def _kernels(folder):
+    return {p.name: p.read_bytes() for p in sorted(folder.glob('*.npy'))}
+
+
+def _summary(folder, name='summary.json'):
+    return json.loads((folder / name).read_text())
+
+
+QUICK = ['--scale', '2', '--iters', '3', '--no-progress', '--workers', '1']
+
+
+def test_a_rerun_skips_finished_kernels_and_other_settings_need_redo(estimate, tmp_path, capsys):
+    src, out = _lr_folder(tmp_path / 'lr', 4), tmp_path / 'pool'
+    assert estimate([str(src), str(out), *QUICK, '--batch', '2']) == EXIT_OK
+    first = _kernels(out)
+    stamps = {p.name: p.stat().st_mtime_ns for p in out.glob('*.npy')}
+    summary = _summary(out)
+    assert sorted(os.listdir(out)) == sorted(first) + ['summary.json'] and len(first) == 4
+    record = summary['images'][0]
+    assert record['settings'] == summary['settings'] and record['settings']['iterations'] == 3
+    assert record['seed_index'] == 0 and record['batch'] == dict(shard='0/1', number=0, images=2)
+    capsys.readouterr()
+
+    assert estimate([str(src), str(out), *QUICK, '--batch', '2']) == EXIT_OK
+    assert 'wrote 0 kernels (13x13, x2)' in capsys.readouterr().out
+    assert {p.name: p.stat().st_mtime_ns for p in out.glob('*.npy')} == stamps
+    assert _summary(out)['images'] == summary['images']
+
+    with pytest.raises(ValueError, match=rf'4 kernel\(s\) in {out} were not made with the '
+                       rf'settings of this run; pass --redo .* {out}/summary\.json records '
+                       r'aachen__img_01\.npy made with iterations=3 \(this run: 4\) '
+                       r'\(and 3 more\)'):
+        estimate([str(src), str(out), *QUICK[:2], '--iters', '4', *QUICK[4:]])
+    assert _kernels(out) == first  # nothing touched
+    assert estimate([str(src), str(out), *QUICK[:2], '--iters', '4', *QUICK[4:], '--redo']) == 0
+    assert _kernels(out) != first
+    assert {r['settings']['iterations'] for r in _summary(out)['images']} == {4}
+
+
+def test_kernels_no_summary_accounts_for_are_not_overwritten(estimate, tmp_path):
+    src, out = _lr_folder(tmp_path / 'lr', 2), tmp_path / 'pool'
+    out.mkdir()
+    mine = np.zeros((13, 13), np.float32)
+    mine[6, 6] = 1
+    np.save(out / 'bremen__img_00.npy', mine)
+    with pytest.raises(ValueError, match=rf'{out}/bremen__img_00\.npy exists, but no summary '
+                       rf'in {out} records it'):
+        estimate([str(src), str(out), *QUICK])
+    np.testing.assert_array_equal(np.load(out / 'bremen__img_00.npy'), mine)
+    assert estimate([str(src), str(out), *QUICK, '--redo']) == EXIT_OK
+    assert not np.array_equal(np.load(out / 'bremen__img_00.npy'), mine)
+
+
+@pytest.mark.parametrize('spec, message', [
+    ('3/2', r"shard '3/2': the index I must be in 0\.\.1 for N = 2, got 3"),
+    ('0/0', r"shard '0/0': the number of shards N must be at least 1, got 0"),
+    ('a/b', r"shard 'a/b': expected I/N, two integers with 0 <= I < N"),
+])
+def test_bad_shard_specs_are_refused_before_any_work(estimate, tmp_path, spec, message):
+    src, out = _lr_folder(tmp_path / 'lr', 1), tmp_path / 'pool'
+    with pytest.raises(ValueError, match=message):
+        estimate([str(src), str(out), *QUICK, '--shard', spec])
+    assert not out.exists()
+
+
+def test_bad_batch_and_subset_sizes_are_refused(estimate, tmp_path):
+    src, out = _lr_folder(tmp_path / 'lr', 1), tmp_path / 'pool'
+    with pytest.raises(ValueError, match='--max-images must be at least 1, got 0'):
+        estimate([str(src), str(out), *QUICK, '--max-images', '0'])
+    with pytest.raises(ValueError, match='--batch must be at least 1, got 0'):
+        estimate([str(src), str(out), *QUICK, '--batch', '0'])
+
+
+def test_shards_fill_one_pool_and_the_last_one_writes_the_summary(estimate, tmp_path, capsys,
+                                                                  monkeypatch):
+    src = _lr_folder(tmp_path / 'lr', 5)
+    whole, sharded = tmp_path / 'whole', tmp_path / 'sharded'
+    # With one image per batch a kernel does not depend on its companions:
+    # the shards must write exactly the kernels of one process.
+    assert estimate([str(src), str(whole), *QUICK, '--batch', '1']) == EXIT_OK
+    monkeypatch.setenv('WORLD_SIZE', '2')  # as torchrun sets them
+    monkeypatch.setenv('RANK', '1')
+    assert estimate([str(src), str(sharded), *QUICK, '--batch', '1']) == EXIT_OK
+    assert 'summary.json follows when all 2 shards are done' in capsys.readouterr().out
+    # Images 1 and 3 of the sorted list (aachen/01, aachen/03, bremen/00, bremen/02, ...).
+    assert sorted(os.listdir(sharded)) == ['aachen__img_03.npy', 'bremen__img_02.npy',
+                                           'summary.shard-1-of-2.json']
+    monkeypatch.delenv('WORLD_SIZE')
+    assert estimate([str(src), str(sharded), *QUICK, '--batch', '1', '--shard', '0/2']) == 0
+    assert f'{sharded}/summary.json written' in capsys.readouterr().out
+    assert _kernels(sharded) == _kernels(whole)
+    merged, single = _summary(sharded), _summary(whole)
+    assert merged['shards'] == 2 and merged['images_found'] == merged['images_read'] == 5
+    assert [r['pool_file'] for r in merged['images']] == [r['pool_file'] for r in single['images']]
+    assert [r['seed_index'] for r in merged['images']] == [0, 1, 2, 3, 4]
+    assert load_kernel_pool(str(sharded), scale=2).names == sorted(_kernels(whole))
+
+
+def test_max_images_draws_the_same_seeded_subset_whatever_the_sharding(estimate, tmp_path):
+    src = _lr_folder(tmp_path / 'lr', 6)
+    subset = ['--max-images', '3', '--seed', '11', '--batch', '1']
+    assert estimate([str(src), str(tmp_path / 'a'), *QUICK, *subset]) == EXIT_OK
+    for index in range(3):
+        estimate([str(src), str(tmp_path / 'b'), *QUICK, *subset, '--shard', f'{index}/3'])
+    assert sorted(_kernels(tmp_path / 'a')) == sorted(_kernels(tmp_path / 'b'))
+    assert len(_kernels(tmp_path / 'a')) == 3
+    assert _kernels(tmp_path / 'a') == _kernels(tmp_path / 'b')
+    estimate([str(src), str(tmp_path / 'c'), *QUICK, *subset[:2], '--seed', '12', '--batch', '1'])
+    assert sorted(_kernels(tmp_path / 'c')) != sorted(_kernels(tmp_path / 'a'))
+
+
+def test_shards_of_one_pool_must_share_their_settings(estimate, tmp_path):
+    src, out = _lr_folder(tmp_path / 'lr', 2), tmp_path / 'pool'
+    estimate([str(src), str(out), *QUICK, '--shard', '0/2'])
+    with pytest.raises(ValueError, match=r'summary\.shard-0-of-2\.json was made with '
+                       r'iterations=3 \(this run: 5\); all shards of a pool need the same'):
+        estimate([str(src), str(out), *QUICK[:2], '--iters', '5', *QUICK[4:], '--shard', '1/2'])
+
+
+def test_a_run_killed_with_sigkill_resumes_to_the_uninterrupted_pool(estimate, tmp_path, capsys):
+    src = _lr_folder(tmp_path / 'lr', 6)
+    args = ['--scale', '2', '--iters', '20', '--batch', '2', '--workers', '1', '--no-progress']
+    assert estimate([str(src), str(tmp_path / 'reference'), *args]) == EXIT_OK
+    reference = _kernels(tmp_path / 'reference')
+
+    out = tmp_path / 'pool'
+    process = subprocess.Popen([sys.executable, TOOL, str(src), str(out), *args], cwd=REPO_ROOT,
+                               env=dict(os.environ, OMP_NUM_THREADS='1'),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while not list(out.glob('*.npy')) and process.poll() is None and time.time() < deadline:
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    finished = {p.name: p.stat().st_mtime_ns for p in out.glob('*.npy')}
+    assert 0 < len(finished) < len(reference), 'the run was not killed partway'
+    assert not (out / 'summary.json').exists()
+    capsys.readouterr()
+
+    assert estimate([str(src), str(out), *args]) == EXIT_OK
+    assert f'{len(finished)} already there' in capsys.readouterr().out
+    assert {n: (out / n).stat().st_mtime_ns for n in finished} == finished  # not rewritten
+    assert _kernels(out) == reference
+    resumed, whole = _summary(out), _summary(tmp_path / 'reference')
+    for key in ('images', 'suspect', 'settings', 'images_found', 'images_read'):
+        assert resumed[key] == whole[key], key

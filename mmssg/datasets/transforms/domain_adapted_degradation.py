@@ -37,14 +37,15 @@ class DomainAdaptedDegradation(BaseTransform):
     (HR 512 -> LR 128).
 
     When pools are loaded: kernels are tiny, so they are read, validated and
-    aligned in ``__init__`` (a bad pool fails when the pipeline is built).
-    The noise pool's headers are checked in ``__init__`` too, but its arrays
-    are memory-mapped lazily, on the first call in each process, and are
-    dropped when the transform is pickled: pickling an ``np.memmap`` copies its
-    data, which would give every dataloader worker (spawned, or a persistent
-    worker) a private copy of the pool. Mapped per worker, the pool is read
-    once into the OS page cache and shared by all workers; it is opened once
-    per worker, not per sample.
+    aligned in ``__init__`` (a bad pool fails when the pipeline is built,
+    and so does a pool whose summary records another scale or kernel size).
+    The noise pool's files are checked in ``__init__`` too, and opened again
+    lazily, on the first call in each process: a reader keeps only a file's
+    layout (and a compact file's index and means) and reads the bytes of the
+    one patch a sample draws, through the OS page cache that every
+    dataloader worker shares (:mod:`mmssg.degradation.noise_files`). Readers
+    are dropped when the transform is pickled, so a worker is sent names, not
+    the pool's index.
 
     Required keys: ``gt_key`` (HR ``(H, W, 3)`` uint8 or float, 0-255, ``H``
     and ``W`` divisible by ``scale``); optional ``{gt_key}_channel_order``
@@ -59,8 +60,9 @@ class DomainAdaptedDegradation(BaseTransform):
     Args:
         kernel_pool (str): Folder of ``*.npy`` kernels (2-D, square, odd,
             sum 1, centred, at HR resolution for this scale).
-        noise_pool (str): Folder of ``*.npy`` noise arrays ``(N, P, P, 3)``
-            float32 RGB zero-mean.
+        noise_pool (str): Folder of noise files, compact ``*.npz`` or
+            ``(N, P, P, 3)`` float32 ``*.npy`` (RGB, zero-mean); see
+            :mod:`mmssg.degradation.pools`. A patch is the same from either.
         scale (int): Down-sampling factor. Default: 4.
         gt_key (str): Key of the HR image. Default: ``'gt'``.
         lq_key (str): Key to store the LR image in. Default: ``'img'``.
@@ -77,7 +79,7 @@ class DomainAdaptedDegradation(BaseTransform):
         self.gt_key = gt_key
         self.lq_key = lq_key
         self.quantize = quantize
-        kernels = load_kernel_pool(kernel_pool)
+        kernels = load_kernel_pool(kernel_pool, scale=self.scale)
         self.kernel_names = kernels.names
         self.kernels = [align_kernel(k, self.scale) for k in kernels.kernels]
         noise = load_noise_pool(noise_pool)
@@ -85,7 +87,7 @@ class DomainAdaptedDegradation(BaseTransform):
         self.noise_counts = noise.counts
         self.noise_patch_size = noise.patch_size
         self._noise_offsets = np.concatenate([[0], np.cumsum(noise.counts)])
-        self._noise_arrays = None  # memory-mapped on first use in each process
+        self._noise_arrays = None  # opened on first use in each process
 
     def __getstate__(self):
         state = self.__dict__.copy()

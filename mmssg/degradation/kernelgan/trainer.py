@@ -304,7 +304,8 @@ def run_kernelgan(images: Sequence[np.ndarray],
                   crop: int = 64,
                   progress: bool = False,
                   schedule: Optional[KernelGANSchedule] = None,
-                  first_index: int = 0) -> List[KernelGANResult]:
+                  first_index: int = 0,
+                  indices: Optional[Sequence[int]] = None) -> List[KernelGANResult]:
     """Estimate one kernel per image, ``batch_size`` images at a time.
 
     Args:
@@ -321,6 +322,9 @@ def run_kernelgan(images: Sequence[np.ndarray],
         schedule (KernelGANSchedule, optional): Default: the published one.
         first_index (int): Index of ``images[0]`` in a longer list, for its
             seeds, when a caller feeds a long list piece by piece. Default: 0.
+        indices (list[int], optional): Index of every image, for its seeds,
+            when they are not consecutive (a shard or a subset of a longer
+            list). Default: ``first_index, first_index + 1, ...``.
 
     Returns:
         list[KernelGANResult]: One per image, in order.
@@ -329,17 +333,22 @@ def run_kernelgan(images: Sequence[np.ndarray],
         raise ValueError(f'scale must be 2 or 4, got {scale}')
     if batch_size < 1 or iters < 1:
         raise ValueError(f'batch_size and iters must be positive, got {batch_size} and {iters}')
+    if indices is None:
+        indices = range(first_index, first_index + len(images))
+    indices = [int(i) for i in indices]
+    if len(indices) != len(images):
+        raise ValueError(f'{len(indices)} indices given for {len(images)} images')
     # Validate everything before spending minutes on the first batch.
-    for i, image in enumerate(images):
-        prepare_image(image, crop, name=f'image {first_index + i}')
+    for index, image in zip(indices, images):
+        prepare_image(image, crop, name=f'image {index}')
     results = []
     with _deterministic_cudnn():
         for start in range(0, len(images), batch_size):
             chunk = list(images[start:start + batch_size])
-            first = first_index + start
-            gan = KernelGAN(chunk, indices=range(first, first + len(chunk)), iters=iters, crop=crop,
-                            seed=seed, device=device, schedule=schedule)
-            gan.run(progress=progress, desc=f'images {first + 1}-{first + len(chunk)}')
+            chunk_indices = indices[start:start + len(chunk)]
+            gan = KernelGAN(chunk, indices=chunk_indices, iters=iters, crop=crop, seed=seed,
+                            device=device, schedule=schedule)
+            gan.run(progress=progress, desc=f'KernelGAN steps, {len(chunk)} images')
             results.extend(gan.results(scale))
     return results
 

@@ -1,0 +1,62 @@
+# Copyright (c) mmssg contributors. All rights reserved.
+"""Writing output files so that a killed process never leaves half of one.
+
+Every writer here writes to a hidden temporary file next to the target,
+``.<name>.<pid>.part``, and renames it onto the target in one step
+(``os.replace``, atomic on POSIX file systems). A process killed at any moment
+leaves either the old file, the new one, or a stray ``.part`` file that no
+loader reads (its name is hidden and does not end in ``.npy``, ``.npz`` or
+``.json``); it never leaves a truncated target. The process id in the
+temporary name keeps two processes that write the same target (two shards
+merging one summary) from writing into one temporary file.
+"""
+import json
+import os
+import os.path as osp
+from contextlib import contextmanager
+
+import numpy as np
+
+
+@contextmanager
+def atomic_output(path: str, mode: str = 'wb'):
+    """Open a temporary file for ``path``; rename it onto ``path`` when the block ends.
+
+    If the block raises, the temporary file is removed and ``path`` is left
+    as it was.
+
+    Args:
+        path (str): The file to write; its folder must exist.
+        mode (str): ``'wb'`` or ``'w'``. Default: ``'wb'``.
+
+    Yields:
+        file: The open temporary file.
+    """
+    folder, name = osp.split(osp.abspath(path))
+    temporary = osp.join(folder, f'.{name}.{os.getpid()}.part')
+    try:
+        with open(temporary, mode) as f:
+            yield f
+        os.replace(temporary, path)
+    except BaseException:
+        if osp.exists(temporary):
+            os.remove(temporary)
+        raise
+
+
+def write_json_atomic(path: str, content) -> None:
+    """Write ``content`` as indented JSON to ``path`` in one step."""
+    with atomic_output(path, 'w') as f:
+        json.dump(content, f, indent=2)
+
+
+def save_npy_atomic(path: str, array: np.ndarray) -> None:
+    """``np.save(path, array)`` in one step (``path`` is used as given, no suffix added)."""
+    with atomic_output(path) as f:
+        np.save(f, np.asarray(array), allow_pickle=False)
+
+
+def save_npz_atomic(path: str, **arrays) -> None:
+    """``np.savez(path, **arrays)`` (uncompressed, so members can be read in place) in one step."""
+    with atomic_output(path) as f:
+        np.savez(f, **arrays)
