@@ -41,16 +41,16 @@ import numpy as np
 import torch
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from mmagic.registry import DATASETS  # noqa: E402
-from mmengine.config import Config  # noqa: E402
-from mmengine.registry import init_default_scope  # noqa: E402
+from mmagic.registry import DATASETS
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
 
 import mmssg  # noqa: E402,F401
-from mmssg.degradation.functional import anisotropic_gaussian_kernel  # noqa: E402
+from mmssg.degradation.functional import anisotropic_gaussian_kernel
 
-FRAME_SIZE = (1024, 2048)     # Cityscapes leftImg8bit (h, w)
-HR_SIZE = (1356, 2040)        # a typical DIV2K / Flickr2K HR image
-KERNEL_SIZE = 25              # x4 KernelGAN kernels: the 13x13 x2 kernel composed with itself
+FRAME_SIZE = (1024, 2048)  # Cityscapes leftImg8bit (h, w)
+HR_SIZE = (1356, 2040)  # a typical DIV2K / Flickr2K HR image
+KERNEL_SIZE = 25  # x4 KernelGAN kernels: the 13x13 x2 kernel composed with itself
 NOISE_PATCH = 128
 PHOTOS = ('astronaut', 'coffee', 'chelsea', 'rocket', 'immunohistochemistry', 'retina')
 _photo_cache = []
@@ -149,22 +149,30 @@ def write_frame(job):
     root, split, index, size, seed = job
     rng = np.random.default_rng([seed, 0, index, split == 'val'])
     city, stem = osp.join(root, 'cityscapes'), f'bench_{index:06d}_000019'
-    write_png(osp.join(city, 'leftImg8bit', split, 'bench', f'{stem}_leftImg8bit.png'),
-              photo_mosaic(*size, rng, noise_sigma=0.8, smooth_share=0.6))
-    write_png(osp.join(city, 'gtFine', split, 'bench', f'{stem}_gtFine_labelTrainIds.png'),
-              label_map(*size, rng))
+    write_png(
+        osp.join(city, 'leftImg8bit', split, 'bench', f'{stem}_leftImg8bit.png'),
+        photo_mosaic(*size, rng, noise_sigma=0.8, smooth_share=0.6))
+    write_png(
+        osp.join(city, 'gtFine', split, 'bench', f'{stem}_gtFine_labelTrainIds.png'),
+        label_map(*size, rng))
 
 
 def write_hr_image(job):
     """One DF2K-like HR image; ``job`` = (root, index, size, seed)."""
     root, index, size, seed = job
     rng = np.random.default_rng([seed, 1, index])
-    write_png(osp.join(root, 'DF2K', 'HR', f'{index:04d}.png'),
-              photo_mosaic(*size, rng, noise_sigma=0.5))
+    write_png(
+        osp.join(root, 'DF2K', 'HR', f'{index:04d}.png'), photo_mosaic(*size, rng, noise_sigma=0.5))
 
 
-def make_data(root, frames, hr_images, val_frames=2, frame_size=FRAME_SIZE, hr_size=HR_SIZE,
-              jobs=1, seed=0):
+def make_data(root,
+              frames,
+              hr_images,
+              val_frames=2,
+              frame_size=FRAME_SIZE,
+              hr_size=HR_SIZE,
+              jobs=1,
+              seed=0):
     """Write training data under ``root`` in the layout the configs expect.
 
     ``root`` takes the place of the configs' ``data/`` folder: ``cityscapes/leftImg8bit``,
@@ -182,8 +190,12 @@ def make_data(root, frames, hr_images, val_frames=2, frame_size=FRAME_SIZE, hr_s
     else:
         list(map(write_frame, frame_jobs))
         list(map(write_hr_image, hr_jobs))
-    write_pools(root, np.random.default_rng([seed, 2]), num_kernels=256, noise_files=16,
-                patches_per_file=64)
+    write_pools(
+        root,
+        np.random.default_rng([seed, 2]),
+        num_kernels=256,
+        noise_files=16,
+        patches_per_file=64)
 
 
 def mean_file_mb(folder):
@@ -236,8 +248,13 @@ def time_pipeline(dataset, samples, repeats):
         best_wall = min(best_wall, wall)
         if sum(stages.values()) < best_cpu:
             best_cpu, best_stages = sum(stages.values()), stages
-    return dict(wall=best_wall / samples, cpu=best_cpu / samples,
-                stages={k: v / samples for k, v in best_stages.items()})
+    return dict(
+        wall=best_wall / samples,
+        cpu=best_cpu / samples,
+        stages={
+            k: v / samples
+            for k, v in best_stages.items()
+        })
 
 
 def workers_needed(sample_seconds, batch, turn_ms):
@@ -256,10 +273,20 @@ def parse_args(argv=None):
     parser.add_argument('--batch', type=int, default=12, help='samples per training turn')
     parser.add_argument('--turn-ms', type=float, default=200., help='target time of a turn')
     parser.add_argument('--make-data', metavar='DIR', help='only write the data into DIR')
-    parser.add_argument('--frame-size', type=int, nargs=2, default=FRAME_SIZE,
-                        metavar=('H', 'W'), help='with --make-data: frame size')
-    parser.add_argument('--hr-size', type=int, nargs=2, default=HR_SIZE, metavar=('H', 'W'),
-                        help='with --make-data: HR image size')
+    parser.add_argument(
+        '--frame-size',
+        type=int,
+        nargs=2,
+        default=FRAME_SIZE,
+        metavar=('H', 'W'),
+        help='with --make-data: frame size')
+    parser.add_argument(
+        '--hr-size',
+        type=int,
+        nargs=2,
+        default=HR_SIZE,
+        metavar=('H', 'W'),
+        help='with --make-data: HR image size')
     parser.add_argument('--jobs', type=int, default=1, help='processes writing the data')
     parser.add_argument('--json', help='also write the results here')
     return parser.parse_args(argv)
@@ -293,8 +320,13 @@ def main(argv=None):
     torch.set_num_threads(1)
     cv2.setNumThreads(1)
     if args.make_data:
-        make_data(args.make_data, args.frames, args.hr_images, frame_size=args.frame_size,
-                  hr_size=args.hr_size, jobs=args.jobs)
+        make_data(
+            args.make_data,
+            args.frames,
+            args.hr_images,
+            frame_size=args.frame_size,
+            hr_size=args.hr_size,
+            jobs=args.jobs)
         print(f'wrote {args.frames} frames and {args.hr_images} HR images to {args.make_data}')
         return
     with tempfile.TemporaryDirectory() as root:
@@ -302,13 +334,17 @@ def main(argv=None):
         make_data(root, args.frames, args.hr_images, jobs=args.jobs)
         print(f'data written in {time.perf_counter() - t0:.0f} s')
         datasets = build_datasets(args.config, root)
-        results = {name: time_pipeline(dataset, args.samples, args.repeats)
-                   for name, dataset in datasets.items()}
+        results = {
+            name: time_pipeline(dataset, args.samples, args.repeats)
+            for name, dataset in datasets.items()
+        }
         total = report(args, root, results)
     if args.json:
         with open(args.json, 'w') as f:
-            json.dump(dict(args=vars(args), load_average=os.getloadavg(), workers=total,
-                           results=results), f, indent=2)
+            json.dump(
+                dict(args=vars(args), load_average=os.getloadavg(), workers=total, results=results),
+                f,
+                indent=2)
     print(f'\ncommand: python benchmarks/data_pipeline.py {" ".join(sys.argv[1:])}')
 
 

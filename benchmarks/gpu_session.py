@@ -50,8 +50,9 @@ REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO_ROOT)
 
 GPU_MODES = ['bf16_cl', 'bf16_cl+fused', 'bf16_cl+fused+lpips_bf16']
-GPU_COMPILE_MODES = ['bf16_cl+fused+compile_seg', 'bf16_cl+fused+compile_gen+compile_seg',
-                     'bf16_cl+fused+cudagraphs']
+GPU_COMPILE_MODES = [
+    'bf16_cl+fused+compile_seg', 'bf16_cl+fused+compile_gen+compile_seg', 'bf16_cl+fused+cudagraphs'
+]
 
 
 def run_stage(name, cmd, timeout, out_dir, cwd=None):
@@ -60,8 +61,8 @@ def run_stage(name, cmd, timeout, out_dir, cwd=None):
     with open(osp.join(out_dir, f'{name}.log'), 'w') as log:
         log.write('$ ' + ' '.join(cmd) + '\n')
         log.flush()
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=cwd or REPO_ROOT,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            cmd, stdout=log, stderr=subprocess.STDOUT, cwd=cwd or REPO_ROOT, start_new_session=True)
         try:
             status = proc.wait(timeout=max(timeout, 1))
         except subprocess.TimeoutExpired:
@@ -124,63 +125,78 @@ def train_figures(work, warmup, log_every):
         return dict(error='no logged iteration after the warm-up')
     time_ms = 1000 * sum(r['time'] for r in timed) / len(timed)
     data_ms = 1000 * sum(r['data_time'] for r in timed) / len(timed)
-    return dict(turns_timed=log_every * len(timed), time_ms=round(time_ms, 1),
-                data_time_ms=round(data_ms, 2), data_share=round(data_ms / time_ms, 4),
-                hours_for_100k_turns=round(time_ms * 1e5 / 3.6e6, 2))
+    return dict(
+        turns_timed=log_every * len(timed),
+        time_ms=round(time_ms, 1),
+        data_time_ms=round(data_ms, 2),
+        data_share=round(data_ms / time_ms, 4),
+        hours_for_100k_turns=round(time_ms * 1e5 / 3.6e6, 2))
 
 
 def stage_commands(args, data_root, out):
     """(name, command, share of the budget or None for 'what is left') of every stage."""
     py = [sys.executable, '-W', 'ignore']
     tiny = args.dry_run
-    data_cmd = py + ['benchmarks/data_pipeline.py', '--make-data', data_root, '--jobs',
-                     str(os.cpu_count()), '--frames', str(args.frames), '--hr-images',
-                     str(args.frames)]
+    data_cmd = py + [
+        'benchmarks/data_pipeline.py', '--make-data', data_root, '--jobs',
+        str(os.cpu_count()), '--frames',
+        str(args.frames), '--hr-images',
+        str(args.frames)
+    ]
     if tiny:
         data_cmd += ['--frame-size', '128', '256', '--hr-size', '256', '256']
     pipeline = py + ['benchmarks/data_pipeline.py', '--json', osp.join(out, 'data_pipeline.json')]
-    pipeline += (['--frames', '2', '--hr-images', '2', '--samples', '4', '--repeats', '1']
-                 if tiny else ['--frames', '8', '--hr-images', '8', '--samples', '24',
-                               '--repeats', '2', '--jobs', str(os.cpu_count())])
-    joint = py + ['benchmarks/joint_step.py', '--device', args.device, '--batch',
-                  str(args.batch), '--lr-size', '16' if tiny else '128', '--iters',
-                  '1' if tiny else '6', '--warmup', '1' if tiny else '2'] + (
-                      ['--tiny'] if tiny else [])
+    pipeline += (
+        ['--frames', '2', '--hr-images', '2', '--samples', '4', '--repeats', '1'] if tiny else [
+            '--frames', '8', '--hr-images', '8', '--samples', '24', '--repeats', '2', '--jobs',
+            str(os.cpu_count())
+        ])
+    joint = py + [
+        'benchmarks/joint_step.py', '--device', args.device, '--batch',
+        str(args.batch), '--lr-size', '16' if tiny else '128', '--iters', '1' if tiny else '6',
+        '--warmup', '1' if tiny else '2'
+    ] + (['--tiny'] if tiny else [])
     gpu_modes = ['fp32', 'fp32+fused'] if tiny else GPU_MODES
-    compile_modes = (['fp32+compile_seg', '--compile-backend', 'eager'] if tiny
-                     else GPU_COMPILE_MODES)
-    frame = ['--width', '32', '--height', '16'] if tiny else ['--width', '2048', '--height',
-                                                              '1024']
+    compile_modes = (['fp32+compile_seg', '--compile-backend', 'eager']
+                     if tiny else GPU_COMPILE_MODES)
+    frame = ['--width', '32', '--height', '16'] if tiny else ['--width', '2048', '--height', '1024']
     dtype = 'fp32' if tiny else 'bf16'
     return [
         ('data', data_cmd, 0.06),
         ('data_pipeline', pipeline, 0.07),
         ('train', None, 0.36),
-        ('joint_step', joint + ['--modes'] + gpu_modes + ['--json',
-                                                          osp.join(out, 'joint_step.json')], 0.13),
-        ('inference_tiling', py + ['benchmarks/inference_tiling.py', '--device', args.device,
-                                   '--dtype', dtype, '--config',
-                                   'configs/ssg_rwsr_x4_cityscapes_bf16.py', '--tile',
-                                   '8' if tiny else '256', '--overlaps', '4' if tiny else '16',
-                                   '--repeats', '1' if tiny else '2', '--generator',
-                                   'demo' if tiny else 'paper', '--json',
-                                   osp.join(out, 'inference_tiling.json')] + frame, 0.07),
-        ('inference_folder', py + ['benchmarks/inference_folder.py', '--device', args.device,
-                                   '--dtype', dtype, '--generator', 'demo' if tiny else 'paper',
-                                   '--frames', '2' if tiny else '4', '--workers', '0', '4',
-                                   '--repeats', '1'] + frame, 0.08),
-        ('lpips', py + ['benchmarks/lpips_precision.py', '--device', args.device, '--size',
-                        '64' if tiny else '512', '--json', osp.join(out, 'lpips.json')], 0.05),
-        ('joint_step_compile', joint + ['--modes'] + compile_modes + [
-            '--json', osp.join(out, 'joint_step_compile.json')], None),
+        ('joint_step',
+         joint + ['--modes'] + gpu_modes + ['--json', osp.join(out, 'joint_step.json')], 0.13),
+        ('inference_tiling', py + [
+            'benchmarks/inference_tiling.py', '--device', args.device, '--dtype', dtype, '--config',
+            'configs/ssg_rwsr_x4_cityscapes_bf16.py', '--tile', '8' if tiny else '256',
+            '--overlaps', '4' if tiny else '16', '--repeats', '1' if tiny else '2', '--generator',
+            'demo' if tiny else 'paper', '--json',
+            osp.join(out, 'inference_tiling.json')
+        ] + frame, 0.07),
+        ('inference_folder', py + [
+            'benchmarks/inference_folder.py', '--device', args.device, '--dtype', dtype,
+            '--generator', 'demo' if tiny else 'paper', '--frames', '2' if tiny else '4',
+            '--workers', '0', '4', '--repeats', '1'
+        ] + frame, 0.08),
+        ('lpips', py + [
+            'benchmarks/lpips_precision.py', '--device', args.device, '--size',
+            '64' if tiny else '512', '--json',
+            osp.join(out, 'lpips.json')
+        ], 0.05),
+        ('joint_step_compile', joint + ['--modes'] + compile_modes +
+         ['--json', osp.join(out, 'joint_step_compile.json')], None),
     ]
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--out', default=os.environ.get('OUT'), help='results folder ($OUT)')
-    parser.add_argument('--budget-s', type=float, default=None,
-                        help='seconds for all stages (default: 480; 1200 with --dry-run)')
+    parser.add_argument(
+        '--budget-s',
+        type=float,
+        default=None,
+        help='seconds for all stages (default: 480; 1200 with --dry-run)')
     parser.add_argument('--dry-run', action='store_true', help='tiny sizes, on CPU')
     parser.add_argument('--turns', type=int, default=300, help='timed training turns')
     parser.add_argument('--warmup', type=int, default=40, help='training turns not timed')
@@ -214,10 +230,14 @@ def main(argv=None):
             summary['stages'][name] = dict(status='skipped: no time left')
             continue
         if name == 'train':  # paths of the configs are relative to a `data` folder here
-            cmd = [sys.executable, '-W', 'ignore', osp.join(REPO_ROOT, 'tools', 'train.py'),
-                   train_config(args, work), '--work-dir', osp.join(work, 'train')]
-        summary['stages'][name] = run_stage(name, cmd, limit, args.out,
-                                            cwd=work if name == 'train' else None)
+            cmd = [
+                sys.executable, '-W', 'ignore',
+                osp.join(REPO_ROOT, 'tools', 'train.py'),
+                train_config(args, work), '--work-dir',
+                osp.join(work, 'train')
+            ]
+        summary['stages'][name] = run_stage(
+            name, cmd, limit, args.out, cwd=work if name == 'train' else None)
     summary['train'] = train_figures(osp.join(work, 'train'), args.warmup, args.log_every)
     for scalars in glob.glob(osp.join(work, 'train', '*', 'vis_data', 'scalars.json')):
         shutil.copy(scalars, osp.join(args.out, 'train_scalars.json'))
@@ -231,8 +251,10 @@ def write_summary(summary, out):
     with open(osp.join(out, 'summary.json'), 'w') as f:
         json.dump(summary, f, indent=2)
     lines = [f'# GPU session ({summary["machine"]})', '', '| stage | status | s |', '|---|---|---|']
-    lines += [f'| {name} | {s.get("status")} | {s.get("seconds", "")} |'
-              for name, s in summary['stages'].items()]
+    lines += [
+        f'| {name} | {s.get("status")} | {s.get("seconds", "")} |'
+        for name, s in summary['stages'].items()
+    ]
     lines += ['', '## train (mmengine log)', '', json.dumps(summary['train'], indent=2)]
     with open(osp.join(out, 'summary.md'), 'w') as f:
         f.write('\n'.join(lines) + '\n')

@@ -28,10 +28,10 @@ import torch
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO_ROOT)
 sys.path.insert(0, osp.join(REPO_ROOT, 'benchmarks'))
-from data_pipeline import photo_mosaic  # noqa: E402
-from inference_tiling import GENERATORS, model_config  # noqa: E402
+from data_pipeline import photo_mosaic
+from inference_tiling import GENERATORS, model_config
 
-from mmssg.apis import init_model, super_resolve  # noqa: E402
+from mmssg.apis import init_model, super_resolve
 
 TOOL = runpy.run_path(osp.join(REPO_ROOT, 'tools', 'inference.py'))
 
@@ -44,15 +44,17 @@ def write_frames(folder, args):
 
 
 class Progress:
+
     def update(self):
         pass
 
 
 def time_tool(model, lr_dir, out_dir, workers, args):
-    tool_args = TOOL['parse_args'](['unused', 'unused', lr_dir, out_dir, '--workers',
-                                    str(workers), '--dtype', args.dtype])
-    jobs = [(osp.join(lr_dir, name), osp.join(out_dir, name)) for name in sorted(
-        os.listdir(lr_dir))]
+    tool_args = TOOL['parse_args'](
+        ['unused', 'unused', lr_dir, out_dir, '--workers',
+         str(workers), '--dtype', args.dtype])
+    jobs = [(osp.join(lr_dir, name), osp.join(out_dir, name))
+            for name in sorted(os.listdir(lr_dir))]
     os.makedirs(out_dir, exist_ok=True)
     t0 = time.perf_counter()
     skipped = TOOL['super_resolve_all'](model, jobs, tool_args, Progress())

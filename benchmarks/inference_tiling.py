@@ -35,8 +35,8 @@ def model_config(config, generator='paper'):
     if generator == 'bicubic':
         cfg.model.generator = dict(type='BicubicUpsampler', upscale_factor=4)
     elif generator == 'demo':
-        demo = Config.fromfile(osp.join(REPO_ROOT, 'configs', '_base_', 'models',
-                                        'demo_networks.py'))
+        demo = Config.fromfile(
+            osp.join(REPO_ROOT, 'configs', '_base_', 'models', 'demo_networks.py'))
         cfg.model.generator = demo.demo_generator
     return cfg
 
@@ -57,8 +57,8 @@ def run_variant(model, args, variant, overlap):
     import torch
     dtype = {'fp32': None, 'bf16': torch.bfloat16, 'fp16': torch.float16}[args.dtype]
     gpu = args.device.startswith('cuda')
-    lr = torch.rand(1, 3, args.height, args.width,
-                    generator=torch.Generator().manual_seed(0)).to(args.device)
+    lr = torch.rand(
+        1, 3, args.height, args.width, generator=torch.Generator().manual_seed(0)).to(args.device)
     tile = None if variant == 'whole' else args.tile
 
     def forward(x):
@@ -81,8 +81,12 @@ def run_variant(model, args, variant, overlap):
     out = forward(lr)
     seconds = time.perf_counter() - t0
     peak = torch.cuda.max_memory_allocated() if gpu else status_kib('VmHWM') * 1024
-    return dict(variant=variant, overlap=overlap, seconds=seconds,
-                peak_mib=(peak - before) / 2**20, shape=list(out.shape))
+    return dict(
+        variant=variant,
+        overlap=overlap,
+        seconds=seconds,
+        peak_mib=(peak - before) / 2**20,
+        shape=list(out.shape))
 
 
 def status_kib(field):
@@ -94,17 +98,25 @@ def status_kib(field):
 
 
 def child_command(args, variant, overlap):
-    return [sys.executable, '-W', 'ignore', __file__, '--variant', variant, '--overlap',
-            str(overlap), '--width', str(args.width), '--height', str(args.height), '--tile',
-            str(args.tile), '--threads', str(args.threads), '--config', args.config,
-            '--dtype', args.dtype, '--generator', args.generator]
+    return [
+        sys.executable, '-W', 'ignore', __file__, '--variant', variant, '--overlap',
+        str(overlap), '--width',
+        str(args.width), '--height',
+        str(args.height), '--tile',
+        str(args.tile), '--threads',
+        str(args.threads), '--config', args.config, '--dtype', args.dtype, '--generator',
+        args.generator
+    ]
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--config', default='configs/ssg_rwsr_x4_cityscapes.py')
-    parser.add_argument('--generator', default='paper', choices=GENERATORS,
-                        help="the config's generator, the demo's small one, or bicubic")
+    parser.add_argument(
+        '--generator',
+        default='paper',
+        choices=GENERATORS,
+        help="the config's generator, the demo's small one, or bicubic")
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--dtype', default='fp32', choices=DTYPES)
     parser.add_argument('--width', type=int, default=512)
@@ -127,8 +139,9 @@ def measure(args, variants):
             if model is not None:
                 runs[(variant, overlap)].append(run_variant(model, args, variant, overlap))
                 continue
-            out = subprocess.run(child_command(args, variant, overlap), capture_output=True,
-                                 text=True, check=True).stdout
+            out = subprocess.run(
+                child_command(args, variant, overlap), capture_output=True, text=True,
+                check=True).stdout
             runs[(variant, overlap)].append(json.loads(out.strip().splitlines()[-1]))
     return runs
 
@@ -160,8 +173,10 @@ def main(argv=None):
         print(f'| {name} | {t:.3f} | {m:.0f} | {t / t_whole:.2f}x | {memory_ratio} |')
     if args.json:
         with open(args.json, 'w') as f:
-            json.dump(dict(device=device, args=vars(args),
-                           runs=[r for rs in runs.values() for r in rs]), f, indent=2)
+            json.dump(
+                dict(device=device, args=vars(args), runs=[r for rs in runs.values() for r in rs]),
+                f,
+                indent=2)
     print('\ncommand: python benchmarks/inference_tiling.py ' + ' '.join(sys.argv[1:]))
 
 

@@ -32,13 +32,13 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from mmagic.registry import MODELS  # noqa: E402
-from mmagic.structures import DataSample  # noqa: E402
-from mmengine.config import Config  # noqa: E402
-from mmengine.registry import init_default_scope  # noqa: E402
+from mmagic.registry import MODELS
+from mmagic.structures import DataSample
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
 
 import mmssg  # noqa: E402,F401
-from mmssg.utils import replace_norm_type  # noqa: E402
+from mmssg.utils import replace_norm_type
 
 PRECISIONS = {
     'fp32': dict(dtype=None, channels_last=False),
@@ -53,7 +53,7 @@ LEVERS = {
     'compile_gen': 'torch.compile of the generator',
     'compile_seg': "torch.compile of the segmentor's backbone",
     'cudagraphs': "torch.compile mode='reduce-overhead' (CUDA graphs) for generator and "
-                  'segmentor backbone',
+    'segmentor backbone',
     'lpips_bf16': 'LPIPS under the bf16 autocast instead of fp32',
 }
 ALIASES = {'bf16_cl_compile': 'bf16_cl+compile_gen'}
@@ -83,16 +83,23 @@ def parse_args():
     parser.add_argument('--lr-size', type=int, default=32)
     parser.add_argument('--iters', type=int, default=5, help='timed turns of each kind')
     parser.add_argument('--warmup', type=int, default=2)
-    parser.add_argument('--modes', nargs='+', default=['fp32'],
-                        help=f'precisions {sorted(PRECISIONS)}, each optionally followed by '
-                        f'"+lever"s: {LEVERS}')
-    parser.add_argument('--compile-backend', default='inductor',
-                        help="torch.compile backend of the compile levers ('eager' to check "
-                        'the path quickly)')
+    parser.add_argument(
+        '--modes',
+        nargs='+',
+        default=['fp32'],
+        help=f'precisions {sorted(PRECISIONS)}, each optionally followed by '
+        f'"+lever"s: {LEVERS}')
+    parser.add_argument(
+        '--compile-backend',
+        default='inductor',
+        help="torch.compile backend of the compile levers ('eager' to check "
+        'the path quickly)')
     parser.add_argument('--tf32', action='store_true', help='allow TF32 matmuls/convs in fp32')
     parser.add_argument('--tiny', action='store_true', help='the tiny test networks instead')
-    parser.add_argument('--pretrained-lpips', action='store_true',
-                        help='ImageNet LPIPS backbone (downloads); default: random, same cost')
+    parser.add_argument(
+        '--pretrained-lpips',
+        action='store_true',
+        help='ImageNet LPIPS backbone (downloads); default: random, same cost')
     parser.add_argument('--json', help='write the results here')
     return parser.parse_args()
 
@@ -126,30 +133,39 @@ def optim_wrappers(model, args, mode):
         wrapper = dict(type='AmpOptimWrapper', dtype='bfloat16', loss_scale=dict(enabled=False))
     else:
         wrapper = dict(type='AmpOptimWrapper', dtype='float16', loss_scale='dynamic')
-    return build_optim_wrapper(model, dict(
-        constructor='MultiOptimWrapperConstructor',
-        generator=dict(wrapper, optimizer=adam),
-        segmentor=dict(wrapper, optimizer=adam)))
+    return build_optim_wrapper(
+        model,
+        dict(
+            constructor='MultiOptimWrapperConstructor',
+            generator=dict(wrapper, optimizer=adam),
+            segmentor=dict(wrapper, optimizer=adam)))
 
 
 def synthetic_batches(args, num_classes=19):
     g = torch.Generator().manual_seed(0)
     s = args.lr_size
     guided = dict(
-        inputs=[torch.randint(0, 256, (3, s, s), generator=g, dtype=torch.uint8)
-                for _ in range(args.batch)],
-        data_samples=[DataSample(gt_seg_map=torch.randint(0, num_classes, (1, s, s), generator=g,
-                                                          dtype=torch.uint8),
-                                 metainfo=dict(img_channel_order='rgb'))
-                      for _ in range(args.batch)],
+        inputs=[
+            torch.randint(0, 256, (3, s, s), generator=g, dtype=torch.uint8)
+            for _ in range(args.batch)
+        ],
+        data_samples=[
+            DataSample(
+                gt_seg_map=torch.randint(0, num_classes, (1, s, s), generator=g, dtype=torch.uint8),
+                metainfo=dict(img_channel_order='rgb')) for _ in range(args.batch)
+        ],
         turn='guided')
     adapted = dict(
-        inputs=[torch.randint(0, 256, (3, s, s), generator=g, dtype=torch.uint8)
-                for _ in range(args.batch)],
-        data_samples=[DataSample(gt_img=torch.randint(0, 256, (3, 4 * s, 4 * s), generator=g,
-                                                      dtype=torch.uint8),
-                                 metainfo=dict(img_channel_order='rgb', gt_channel_order='rgb'))
-                      for _ in range(args.batch)],
+        inputs=[
+            torch.randint(0, 256, (3, s, s), generator=g, dtype=torch.uint8)
+            for _ in range(args.batch)
+        ],
+        data_samples=[
+            DataSample(
+                gt_img=torch.randint(0, 256, (3, 4 * s, 4 * s), generator=g, dtype=torch.uint8),
+                metainfo=dict(img_channel_order='rgb', gt_channel_order='rgb'))
+            for _ in range(args.batch)
+        ],
         turn='adapted')
     return guided, adapted
 
@@ -292,14 +308,17 @@ def main():
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
     torch.backends.cudnn.benchmark = True
-    device = (torch.cuda.get_device_name() if args.device.startswith('cuda')
-              else f'{platform.processor() or platform.machine()}, {os.cpu_count()} cores')
+    device = (
+        torch.cuda.get_device_name() if args.device.startswith('cuda') else
+        f'{platform.processor() or platform.machine()}, {os.cpu_count()} cores')
     print(f'\n{device}, torch {torch.__version__}, batch {args.batch}, LR {args.lr_size} -> '
           f'SR {4 * args.lr_size}, {"tiny" if args.tiny else "paper-sized"} networks, '
           f'median of {args.iters} turns\n')
-    cols = ['mode', 'plugin guided ms', 'plain guided ms', 'ratio guided', 'plugin adapted ms',
-            'plain adapted ms', 'ratio adapted', 'plugin avg ms', 'ratio avg', 'plugin img/s',
-            'peak GiB']
+    cols = [
+        'mode', 'plugin guided ms', 'plain guided ms', 'ratio guided', 'plugin adapted ms',
+        'plain adapted ms', 'ratio adapted', 'plugin avg ms', 'ratio avg', 'plugin img/s',
+        'peak GiB'
+    ]
     print('| ' + ' | '.join(cols) + ' |')
     print('|' + '---|' * len(cols), flush=True)
     rows = []
@@ -310,8 +329,11 @@ def main():
             row = dict(mode=mode, error=f'{type(error).__name__}: {error}'[:500])
             print(f'| {mode} | failed: {row["error"]} |', flush=True)
         else:
-            print('| ' + ' | '.join(str(row[c]) if isinstance(row[c], str) else f'{row[c]:.3g}'
-                                    for c in cols) + ' |', flush=True)
+            print(
+                '| ' + ' | '.join(
+                    str(row[c]) if isinstance(row[c], str) else f'{row[c]:.3g}'
+                    for c in cols) + ' |',
+                flush=True)
         rows.append(row)
         if args.json:
             with open(args.json, 'w') as f:

@@ -24,7 +24,7 @@ from scipy import ndimage
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmssg.degradation.kernelgan import run_kernelgan  # noqa: E402
+from mmssg.degradation.kernelgan import run_kernelgan
 
 PHOTOS = ('astronaut', 'coffee', 'chelsea', 'rocket')
 
@@ -71,8 +71,8 @@ def main():
         torch.set_num_threads(args.threads)
     images = test_images(args.num_images, args.size)
     # Warm-up (allocator, cuDNN autotuning, lazy imports) outside the timings.
-    run_kernelgan(images[:min(2, len(images))], iters=3, device=args.device,
-                  batch_size=min(2, len(images)))
+    run_kernelgan(
+        images[:min(2, len(images))], iters=3, device=args.device, batch_size=min(2, len(images)))
     one_by_one = batched = float('inf')
     for _ in range(args.repeats):
         one_by_one = min(one_by_one, timed(images, args, batch_size=1))

@@ -51,7 +51,7 @@ if importlib.util.find_spec('mmagic') is None:
     package.__path__ = [osp.join(ROOT, 'mmssg')]
     sys.modules['mmssg'] = package
 
-from mmssg.degradation.kernelgan import KernelGAN, run_kernelgan  # noqa: E402
+from mmssg.degradation.kernelgan import KernelGAN, run_kernelgan
 
 FRAME_SIZE = (2048, 1024)  # (width, height) of a Cityscapes frame
 PAPER_ITERS = 3000
@@ -60,17 +60,26 @@ PAPER_ITERS = 3000
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--device', default='cpu')
-    parser.add_argument('--batches', type=int, nargs='+', default=[1, 2, 4, 8],
-                        help='batch sizes to time')
+    parser.add_argument(
+        '--batches', type=int, nargs='+', default=[1, 2, 4, 8], help='batch sizes to time')
     parser.add_argument('--iters', type=int, default=20, help='timed steps per batch size')
     parser.add_argument('--warmup', type=int, default=3, help='untimed steps first')
-    parser.add_argument('--full-batch', type=int, default=0,
-                        help='also train one batch of this size through 3000 iterations')
-    parser.add_argument('--dataset-size', type=int, default=2975,
-                        help='images to extrapolate to (default: Cityscapes train, 2975)')
+    parser.add_argument(
+        '--full-batch',
+        type=int,
+        default=0,
+        help='also train one batch of this size through 3000 iterations')
+    parser.add_argument(
+        '--dataset-size',
+        type=int,
+        default=2975,
+        help='images to extrapolate to (default: Cityscapes train, 2975)')
     parser.add_argument('--threads', type=int, default=0, help='torch CPU threads (0: leave)')
-    parser.add_argument('--write-frames', default=None, metavar='DIR',
-                        help='write --num-frames generated frames as PNG files and stop')
+    parser.add_argument(
+        '--write-frames',
+        default=None,
+        metavar='DIR',
+        help='write --num-frames generated frames as PNG files and stop')
     parser.add_argument('--num-frames', type=int, default=256)
     return parser.parse_args(argv)
 
@@ -138,16 +147,18 @@ def sweep(frames, args):
     for batch in args.batches:
         setup, step, peak = time_batch(frames[:batch], args)
         per_image = (setup + PAPER_ITERS * step) / batch
-        print(f'| {batch} | {setup / batch:.3f} | {step * 1e3:.1f} | {step * 1e3 / batch:.2f} | '
-              f'{per_image:.2f} | {1 / per_image:.3f} | '
-              f'{hours_for(args.dataset_size, per_image):.2f} | {peak:.2f} |', flush=True)
+        print(
+            f'| {batch} | {setup / batch:.3f} | {step * 1e3:.1f} | {step * 1e3 / batch:.2f} | '
+            f'{per_image:.2f} | {1 / per_image:.3f} | '
+            f'{hours_for(args.dataset_size, per_image):.2f} | {peak:.2f} |',
+            flush=True)
 
 
 def full_batch(frames, args):
     synchronize(args.device)
     start = time.perf_counter()
-    run_kernelgan(frames, scale=4, iters=PAPER_ITERS, device=args.device, seed=0,
-                  batch_size=len(frames))
+    run_kernelgan(
+        frames, scale=4, iters=PAPER_ITERS, device=args.device, seed=0, batch_size=len(frames))
     synchronize(args.device)
     seconds = time.perf_counter() - start
     per_image = seconds / len(frames)

@@ -68,15 +68,18 @@ def main(argv=None):
     d32, b32, g32 = distances_and_grad(fp32, pred, target, autocast=True)
     d16, b16, g16 = distances_and_grad(bf16, pred, target, autocast=True)
     result = dict(
-        device=args.device, size=args.size, pairs=len(pred),
+        device=args.device,
+        size=args.size,
+        pairs=len(pred),
         backbone='ImageNet' if args.pretrained_backbone else 'random (linear layers real)',
         fp32_distances=[round(v, 5) for v in d32.tolist()],
         max_abs_distance_diff=float((d16 - d32).abs().max()),
         max_rel_distance_diff=float(((d16 - d32).abs() / d32).max()),
-        batch_loss_fp32=float(b32), batch_loss_abs_diff=float((b16 - b32).abs()),
+        batch_loss_fp32=float(b32),
+        batch_loss_abs_diff=float((b16 - b32).abs()),
         grad_rel_error=float((g16.float() - g32).norm() / g32.norm()),
-        grad_cosine=float(torch.nn.functional.cosine_similarity(
-            g16.float().flatten(), g32.flatten(), dim=0)))
+        grad_cosine=float(
+            torch.nn.functional.cosine_similarity(g16.float().flatten(), g32.flatten(), dim=0)))
     print(json.dumps(result, indent=2))
     print(f'within 1e-3 of fp32 per image: {result["max_abs_distance_diff"] <= 1e-3}')
     if args.json:

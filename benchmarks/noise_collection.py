@@ -32,14 +32,15 @@ sys.path.insert(0, REPO_ROOT)
 # The loop-over-windows reference lives with the tests, which check the library against it.
 sys.path.insert(0, osp.join(REPO_ROOT, 'tests'))
 
-from _reference_noise import noise_patch_positions_reference  # noqa: E402
+from _reference_noise import noise_patch_positions_reference
 
-from mmssg.degradation.noise_patches import (NoiseCriteria, collect_noise_patches,  # noqa: E402
+from mmssg.degradation.noise_patches import (NoiseCriteria, collect_noise_patches,
                                              extract_noise_patches, noise_patch_positions)
 
 # The folder tool's per-image worker: read, collect, save.
-collect_one = runpy.run_path(osp.join(REPO_ROOT, 'tools', 'data', 'collect_noise_patches.py'),
-                             run_name='tool')['collect_one']
+collect_one = runpy.run_path(
+    osp.join(REPO_ROOT, 'tools', 'data', 'collect_noise_patches.py'),
+    run_name='tool')['collect_one']
 
 
 def make_frame(seed, height=1024, width=2048, sigma=4.0):
@@ -108,13 +109,12 @@ def main():
         def tool_worker(png):
             return collect_one(tmp, out_dir, paper, (png, png + '.npy'))
 
-        rows.append(('folder tool: PNG decode + collection + .npy write', 'vectorised',
-                     len(pngs), best_time(tool_worker, pngs, args.repeats)))
-    print(
-        f'Noise-patch collection, 2048x1024 RGB uint8 (photo + sky + noise sigma 4), '
-        f'P=128 stride 64, '
-        f'q=32 stride 32, {args.threads} cv2 thread(s), best of {args.repeats}, '
-        f'Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs')
+        rows.append(('folder tool: PNG decode + collection + .npy write', 'vectorised', len(pngs),
+                     best_time(tool_worker, pngs, args.repeats)))
+    print(f'Noise-patch collection, 2048x1024 RGB uint8 (photo + sky + noise sigma 4), '
+          f'P=128 stride 64, '
+          f'q=32 stride 32, {args.threads} cv2 thread(s), best of {args.repeats}, '
+          f'Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs')
     print()
     print('| stage | collector | images | ms / image | images / s |')
     print('|---|---|---|---|---|')
@@ -122,10 +122,8 @@ def main():
         print(f'| {stage} | {name} | {n} | {sec * 1e3:.1f} | {1 / sec:.1f} |')
     print()
     print(f'patches kept per image: {np.mean(counts):.0f} (identical sets: yes)')
-    print(
-        f'speed-up, window test: {rows[1][3] / rows[0][3]:.0f}x; '
-        f'with extraction: {rows[3][3] / rows[2][3]:.0f}x'
-    )
+    print(f'speed-up, window test: {rows[1][3] / rows[0][3]:.0f}x; '
+          f'with extraction: {rows[3][3] / rows[2][3]:.0f}x')
     print(f'command: {os.path.relpath(sys.executable)} {" ".join(sys.argv)}')
 
 

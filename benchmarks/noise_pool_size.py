@@ -31,11 +31,10 @@ import numpy as np
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from mmssg.degradation.noise_files import CompactNoisePatches  # noqa: E402
-from mmssg.degradation.noise_patches import (NoiseCriteria, extract_noise_patches,  # noqa: E402
-                                             find_noise_windows)
-from mmssg.demo import CameraModel, generate_scene  # noqa: E402
-from mmssg.demo.camera import jpeg_roundtrip, sensor_noise  # noqa: E402
+from mmssg.degradation.noise_files import CompactNoisePatches
+from mmssg.degradation.noise_patches import NoiseCriteria, extract_noise_patches, find_noise_windows
+from mmssg.demo import CameraModel, generate_scene
+from mmssg.demo.camera import jpeg_roundtrip, sensor_noise
 
 FRAME_SIZE = (2048, 1024)
 
@@ -43,10 +42,15 @@ FRAME_SIZE = (2048, 1024)
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--frames', type=int, default=24, help='frames to render')
-    parser.add_argument('--dataset-size', type=int, default=2975,
-                        help='frames to extrapolate to (Cityscapes train: 2975)')
-    parser.add_argument('--work-dir', default='/tmp/noise_pool_size',
-                        help='frames (kept for reruns) and the pool go here')
+    parser.add_argument(
+        '--dataset-size',
+        type=int,
+        default=2975,
+        help='frames to extrapolate to (Cityscapes train: 2975)')
+    parser.add_argument(
+        '--work-dir',
+        default='/tmp/noise_pool_size',
+        help='frames (kept for reruns) and the pool go here')
     parser.add_argument('--seed', type=int, default=0)
     return parser.parse_args(argv)
 
@@ -62,8 +66,8 @@ def render_frames(folder, count, seed):
         clean, _ = generate_scene(seed, 'train', index, FRAME_SIZE)
         rng = np.random.default_rng([seed, index])
         noisy = clean + sensor_noise(clean.astype(np.float32), camera, rng)
-        frame = jpeg_roundtrip(np.clip(np.rint(noisy), 0, 255).astype(np.uint8),
-                               camera.jpeg_quality)
+        frame = jpeg_roundtrip(
+            np.clip(np.rint(noisy), 0, 255).astype(np.uint8), camera.jpeg_quality)
         cv2.imwrite(path, frame[..., ::-1])
 
 
@@ -75,8 +79,7 @@ def check_bit_identical(frames_dir, pool_dir, criteria):
             continue
         img = cv2.imread(osp.join(frames_dir, name[:-4] + '.png'))[..., ::-1]
         windows = find_noise_windows(img, criteria)
-        expected = extract_noise_patches(img, windows.corners, criteria.patch_size,
-                                         windows.means)
+        expected = extract_noise_patches(img, windows.corners, criteria.patch_size, windows.means)
         patches = CompactNoisePatches(osp.join(pool_dir, name))
         for i in range(len(patches)):
             if not np.array_equal(patches[i], expected[i]):

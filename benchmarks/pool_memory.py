@@ -6,8 +6,9 @@ Builds, under ``--work-dir``, a kernel pool of ``--kernels`` 25x25 kernels
 writes) and a compact noise pool of ``--frames`` files (2975) of
 ``--patches-per-frame`` 128x128 patches each, laid out as flat regions of a
 2048x1024 frame are (neighbouring windows of stride 64 sharing their 64x64
-blocks; random pixels; 64 distinct files, copied to make up the number). Then a torch ``DataLoader`` with ``--workers``
-persistent workers runs ``DomainAdaptedDegradation`` (HR 512 -> LR 128) over
+blocks; random pixels; 64 distinct files, copied to make up the number).
+Then a torch ``DataLoader`` with ``--workers`` persistent workers runs
+``DomainAdaptedDegradation`` (HR 512 -> LR 128) over
 a small generated HR set, first with a trivial transform (what a worker costs
 anyway), then with the real one, and reads each worker's
 ``/proc/<pid>/smaps_rollup`` after ``--samples`` samples:
@@ -41,10 +42,10 @@ from torch.utils.data import DataLoader, Dataset
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from mmssg.datasets.transforms import DomainAdaptedDegradation  # noqa: E402
-from mmssg.degradation.functional import anisotropic_gaussian_kernel  # noqa: E402
-from mmssg.degradation.noise_files import pack_noise_patches  # noqa: E402
-from mmssg.utils import save_npz_atomic  # noqa: E402
+from mmssg.datasets.transforms import DomainAdaptedDegradation
+from mmssg.degradation.functional import anisotropic_gaussian_kernel
+from mmssg.degradation.noise_files import pack_noise_patches
+from mmssg.utils import save_npz_atomic
 
 FRAME_SHAPE = (1024, 2048, 3)
 PATCH, STRIDE = 128, 64
@@ -56,9 +57,12 @@ def parse_args(argv=None):
     parser.add_argument('--work-dir', default='/tmp/pool_memory')
     parser.add_argument('--kernels', type=int, default=3000)
     parser.add_argument('--frames', type=int, default=2975)
-    parser.add_argument('--patches-per-frame', type=int, default=78,
-                        help='noise patches per frame (benchmarks/noise_pool_size.py measures '
-                        'what street frames give)')
+    parser.add_argument(
+        '--patches-per-frame',
+        type=int,
+        default=78,
+        help='noise patches per frame (benchmarks/noise_pool_size.py measures '
+        'what street frames give)')
     parser.add_argument('--workers', type=int, default=2)
     parser.add_argument('--samples', type=int, default=400, help='samples per worker')
     parser.add_argument('--start-method', default='fork', choices=('fork', 'spawn', 'forkserver'))
@@ -74,8 +78,9 @@ def build_kernel_pool(folder, count, rng):
     for i in range(count):
         sigma_x, sigma_y = rng.uniform(0.8, 3.0, 2)
         name = f'frame_{i:05d}.npy'
-        np.save(osp.join(folder, name),
-                anisotropic_gaussian_kernel(25, sigma_x, sigma_y, rng.uniform(0, np.pi)))
+        np.save(
+            osp.join(folder, name),
+            anisotropic_gaussian_kernel(25, sigma_x, sigma_y, rng.uniform(0, np.pi)))
         images.append(dict(file=name[:-4] + '.png', pool_file=name, settings=settings))
     with open(osp.join(folder, 'summary.json'), 'w') as f:
         json.dump(dict(parameters=dict(scale=4), kernel_size=25, images=images), f)
@@ -146,8 +151,12 @@ def memory_of(pid):
 def measure(transform, args):
     """Run the loader over ``workers * samples`` samples; each worker's memory at the end."""
     dataset = HRCrops(transform, args.workers * args.samples)
-    loader = DataLoader(dataset, batch_size=4, num_workers=args.workers, persistent_workers=True,
-                        multiprocessing_context=args.start_method)
+    loader = DataLoader(
+        dataset,
+        batch_size=4,
+        num_workers=args.workers,
+        persistent_workers=True,
+        multiprocessing_context=args.start_method)
     pids, start = set(), time.time()
     iterator = iter(loader)
     for _, batch_pids in iterator:
@@ -185,8 +194,8 @@ def main(argv=None):
     print('| transform | worker pid | RSS MiB | PSS MiB | USS MiB | private dirty MiB | '
           'PSS of files MiB | samples/s |')
     print('|---|---|---|---|---|---|---|---|')
-    for name, fn in (('none (HR[::4, ::4])', no_degradation),
-                     ('DomainAdaptedDegradation', transform)):
+    for name, fn in (('none (HR[::4, ::4])', no_degradation), ('DomainAdaptedDegradation',
+                                                               transform)):
         memory, seconds = measure(fn, args)
         report(name, memory, seconds, args.workers * args.samples)
     print('\ncommand: python ' + ' '.join(shlex.quote(a) for a in sys.argv))

@@ -24,8 +24,8 @@ import numpy as np
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO_ROOT)
-from mmssg.apis import init_model, super_resolve  # noqa: E402
-from mmssg.utils import list_images  # noqa: E402
+from mmssg.apis import init_model, super_resolve
+from mmssg.utils import list_images
 
 
 def parse_args(argv=None):
@@ -35,8 +35,12 @@ def parse_args(argv=None):
     parser.add_argument('images', help='folder of LR images (searched recursively)')
     parser.add_argument('--num-images', type=int, default=4, help='first N images (4)')
     parser.add_argument('--tile', type=int, default=64, help='tile core size in LR pixels (64)')
-    parser.add_argument('--overlaps', type=int, nargs='+', default=[0, 4, 8, 16, 24, 32, 48],
-                        help='overlaps to measure, in LR pixels')
+    parser.add_argument(
+        '--overlaps',
+        type=int,
+        nargs='+',
+        default=[0, 4, 8, 16, 24, 32, 48],
+        help='overlaps to measure, in LR pixels')
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--out', help='write the measurements to this JSON file')
     return parser.parse_args(argv)
@@ -54,8 +58,10 @@ def main(argv=None):
     if not paths:
         raise SystemExit(f'no images under {args.images}')
     model = init_model(args.config, args.checkpoint, device=args.device)
-    rows = {overlap: dict(overlap=overlap, max_grey_levels=0, share_differing=0.0)
-            for overlap in args.overlaps}
+    rows = {
+        overlap: dict(overlap=overlap, max_grey_levels=0, share_differing=0.0)
+        for overlap in args.overlaps
+    }
     t0 = time.time()
     for path in paths:
         rgb = cv2.imread(path, cv2.IMREAD_COLOR)[..., ::-1]
@@ -65,9 +71,14 @@ def main(argv=None):
             row['max_grey_levels'] = max(row['max_grey_levels'], worst)
             row['share_differing'] += share / len(paths)
     shape = cv2.imread(paths[0]).shape[:2]
-    result = dict(config=args.config, checkpoint=args.checkpoint, images=len(paths),
-                  lr_size=[shape[1], shape[0]], tile=args.tile, rows=list(rows.values()),
-                  seconds=round(time.time() - t0, 1))
+    result = dict(
+        config=args.config,
+        checkpoint=args.checkpoint,
+        images=len(paths),
+        lr_size=[shape[1], shape[0]],
+        tile=args.tile,
+        rows=list(rows.values()),
+        seconds=round(time.time() - t0, 1))
     print(f'{len(paths)} images of {shape[1]}x{shape[0]} (first), tile {args.tile}:')
     print('| overlap (LR px) | max diff (grey levels) | pixels differing |')
     print('|---|---|---|')

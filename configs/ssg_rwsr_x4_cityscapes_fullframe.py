@@ -10,9 +10,6 @@ _base_ = [
     './_base_/datasets/cityscapes_real_test_fullframe.py',
 ]
 
-model = dict(
-    segmentor=None,
-    perceptual_loss=None,
-    test_cfg=_base_.fullframe_model_test_cfg)
+model = dict(segmentor=None, perceptual_loss=None, test_cfg=_base_.fullframe_model_test_cfg)
 test_dataloader = dict(_delete_=True, **_base_.cityscapes_fullframe_test_dataloader)
 test_evaluator = dict(_delete_=True, **_base_.cityscapes_fullframe_test_evaluator)

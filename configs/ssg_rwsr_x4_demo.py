@@ -34,10 +34,7 @@ segmentor_stand_in = demo_root + '/pretrained/segmentor.pth'
 model = dict(
     generator=dict(
         _base_.demo_generator,
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint=generator_stand_in,
-            prefix='generator.')),
+        init_cfg=dict(type='Pretrained', checkpoint=generator_stand_in, prefix='generator.')),
     segmentor=dict(
         backbone=_base_.demo_hrnet,
         decode_head=_base_.demo_fcn_head,
@@ -56,8 +53,10 @@ train_dataloader = dict(
             dict(type='LoadImageFromFile', key='img', channel_order='rgb'),
             dict(type='mmseg.LoadAnnotations'),
             dict(type='MatchLabelSize'),
-            dict(type='mmseg.RandomCrop', crop_size=(lr_patch_size, lr_patch_size),
-                 cat_max_ratio=0.75),
+            dict(
+                type='mmseg.RandomCrop',
+                crop_size=(lr_patch_size, lr_patch_size),
+                cat_max_ratio=0.75),
             dict(type='mmseg.RandomFlip', prob=0.5),
             dict(type='PackInputs', keys='img', data_keys='gt_seg_map'),
         ]))
@@ -78,13 +77,17 @@ train_cfg = dict(
                 data_prefix=dict(gt='clean_hr'),
                 pipeline=[
                     dict(type='LoadImageFromFile', key='gt', channel_order='rgb'),
-                    dict(type='Crop', keys=['gt'], crop_size=(hr_patch_size, hr_patch_size),
-                         random_crop=True),
+                    dict(
+                        type='Crop',
+                        keys=['gt'],
+                        crop_size=(hr_patch_size, hr_patch_size),
+                        random_crop=True),
                     dict(type='Flip', keys=['gt'], flip_ratio=0.5, direction='horizontal'),
-                    dict(type='DomainAdaptedDegradation',
-                         kernel_pool=kernel_pool,
-                         noise_pool=noise_pool,
-                         scale=scale),
+                    dict(
+                        type='DomainAdaptedDegradation',
+                        kernel_pool=kernel_pool,
+                        noise_pool=noise_pool,
+                        scale=scale),
                     dict(type='PackInputs', keys='img'),
                 ]))))
 # validation and test: the real-LR val split, scored against its hidden clean HR renders
@@ -105,8 +108,6 @@ demo_metrics = [
 val_evaluator = dict(metrics=demo_metrics)
 test_evaluator = dict(metrics=demo_metrics)
 
-default_hooks = dict(
-    logger=dict(interval=20),
-    checkpoint=dict(interval=800, max_keep_ckpts=1))
+default_hooks = dict(logger=dict(interval=20), checkpoint=dict(interval=800, max_keep_ckpts=1))
 log_processor = dict(window_size=20)
 env_cfg = dict(cudnn_benchmark=False, dist_cfg=dict(backend='gloo'))

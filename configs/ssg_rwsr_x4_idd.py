@@ -19,14 +19,13 @@ train_dataloader = dict(
 train_cfg = dict(
     dataloaders=dict(
         adapted=dict(
-            dataset=dict(
-                pipeline=[
-                    t if t['type'] != 'DomainAdaptedDegradation' else dict(
-                        t,
-                        kernel_pool=idd_root + '/degradation/kernels_x4',
-                        noise_pool=idd_root + '/degradation/noise_p128')
-                    for t in _base_.adapted_pipeline
-                ]))))
+            dataset=dict(pipeline=[
+                t if t['type'] != 'DomainAdaptedDegradation' else dict(
+                    t,
+                    kernel_pool=idd_root + '/degradation/kernels_x4',
+                    noise_pool=idd_root + '/degradation/noise_p128')
+                for t in _base_.adapted_pipeline
+            ]))))
 val_dataloader = dict(
     dataset=dict(type='IDDDataset', data_root=idd_root, image_size=idd_image_size))
 test_dataloader = dict(

@@ -17,8 +17,8 @@ def guided_batch(n=2, size=(32, 32), num_classes=19, label_scale=1, seed=0):
         labels = classes.repeat_interleave(-(-hh // 2), 0)[:hh].repeat_interleave(-(-ww // 2), 1)
         labels = labels[:, :ww][None].clone()
         labels[:, :2] = 255  # an ignored stripe, as Cityscapes has
-        samples.append(DataSample(gt_seg_map=labels.to(torch.uint8),
-                                  metainfo=dict(img_channel_order='rgb')))
+        samples.append(
+            DataSample(gt_seg_map=labels.to(torch.uint8), metainfo=dict(img_channel_order='rgb')))
     return dict(inputs=inputs, data_samples=samples)
 
 
@@ -31,6 +31,6 @@ def adapted_batch(n=2, size=(16, 16), scale=4, seed=1):
         gt = torch.randint(0, 256, (3, h * scale, w * scale), generator=g, dtype=torch.uint8)
         lr = torch.nn.functional.avg_pool2d(gt[None].float(), scale)[0].round().to(torch.uint8)
         inputs.append(lr)
-        samples.append(DataSample(gt_img=gt, metainfo=dict(img_channel_order='rgb',
-                                                          gt_channel_order='rgb')))
+        samples.append(
+            DataSample(gt_img=gt, metainfo=dict(img_channel_order='rgb', gt_channel_order='rgb')))
     return dict(inputs=inputs, data_samples=samples)

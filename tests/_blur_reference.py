@@ -17,8 +17,9 @@ def blur_and_subsample(image, kernel, scale=2):
     """Reference degradation: true convolution, then keep every ``scale``-th pixel."""
     image = image.astype(np.float64)
     if image.ndim == 3:
-        return np.stack([blur_and_subsample(image[..., c], kernel, scale)
-                         for c in range(image.shape[2])], axis=-1)
+        return np.stack(
+            [blur_and_subsample(image[..., c], kernel, scale) for c in range(image.shape[2])],
+            axis=-1)
     return ndimage.convolve(image, kernel, mode='reflect')[::scale, ::scale]
 
 

@@ -8,8 +8,8 @@ import sys
 import numpy as np
 from _helpers import REPO_ROOT, config_path
 
-from mmssg.demo import make_demo_dataset
 from mmssg.degradation.functional import anisotropic_gaussian_kernel
+from mmssg.demo import make_demo_dataset
 
 PYTHON = sys.executable
 
@@ -88,7 +88,8 @@ def write_pools(root, lr_patch):
         kernel = anisotropic_gaussian_kernel(13, a, b, t).astype(np.float32)
         np.save(root / 'pools' / 'kernels_x4' / f'k{i}.npy', kernel / kernel.sum())
     noise = np.random.default_rng(0).normal(0, 5, (6, lr_patch, lr_patch, 3)).astype(np.float32)
-    np.save(root / 'pools' / 'noise_p16' / 'img0.npy', noise - noise.mean(axis=(1, 2), keepdims=True))
+    np.save(root / 'pools' / 'noise_p16' / 'img0.npy',
+            noise - noise.mean(axis=(1, 2), keepdims=True))
 
 
 def make_tiny_run(root):
@@ -97,31 +98,44 @@ def make_tiny_run(root):
     Returns:
         tuple: ``(config path, environment for the tools' subprocesses)``.
     """
-    make_demo_dataset(str(root / 'data'), seed=3, num_train=4, num_val=2, num_clean=4,
-                      lr_size=(128, 64), log=lambda *a: None)
+    make_demo_dataset(
+        str(root / 'data'),
+        seed=3,
+        num_train=4,
+        num_val=2,
+        num_clean=4,
+        lr_size=(128, 64),
+        log=lambda *a: None)
     write_pools(root, lr_patch=16)
     (root / 'tiny_run_hooks.py').write_text(HOOKS_MODULE)
     config = root / 'tiny_config.py'
     config.write_text(TINY_CONFIG.format(demo=config_path('ssg_rwsr_x4_demo.py'), root=str(root)))
-    env = dict(os.environ, MMSSG_DEMO_ROOT=str(root), PYTHON=PYTHON,
-               PYTHONPATH=os.pathsep.join([str(root), REPO_ROOT]), OMP_NUM_THREADS='1',
-               PORT=str(29500 + os.getpid() % 1000))
+    env = dict(
+        os.environ,
+        MMSSG_DEMO_ROOT=str(root),
+        PYTHON=PYTHON,
+        PYTHONPATH=os.pathsep.join([str(root), REPO_ROOT]),
+        OMP_NUM_THREADS='1',
+        PORT=str(29500 + os.getpid() % 1000))
     return str(config), env
 
 
 def run(cmd, env, expect=0):
     """Run a command from the repository root; check its exit status."""
-    proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True,
-                          timeout=600)
+    proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == expect, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc.stdout + proc.stderr
 
 
 def dist_train(config, work_dir, env, *extra):
-    return run(['bash', osp.join(REPO_ROOT, 'tools', 'dist_train.sh'), config, '2',
-                '--work-dir', work_dir, *extra], env)
+    return run([
+        'bash',
+        osp.join(REPO_ROOT, 'tools', 'dist_train.sh'), config, '2', '--work-dir', work_dir, *extra
+    ], env)
 
 
 def train(config, work_dir, env, *extra, expect=0):
-    return run([PYTHON, osp.join(REPO_ROOT, 'tools', 'train.py'), config, '--work-dir',
-                work_dir, *extra], env, expect)
+    return run(
+        [PYTHON,
+         osp.join(REPO_ROOT, 'tools', 'train.py'), config, '--work-dir', work_dir, *extra], env,
+        expect)

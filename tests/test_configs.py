@@ -28,9 +28,11 @@ def without_pretrained(cfg):
 
 def test_the_paper_runs_are_all_there():
     names = {osp.basename(p) for p in CONFIGS}
-    assert {'ssg_rwsr_x4_cityscapes.py', 'ssg_rwsr_x4_cityscapes_synthetic.py',
-            'ssg_rwsr_x4_idd.py', 'ssg_rwsr_x4_cityscapes_adapted_only.py',
-            'ssg_rwsr_x4_cityscapes_guided_only.py', 'ssg_rwsr_x4_cityscapes_bf16.py'} <= names
+    assert {
+        'ssg_rwsr_x4_cityscapes.py', 'ssg_rwsr_x4_cityscapes_synthetic.py', 'ssg_rwsr_x4_idd.py',
+        'ssg_rwsr_x4_cityscapes_adapted_only.py', 'ssg_rwsr_x4_cityscapes_guided_only.py',
+        'ssg_rwsr_x4_cityscapes_bf16.py'
+    } <= names
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
@@ -64,11 +66,13 @@ def test_paper_config_spells_out_the_paper_setting():
 
 
 def test_ablations_train_only_their_turn():
-    adapted = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'ssg_rwsr_x4_cityscapes_adapted_only.py'))
+    adapted = Config.fromfile(
+        osp.join(REPO_ROOT, 'configs', 'ssg_rwsr_x4_cityscapes_adapted_only.py'))
     assert list(adapted.train_cfg.turns) == ['adapted']
     assert adapted.train_cfg.train_dataloader_turn == 'adapted'
     assert adapted.train_dataloader.dataset.type == 'BasicImageDataset'
-    guided = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'ssg_rwsr_x4_cityscapes_guided_only.py'))
+    guided = Config.fromfile(
+        osp.join(REPO_ROOT, 'configs', 'ssg_rwsr_x4_cityscapes_guided_only.py'))
     assert list(guided.train_cfg.turns) == ['guided'] and not guided.train_cfg.dataloaders
 
 

@@ -33,10 +33,14 @@ def test_fused_adam_of_the_bf16_config_builds_and_steps():
     cfg = Config.fromfile(BF16)
     model = MODELS.build(tiny_model_cfg())
     # the optimizers exactly as configured, in plain wrappers (AmpOptimWrapper needs a GPU)
-    optim = build_optim_wrapper(model, dict(
-        constructor='MultiOptimWrapperConstructor',
-        **{name: dict(type='OptimWrapper', optimizer=cfg.optim_wrapper[name].optimizer)
-           for name in ('generator', 'segmentor')}))
+    optim = build_optim_wrapper(
+        model,
+        dict(
+            constructor='MultiOptimWrapperConstructor',
+            **{
+                name: dict(type='OptimWrapper', optimizer=cfg.optim_wrapper[name].optimizer)
+                for name in ('generator', 'segmentor')
+            }))
     for name in ('generator', 'segmentor'):
         optimizer = optim[name].optimizer
         assert isinstance(optimizer, torch.optim.Adam) and optimizer.defaults['fused'] is True

@@ -15,9 +15,10 @@ from mmssg.models import SSGRWSR
 from mmssg.utils import adapt_to_device
 
 BASELINES = sorted(glob.glob(osp.join(REPO_ROOT, 'configs', 'baselines', '*.py')))
-TEST_ONLY = [config_path(n) for n in ('ssg_rwsr_x4_cityscapes_fullframe.py',
-                                      'ssg_rwsr_x4_idd_fullframe.py',
-                                      'ssg_rwsr_x4_cityscapes_synthetic_table3.py')]
+TEST_ONLY = [
+    config_path(n) for n in ('ssg_rwsr_x4_cityscapes_fullframe.py', 'ssg_rwsr_x4_idd_fullframe.py',
+                             'ssg_rwsr_x4_cityscapes_synthetic_table3.py')
+]
 ZOO = 'https://download.openmmlab.com/mmediting/restorers/'
 NR_METRICS = ['NIMA', 'MetaIQA']
 TABLE3_METRICS = ['PSNR', 'SSIM', 'LPIPS', 'DISTS']
@@ -41,8 +42,11 @@ def build_without_downloads(cfg):
 
 def test_every_baseline_of_every_table_is_there():
     names = {osp.basename(p)[:-3] for p in BASELINES}
-    assert names == {f'{m}_x4_{d}' for m in ('bicubic', 'esrgan', 'realesrnet', 'realesrgan')
-                     for d in ('cityscapes', 'idd', 'cityscapes_synthetic')}
+    assert names == {
+        f'{m}_x4_{d}'
+        for m in ('bicubic', 'esrgan', 'realesrnet', 'realesrgan')
+        for d in ('cityscapes', 'idd', 'cityscapes_synthetic')
+    }
 
 
 @pytest.mark.parametrize('path', BASELINES + TEST_ONLY, ids=osp.basename)
@@ -64,32 +68,36 @@ def test_eval_config_builds_and_scores_its_tables_metrics(path):
         assert cfg.model.test_cfg.tile == 256 and cfg.model.test_cfg.tile_overlap >= 32
 
 
-@pytest.mark.parametrize('method,checkpoint,prefix', [
-    ('esrgan', 'esrgan/esrgan_x4c64b23g32_1x16_400k_div2k_20200508-f8ccaf3b.pth', 'generator.'),
-    ('realesrnet', 'real_esrgan/realesrnet_c64b23g32_12x4_lr2e-4_1000k_df2k_ost_20210816-4ae3b5a4'
-     '.pth', 'generator_ema.'),
-    ('realesrgan', 'real_esrgan/realesrgan_c64b23g32_12x4_lr1e-4_400k_df2k_ost_20211010-34798885'
-     '.pth', 'generator_ema.')])
+@pytest.mark.parametrize(
+    'method,checkpoint,prefix',
+    [('esrgan', 'esrgan/esrgan_x4c64b23g32_1x16_400k_div2k_20200508-f8ccaf3b.pth', 'generator.'),
+     ('realesrnet', 'real_esrgan/realesrnet_c64b23g32_12x4_lr2e-4_1000k_df2k_ost_20210816-4ae3b5a4'
+      '.pth', 'generator_ema.'),
+     ('realesrgan', 'real_esrgan/realesrgan_c64b23g32_12x4_lr1e-4_400k_df2k_ost_20211010-34798885'
+      '.pth', 'generator_ema.')])
 def test_model_zoo_baselines_load_mmagics_checkpoints(method, checkpoint, prefix):
     for dataset in ('cityscapes', 'idd', 'cityscapes_synthetic'):
         cfg = Config.fromfile(config_path('baselines', f'{method}_x4_{dataset}.py'))
         generator = cfg.model.generator
         assert generator.type == 'RRDBNet' and generator.num_blocks == 23
-        assert generator.init_cfg == dict(type='Pretrained', checkpoint=ZOO + checkpoint,
-                                          prefix=prefix)
+        assert generator.init_cfg == dict(
+            type='Pretrained', checkpoint=ZOO + checkpoint, prefix=prefix)
 
 
 def test_bicubic_baselines_use_matlabs_kernel():
     for dataset in ('cityscapes', 'idd', 'cityscapes_synthetic'):
         cfg = Config.fromfile(config_path('baselines', f'bicubic_x4_{dataset}.py'))
-        assert dict(cfg.model.generator) == dict(type='BicubicUpsampler', upscale_factor=4,
-                                                 mode='matlab')
+        assert dict(cfg.model.generator) == dict(
+            type='BicubicUpsampler', upscale_factor=4, mode='matlab')
 
 
 def test_generator_starts_from_the_psnr_rrdb_or_the_realesrnet_variant():
     paper = Config.fromfile(config_path('ssg_rwsr_x4_cityscapes.py')).model.generator.init_cfg
-    assert paper == dict(type='Pretrained', checkpoint=ZOO + 'esrgan/esrgan_psnr_x4c64b23g32_1x16'
-                         '_1000k_div2k_20200420-bf5c993c.pth', prefix='generator.')
+    assert paper == dict(
+        type='Pretrained',
+        checkpoint=ZOO + 'esrgan/esrgan_psnr_x4c64b23g32_1x16'
+        '_1000k_div2k_20200420-bf5c993c.pth',
+        prefix='generator.')
     variant = Config.fromfile(config_path('ssg_rwsr_x4_cityscapes_realesrnet.py'))
     assert variant.model.generator.init_cfg.checkpoint.startswith(ZOO + 'real_esrgan/realesrnet')
     assert variant.model.generator.init_cfg.prefix == 'generator_ema.'
@@ -101,10 +109,11 @@ def test_synthetic_test_adds_dists_but_validation_needs_no_dists_weights():
     assert 'DISTS' not in [m.type for m in cfg.val_evaluator.metrics]
 
 
-@pytest.mark.parametrize('name,pools', [
-    ('ssg_rwsr_x4_cityscapes_adapted_only.py', 'data/cityscapes/'),
-    ('ssg_rwsr_x4_cityscapes_synthetic_adapted_only.py', 'data/cityscapes_synthetic_x4/'),
-    ('ssg_rwsr_x4_idd_adapted_only.py', 'data/idd/')])
+@pytest.mark.parametrize(
+    'name,pools',
+    [('ssg_rwsr_x4_cityscapes_adapted_only.py', 'data/cityscapes/'),
+     ('ssg_rwsr_x4_cityscapes_synthetic_adapted_only.py', 'data/cityscapes_synthetic_x4/'),
+     ('ssg_rwsr_x4_idd_adapted_only.py', 'data/idd/')])
 def test_adapted_only_runs_list_the_hr_folder_alone(tmp_path, name, pools):
     """The RealSR rows: DF2K pairs only, no Cityscapes folder asked of the DF2K root."""
     cfg = Config.fromfile(config_path(name))

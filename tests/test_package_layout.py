@@ -49,8 +49,8 @@ def mmssg_imports(rel_path, tree):
     return {n.split('.')[1] for n in found if n.count('.') >= 1}
 
 
-@pytest.mark.parametrize('rel_path,tree', list(modules()), ids=lambda v: v
-                         if isinstance(v, str) else '')
+@pytest.mark.parametrize(
+    'rel_path,tree', list(modules()), ids=lambda v: v if isinstance(v, str) else '')
 def test_layers_import_downwards_only(rel_path, tree):
     parts = rel_path.split(os.sep)
     if len(parts) < 3:  # mmssg/__init__.py, version.py

@@ -43,27 +43,53 @@ PRETRAIN_SEGMENTOR = osp.join(REPO_ROOT, 'configs', 'demo', 'pretrain_segmentor.
 # The job's size: (full, --quick) settings; the quick one is the smallest that still runs
 # every stage. Paths, patch sizes and the scale are the demo config's.
 SIZES = {
-    'full': dict(num_train=32, num_val=8, num_clean=24, lr_size=(256, 128), kernel_iters=200,
-                 kernel_batch=16, generator_iters=400, segmentor_iters=200, joint_iters=800,
-                 figure_rows=3),
-    'quick': dict(num_train=4, num_val=2, num_clean=3, lr_size=(256, 128), kernel_iters=20,
-                  kernel_batch=4, generator_iters=4, segmentor_iters=4, joint_iters=4,
-                  figure_rows=2),
+    'full':
+    dict(
+        num_train=32,
+        num_val=8,
+        num_clean=24,
+        lr_size=(256, 128),
+        kernel_iters=200,
+        kernel_batch=16,
+        generator_iters=400,
+        segmentor_iters=200,
+        joint_iters=800,
+        figure_rows=3),
+    'quick':
+    dict(
+        num_train=4,
+        num_val=2,
+        num_clean=3,
+        lr_size=(256, 128),
+        kernel_iters=20,
+        kernel_batch=4,
+        generator_iters=4,
+        segmentor_iters=4,
+        joint_iters=4,
+        figure_rows=2),
 }
 # The rows (folder names under sr/ and results/ -> row names), the three joint-training
 # runs with their turns, and the two tables.
-ROWS = {'bicubic': 'bicubic', 'stand_ins': 'before joint training',
-        'adapted_only': 'adapted turns only', 'guided_only': 'guided turns only',
-        'ssg_rwsr': 'SSG-RWSR'}
-JOINT_RUNS = {'ssg_rwsr': ['guided', 'adapted'], 'adapted_only': ['adapted'],
-              'guided_only': ['guided']}
+ROWS = {
+    'bicubic': 'bicubic',
+    'stand_ins': 'before joint training',
+    'adapted_only': 'adapted turns only',
+    'guided_only': 'guided turns only',
+    'ssg_rwsr': 'SSG-RWSR'
+}
+JOINT_RUNS = {
+    'ssg_rwsr': ['guided', 'adapted'],
+    'adapted_only': ['adapted'],
+    'guided_only': ['guided']
+}
 TABLES = {
-    'table3': (['bicubic', 'stand_ins', 'ssg_rwsr'],
-               ['PSNR', 'SSIM', 'LPIPS', 'DISTS', 'NIQE', 'SR/mIoU', 'ColourShift'],
+    'table3': (['bicubic', 'stand_ins',
+                'ssg_rwsr'], ['PSNR', 'SSIM', 'LPIPS', 'DISTS', 'NIQE', 'SR/mIoU', 'ColourShift'],
                'Table 3 layout: the demo\'s real-LR val images against their hidden HR renders'),
-    'table4': (['stand_ins', 'adapted_only', 'guided_only', 'ssg_rwsr'],
-               ['PSNR', 'SSIM', 'LPIPS', 'DISTS', 'SR/mIoU'],
-               'Table 4 layout: what each turn adds (same start, same schedule)'),
+    'table4':
+    (['stand_ins', 'adapted_only', 'guided_only',
+      'ssg_rwsr'], ['PSNR', 'SSIM', 'LPIPS', 'DISTS',
+                    'SR/mIoU'], 'Table 4 layout: what each turn adds (same start, same schedule)'),
 }
 FOOTNOTES = (
     'mIoU on SR: the checkpoint\'s own segmentor on the upscaled image (the jointly trained one '
@@ -75,15 +101,23 @@ README_BEGIN, README_END = '<!-- demo-results:begin -->', '<!-- demo-results:end
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Run the SSG-RWSR demo pipeline end to end')
-    parser.add_argument('--work-dir', default='work_dirs/demo',
-                        help='where everything is written (default: work_dirs/demo)')
-    parser.add_argument('--fresh', action='store_true',
-                        help='delete what an earlier run left in the work dir and start over')
-    parser.add_argument('--quick', action='store_true',
-                        help='the smallest size (a few images and iterations), for tests')
+    parser.add_argument(
+        '--work-dir',
+        default='work_dirs/demo',
+        help='where everything is written (default: work_dirs/demo)')
+    parser.add_argument(
+        '--fresh',
+        action='store_true',
+        help='delete what an earlier run left in the work dir and start over')
+    parser.add_argument(
+        '--quick',
+        action='store_true',
+        help='the smallest size (a few images and iterations), for tests')
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--readme', help='also write the results into this README, between '
-                        f'the lines {README_BEGIN} and {README_END}')
+    parser.add_argument(
+        '--readme',
+        help='also write the results into this README, between '
+        f'the lines {README_BEGIN} and {README_END}')
     return parser.parse_args(argv)
 
 
@@ -112,8 +146,10 @@ class Stages:
         print(f'\n=== [{self.index}/{self.total}] {title}', flush=True)
         result = stage()
         value, note = result if isinstance(result, tuple) else (None, result)
-        print(f'=== [{self.index}/{self.total}] done in {time.time() - start:.0f} s'
-              f'{"  (" + note + ")" if note else ""}', flush=True)
+        print(
+            f'=== [{self.index}/{self.total}] done in {time.time() - start:.0f} s'
+            f'{"  (" + note + ")" if note else ""}',
+            flush=True)
         return value
 
 
@@ -137,9 +173,12 @@ def load_demo_config(work):
 def make_data(cfg, size, seed):
     """Stage 1: the demo data (reused by the tool when complete)."""
     run_tool('data/make_demo_data.py', [
-        cfg.demo_data, '--seed', str(seed), '--num-train', str(size['num_train']),
-        '--num-val', str(size['num_val']), '--num-clean', str(size['num_clean']),
-        '--lr-size', *map(str, size['lr_size'])])
+        cfg.demo_data, '--seed',
+        str(seed), '--num-train',
+        str(size['num_train']), '--num-val',
+        str(size['num_val']), '--num-clean',
+        str(size['num_clean']), '--lr-size', *map(str, size['lr_size'])
+    ])
     return ''
 
 
@@ -151,8 +190,11 @@ def make_noise_pool(cfg, train_images, data_summary):
     shutil.rmtree(cfg.noise_pool, ignore_errors=True)  # no patches of older data mixed in
     windows = cfg.noise_windows
     run_tool('data/collect_noise_patches.py', [
-        train_images, cfg.noise_pool, '--patch-size', str(windows.patch_size),
-        '--sub-size', str(windows.sub_size), '--stride', str(windows.stride), '--workers', '2'])
+        train_images, cfg.noise_pool, '--patch-size',
+        str(windows.patch_size), '--sub-size',
+        str(windows.sub_size), '--stride',
+        str(windows.stride), '--workers', '2'
+    ])
     kept = read_json(summary_path)['patches_kept']
     if not kept:
         raise SystemExit(f'no noise patches passed Eq. 2-4 in {train_images}')
@@ -165,8 +207,12 @@ def make_kernel_pool(cfg, train_images, data_summary, size, seed):
         return f'reusing {cfg.kernel_pool}'
     shutil.rmtree(cfg.kernel_pool, ignore_errors=True)
     run_tool('data/estimate_kernels.py', [
-        train_images, cfg.kernel_pool, '--scale', str(cfg.scale), '--iters',
-        str(size['kernel_iters']), '--batch', str(size['kernel_batch']), '--seed', str(seed)])
+        train_images, cfg.kernel_pool, '--scale',
+        str(cfg.scale), '--iters',
+        str(size['kernel_iters']), '--batch',
+        str(size['kernel_batch']), '--seed',
+        str(seed)
+    ])
     return f'{len(glob.glob(osp.join(cfg.kernel_pool, "*.npy")))} kernels'
 
 
@@ -177,10 +223,10 @@ def train_stand_in(config, work_dir, target, iters, experiment, sources):
     """
     if up_to_date(target, *sources):
         return f'reusing {target}'
-    run_tool('train.py', [config, '--work-dir', work_dir, '--cfg-options',
-                          f'train_cfg.max_iters={iters}',
-                          f'default_hooks.checkpoint.interval={iters}',
-                          f'experiment_name={experiment}'])
+    run_tool('train.py', [
+        config, '--work-dir', work_dir, '--cfg-options', f'train_cfg.max_iters={iters}',
+        f'default_hooks.checkpoint.interval={iters}', f'experiment_name={experiment}'
+    ])
     os.makedirs(osp.dirname(target), exist_ok=True)
     shutil.copyfile(newest_checkpoint(work_dir), target)
     return f'wrote {target}'
@@ -189,12 +235,13 @@ def train_stand_in(config, work_dir, target, iters, experiment, sources):
 def make_stand_ins(cfg, work, size, data_summary):
     """Stage 4: the model-zoo stand-ins the demo config starts from."""
     return '; '.join([
-        train_stand_in(PRETRAIN_GENERATOR, osp.join(work, 'pretrain_generator'),
-                       cfg.generator_stand_in, size['generator_iters'],
-                       'demo_pretrain_generator', [data_summary]),
-        train_stand_in(PRETRAIN_SEGMENTOR, osp.join(work, 'pretrain_segmentor'),
-                       cfg.segmentor_stand_in, size['segmentor_iters'],
-                       'demo_pretrain_segmentor', [data_summary])])
+        train_stand_in(PRETRAIN_GENERATOR, osp.join(work,
+                                                    'pretrain_generator'), cfg.generator_stand_in,
+                       size['generator_iters'], 'demo_pretrain_generator', [data_summary]),
+        train_stand_in(PRETRAIN_SEGMENTOR, osp.join(work,
+                                                    'pretrain_segmentor'), cfg.segmentor_stand_in,
+                       size['segmentor_iters'], 'demo_pretrain_segmentor', [data_summary])
+    ])
 
 
 def initial_checkpoint(cfg, work):
@@ -206,18 +253,21 @@ def initial_checkpoint(cfg, work):
     if not up_to_date(path, cfg.generator_stand_in, cfg.segmentor_stand_in):
         generator = network_state_dict(read_checkpoint(cfg.generator_stand_in), 'generator')
         state = {f'generator.{k}': v for k, v in generator.items()}
-        state.update({f'segmentor.{k}': v
-                      for k, v in read_checkpoint(cfg.segmentor_stand_in).items()})
-        torch.save({'state_dict': state,
-                    'meta': dict(note='demo stand-ins, before joint training')}, path)
+        state.update({
+            f'segmentor.{k}': v
+            for k, v in read_checkpoint(cfg.segmentor_stand_in).items()
+        })
+        torch.save({
+            'state_dict': state,
+            'meta': dict(note='demo stand-ins, before joint training')
+        }, path)
     return path
 
 
 def train_joint(cfg, work, iters):
     """Stage 5: the three joint-training runs; returns {row: checkpoint}."""
     sources = (cfg.generator_stand_in, cfg.segmentor_stand_in,
-               osp.join(cfg.noise_pool, 'summary.json'),
-               osp.join(cfg.kernel_pool, 'summary.json'))
+               osp.join(cfg.noise_pool, 'summary.json'), osp.join(cfg.kernel_pool, 'summary.json'))
     checkpoints, reused = {'stand_ins': initial_checkpoint(cfg, work)}, []
     for slug, turns in JOINT_RUNS.items():
         train_dir = osp.join(work, 'train', slug)
@@ -225,12 +275,12 @@ def train_joint(cfg, work, iters):
         if up_to_date(checkpoint, *sources):
             reused.append(slug)
             continue
-        run_tool('train.py', [DEMO_CONFIG, '--work-dir', train_dir, '--cfg-options',
-                              f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
-                              f'train_cfg.val_begin={iters + 1}',
-                              f'train_cfg.turns=[{",".join(turns)}]',
-                              f'default_hooks.checkpoint.interval={iters}',
-                              f'experiment_name=demo_{slug}'])
+        run_tool('train.py', [
+            DEMO_CONFIG, '--work-dir', train_dir, '--cfg-options', f'train_cfg.max_iters={iters}',
+            f'train_cfg.val_interval={iters}', f'train_cfg.val_begin={iters + 1}',
+            f'train_cfg.turns=[{",".join(turns)}]', f'default_hooks.checkpoint.interval={iters}',
+            f'experiment_name=demo_{slug}'
+        ])
     checkpoints['bicubic'] = checkpoints['ssg_rwsr']  # its segmentor scores bicubic's mIoU
     return checkpoints, f'reusing {", ".join(reused)}' if reused else ''
 
@@ -245,10 +295,11 @@ def evaluate(work, checkpoints):
             continue
         os.makedirs(osp.dirname(out), exist_ok=True)
         extra = ['model.generator.type=BicubicUpsampler'] if slug == 'bicubic' else []
-        run_tool('test.py', [DEMO_CONFIG, checkpoints[slug], '--work-dir',
-                             osp.join(work, 'test', slug), '--out', out, '--method-name', name,
-                             '--save-sr', osp.join(work, 'sr', slug), '--cfg-options',
-                             f'experiment_name=demo_test_{slug}', *extra])
+        run_tool('test.py', [
+            DEMO_CONFIG, checkpoints[slug], '--work-dir',
+            osp.join(work, 'test', slug), '--out', out, '--method-name', name, '--save-sr',
+            osp.join(work, 'sr', slug), '--cfg-options', f'experiment_name=demo_test_{slug}', *extra
+        ])
     return results, f'reusing {", ".join(reused)}' if reused else ''
 
 
@@ -275,7 +326,9 @@ def make_tables(work, results):
         out = osp.join(work, f'{name}.md')
         run_tool('analysis/make_tables.py', [
             *[f'--result={ROWS[slug]}={results[slug]}' for slug in rows], '--columns', *columns,
-            '--title', title, '--out-md', out, '--out-csv', osp.join(work, f'{name}.csv')])
+            '--title', title, '--out-md', out, '--out-csv',
+            osp.join(work, f'{name}.csv')
+        ])
         with open(out) as f:
             tables.append(f.read().strip())
     return tables
@@ -287,10 +340,12 @@ def make_figure(cfg, work, rows):
     val = osp.join(cfg.demo_data, 'cityscapes', 'leftImg8bit', 'val')
     out = osp.join(work, 'comparison.png')
     run_tool('analysis/compare_crops.py', [
-        '--lr', val, *[f'--method={name}={osp.join(work, "sr", slug)}'
-                       for slug, name in ROWS.items()],
-        '--hr', osp.join(cfg.demo_data, 'cityscapes', 'leftImg8bit_hr', 'val'),
-        '--images', *list_images(val)[:rows], '--scale', str(cfg.scale), '--out', out])
+        '--lr', val,
+        *[f'--method={name}={osp.join(work, "sr", slug)}' for slug, name in ROWS.items()], '--hr',
+        osp.join(cfg.demo_data, 'cityscapes', 'leftImg8bit_hr',
+                 'val'), '--images', *list_images(val)[:rows], '--scale',
+        str(cfg.scale), '--out', out
+    ])
     return out
 
 
@@ -299,8 +354,8 @@ def colour_report(results):
     lines = ['Mean colour error against HR (R, G, B), grey levels:']
     for slug, path in results.items():
         metrics = read_json(path)['metrics']
-        lines.append(f'- {ROWS[slug]}: ' + ', '.join(
-            f'{metrics[f"ColourShift/{c}"]:+.1f}' for c in 'RGB'))
+        lines.append(f'- {ROWS[slug]}: ' + ', '.join(f'{metrics[f"ColourShift/{c}"]:+.1f}'
+                                                     for c in 'RGB'))
     return '\n'.join(lines)
 
 
@@ -309,8 +364,8 @@ def kernel_report(kernel_pool, camera_json):
     import numpy as np
 
     from mmssg.degradation.functional import kernel_sigmas
-    estimated = np.array([kernel_sigmas(np.load(p))
-                          for p in sorted(glob.glob(osp.join(kernel_pool, '*.npy')))])
+    estimated = np.array(
+        [kernel_sigmas(np.load(p)) for p in sorted(glob.glob(osp.join(kernel_pool, '*.npy')))])
     true = kernel_sigmas(np.array(read_json(camera_json)['kernel_hr']))
     return (f'Kernel pool (x4): sigma minor/major {estimated[:, 0].mean():.2f}/'
             f'{estimated[:, 1].mean():.2f} HR px on average; the hidden camera\'s blur: '
@@ -361,8 +416,9 @@ def main(argv=None):
                          lambda: evaluate(work, checkpoints))
     stages.run('tools/inference.py on the real-LR val images (no segmentor)',
                lambda: check_inference(work, checkpoints['ssg_rwsr'], val_images))
-    tables = stages.run('tables and figure', lambda: (
-        make_tables(work, results), 'wrote ' + make_figure(cfg, work, size['figure_rows'])))
+    tables = stages.run(
+        'tables and figure', lambda:
+        (make_tables(work, results), 'wrote ' + make_figure(cfg, work, size['figure_rows'])))
 
     text = '\n\n'.join(tables + [FOOTNOTES, colour_report(results), kernels])
     with open(osp.join(work, 'results.md'), 'w') as f:

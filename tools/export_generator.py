@@ -9,8 +9,8 @@ import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from mmssg.apis import export_generator_checkpoint  # noqa: E402
-from mmssg.utils import EXIT_OK, run_tool  # noqa: E402
+from mmssg.apis import export_generator_checkpoint
+from mmssg.utils import EXIT_OK, run_tool
 
 
 def main(argv=None):

@@ -27,8 +27,8 @@ import torch
 from tqdm import tqdm
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from mmssg.apis import init_model, super_resolve  # noqa: E402
-from mmssg.utils import IMG_EXTENSIONS, exit_status, is_inside, list_images, run_tool  # noqa: E402
+from mmssg.apis import init_model, super_resolve
+from mmssg.utils import IMG_EXTENSIONS, exit_status, is_inside, list_images, run_tool
 
 # What an SR result can be written as (PGM holds grey images only).
 OUTPUT_EXTENSIONS = tuple(ext for ext in IMG_EXTENSIONS if ext != '.pgm')
@@ -41,17 +41,29 @@ def parse_args(argv=None):
     parser.add_argument('checkpoint', help='training or exported generator checkpoint')
     parser.add_argument('input', help='an image or a folder of images')
     parser.add_argument('output', help='output image (single input) or folder')
-    parser.add_argument('--tile', type=int, default=None,
-                        help='tile size in LR pixels for large frames (default: whole image)')
-    parser.add_argument('--tile-overlap', type=int, default=16,
-                        help='context around each tile in LR pixels (default: 16)')
+    parser.add_argument(
+        '--tile',
+        type=int,
+        default=None,
+        help='tile size in LR pixels for large frames (default: whole image)')
+    parser.add_argument(
+        '--tile-overlap',
+        type=int,
+        default=16,
+        help='context around each tile in LR pixels (default: 16)')
     parser.add_argument('--device', default='cpu', help='cpu or cuda[:N]')
     parser.add_argument('--suffix', default='', help='appended to output file names')
-    parser.add_argument('--dtype', default='fp32', choices=sorted(DTYPES),
-                        help='precision of the generator (autocast for bf16/fp16)')
-    parser.add_argument('--workers', type=int, default=2,
-                        help='threads that decode inputs and encode results while the model '
-                        'runs (default: 2; 0: everything in turn, in one thread)')
+    parser.add_argument(
+        '--dtype',
+        default='fp32',
+        choices=sorted(DTYPES),
+        help='precision of the generator (autocast for bf16/fp16)')
+    parser.add_argument(
+        '--workers',
+        type=int,
+        default=2,
+        help='threads that decode inputs and encode results while the model '
+        'runs (default: 2; 0: everything in turn, in one thread)')
     args = parser.parse_args(argv)
     if args.workers < 0:
         parser.error(f'--workers must be 0 or more, got {args.workers}')
@@ -84,9 +96,11 @@ def output_paths(inputs, input_root, output, suffix):
         if not single and is_inside(output, base):
             raise ValueError(f'output folder {output} is the input folder {input_root} or inside '
                              f'it (resolved: {osp.realpath(output)}); choose another one')
-        targets = [osp.join(osp.abspath(output),
-                            osp.splitext(osp.relpath(p, base))[0] + suffix + '.png')
-                   for p in map(osp.abspath, inputs)]
+        targets = [
+            osp.join(osp.abspath(output),
+                     osp.splitext(osp.relpath(p, base))[0] + suffix + '.png')
+            for p in map(osp.abspath, inputs)
+        ]
     clashes = set(map(osp.realpath, inputs)) & set(map(osp.realpath, targets))
     if clashes:
         raise ValueError(f'refusing to overwrite input file(s): {sorted(clashes)}')
@@ -127,6 +141,7 @@ def super_resolve_all(model, jobs, args, progress):
     pending = iter(jobs)
     executor = ThreadPoolExecutor(args.workers) if args.workers else InlineExecutor()
     with executor:
+
         def read_next():
             job = next(pending, None)
             if job is not None:
@@ -141,8 +156,13 @@ def super_resolve_all(model, jobs, args, progress):
             if bgr is None:
                 skipped.append(src)
             else:
-                sr = super_resolve(model, bgr, args.tile, args.tile_overlap, channel_order='bgr',
-                                   dtype=DTYPES[args.dtype])
+                sr = super_resolve(
+                    model,
+                    bgr,
+                    args.tile,
+                    args.tile_overlap,
+                    channel_order='bgr',
+                    dtype=DTYPES[args.dtype])
                 writes.append(executor.submit(write_image, dst, sr))
             while writes and (len(writes) > args.workers or writes[0].done()):
                 writes.popleft().result()  # raises the error of a failed write

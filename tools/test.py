@@ -20,31 +20,37 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from mmssg.models.utils import evaluation_model_cfg, load_networks, read_checkpoint  # noqa: E402
-from mmssg.utils import (EXIT_OK, adapt_to_device, init_cpu_distributed,  # noqa: E402
-                         load_run_config, run_tool)
+from mmssg.models.utils import evaluation_model_cfg, load_networks, read_checkpoint
+from mmssg.utils import EXIT_OK, adapt_to_device, init_cpu_distributed, load_run_config, run_tool
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Test (evaluate) an SSG-RWSR model')
     parser.add_argument('config', help='test config file path')
     parser.add_argument(
-        'checkpoint', nargs='?',
+        'checkpoint',
+        nargs='?',
         help='checkpoint file; omit it when the config names the weights (model-zoo baselines)')
     parser.add_argument('--work-dir', help='the dir to save logs and metrics')
     parser.add_argument(
-        '--out', help='write the results (metrics, method, config, checkpoint, dataset, image '
+        '--out',
+        help='write the results (metrics, method, config, checkpoint, dataset, image '
         'count, metrics run with random weights) to this JSON file')
     parser.add_argument(
         '--method-name', help='the method\'s name in the --out file (default: the config name)')
     parser.add_argument(
-        '--save-sr', metavar='DIR',
+        '--save-sr',
+        metavar='DIR',
         help='also write every SR image as PNG under DIR, at its input\'s relative path')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
         help='override settings of the config, as key=value pairs (xxx=yyy)')
     parser.add_argument(
-        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
         help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
@@ -115,8 +121,10 @@ def config_weights(cfg) -> str:
 def write_results(path, args, cfg, runner, metrics):
     """The ``--out`` file: metrics and what they were computed on, for make_tables.py."""
     evaluator = runner.test_evaluator
-    random_weights = [f'{m.prefix}/{m.metric}' if m.prefix else m.metric
-                      for m in evaluator.metrics if getattr(m, 'random_weights', False)]
+    random_weights = [
+        f'{m.prefix}/{m.metric}' if m.prefix else m.metric for m in evaluator.metrics
+        if getattr(m, 'random_weights', False)
+    ]
     results = dict(
         method=args.method_name or osp.splitext(osp.basename(args.config))[0],
         config=args.config,
@@ -143,16 +151,17 @@ def main(argv=None):
     if weights is not None:
         load_networks(model, weights, source=args.checkpoint)
     else:  # mmengine initialises weights only for training
-        print_log(f'No CHECKPOINT: generator weights from the config: {config_weights(cfg)}',
-                  logger='current')
+        print_log(
+            f'No CHECKPOINT: generator weights from the config: {config_weights(cfg)}',
+            logger='current')
         model.init_weights()
     recorder = MetricsRecorder()
     runner.register_hook(recorder, 'LOWEST')
     if args.save_sr:
         dataset = cfg.test_dataloader.dataset
         prefix = dataset.get('data_prefix', {})
-        img_root = osp.join(dataset.get('data_root') or '',
-                            prefix.get('img_path', prefix.get('img', '')))
+        img_root = osp.join(
+            dataset.get('data_root') or '', prefix.get('img_path', prefix.get('img', '')))
         runner.register_hook(SRImageWriter(args.save_sr, img_root), 'LOWEST')
     runner.test()
     metrics = {k: float(v) for k, v in (recorder.metrics or {}).items()}

@@ -9,8 +9,8 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from mmssg.utils import (EXIT_OK, adapt_to_device, enable_amp,  # noqa: E402
-                         init_cpu_distributed, load_run_config, run_tool)
+from mmssg.utils import (EXIT_OK, adapt_to_device, enable_amp, init_cpu_distributed,
+                         load_run_config, run_tool)
 
 
 def parse_args(argv=None):
@@ -18,18 +18,27 @@ def parse_args(argv=None):
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
-        '--resume', nargs='?', type=str, const='auto',
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
         help='resume from the given checkpoint, or from the latest one in the work dir '
         'when no path is given')
     parser.add_argument('--amp', action='store_true', help='mixed precision (fp16) training')
     parser.add_argument(
-        '--amp-dtype', choices=['float16', 'bfloat16'], default=None,
+        '--amp-dtype',
+        choices=['float16', 'bfloat16'],
+        default=None,
         help='dtype of --amp (default: float16)')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
         help='override settings of the config, as key=value pairs (xxx=yyy)')
     parser.add_argument(
-        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
         help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)

@@ -17,8 +17,13 @@ train_pipeline = [
     dict(type='LoadImageFromFile', key='gt', channel_order='rgb'),
     dict(type='Crop', keys=['gt'], crop_size=(hr_patch_size, hr_patch_size), random_crop=True),
     dict(type='Flip', keys=['gt'], flip_ratio=0.5, direction='horizontal'),
-    dict(type='Resize', keys=['gt'], output_keys=['img'], scale=0.25, keep_ratio=True,
-         interpolation='bicubic'),
+    dict(
+        type='Resize',
+        keys=['gt'],
+        output_keys=['img'],
+        scale=0.25,
+        keep_ratio=True,
+        interpolation='bicubic'),
     dict(type='PackInputs', keys='img'),
 ]
 train_dataloader = dict(
@@ -47,8 +52,13 @@ param_scheduler = [dict(type='MultiStepLR', by_epoch=False, milestones=[300], ga
 
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50),
-    checkpoint=dict(type='CheckpointHook', interval=400, by_epoch=False, save_best=None,
-                    max_keep_ckpts=1, out_dir=None))
+    checkpoint=dict(
+        type='CheckpointHook',
+        interval=400,
+        by_epoch=False,
+        save_best=None,
+        max_keep_ckpts=1,
+        out_dir=None))
 log_processor = dict(type='LogProcessor', window_size=50, by_epoch=False)
 custom_hooks = []
 randomness = dict(seed=0)

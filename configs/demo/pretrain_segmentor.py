@@ -43,8 +43,7 @@ test_evaluator = None
 test_cfg = None
 
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=200)
-optim_wrapper = dict(
-    type='OptimWrapper', optimizer=dict(type='AdamW', lr=2e-3, weight_decay=1e-4))
+optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='AdamW', lr=2e-3, weight_decay=1e-4))
 param_scheduler = [dict(type='PolyLR', eta_min=1e-5, power=0.9, begin=0, end=200, by_epoch=False)]
 
 default_hooks = dict(

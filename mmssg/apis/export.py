@@ -27,6 +27,8 @@ def export_generator_checkpoint(src: str, dst: str) -> dict:
         raise ValueError(f'refusing to overwrite the source checkpoint {src} with {dst}')
     state = network_state_dict(read_checkpoint(src), 'generator', src)
     state = {k: v.detach().cpu().clone() for k, v in state.items()}
-    torch.save({'state_dict': state, 'meta': dict(source=osp.abspath(src), exported_by='mmssg')},
-               dst)
+    torch.save({
+        'state_dict': state,
+        'meta': dict(source=osp.abspath(src), exported_by='mmssg')
+    }, dst)
     return state

@@ -40,12 +40,11 @@ class IDDDataset(SRSegDatasetMixin, BaseSegDataset):
                  'guard rail', 'billboard', 'traffic sign', 'traffic light', 'pole',
                  'obs-str-bar-fallback', 'building', 'bridge', 'vegetation', 'sky',
                  'fallback background'),
-        palette=[[128, 64, 128], [250, 170, 160], [81, 0, 81], [244, 35, 232],
-                 [152, 251, 152], [220, 20, 60], [246, 198, 145], [255, 0, 0], [0, 0, 230],
-                 [119, 11, 32], [255, 204, 54], [0, 0, 142], [0, 0, 70], [0, 60, 100],
-                 [0, 0, 90], [136, 143, 153], [220, 190, 40], [102, 102, 156],
-                 [190, 153, 153], [180, 165, 180], [174, 64, 67], [220, 220, 0],
-                 [250, 170, 30], [153, 153, 153], [169, 187, 214], [70, 70, 70],
+        palette=[[128, 64, 128], [250, 170, 160], [81, 0, 81], [244, 35, 232], [152, 251, 152],
+                 [220, 20, 60], [246, 198, 145], [255, 0, 0], [0, 0, 230], [119, 11, 32],
+                 [255, 204, 54], [0, 0, 142], [0, 0, 70], [0, 60, 100], [0, 0, 90], [136, 143, 153],
+                 [220, 190, 40], [102, 102, 156], [190, 153, 153], [180, 165, 180], [174, 64, 67],
+                 [220, 220, 0], [250, 170, 30], [153, 153, 153], [169, 187, 214], [70, 70, 70],
                  [150, 100, 100], [107, 142, 35], [70, 130, 180], [169, 187, 214]])
 
     def __init__(self,
@@ -70,9 +69,11 @@ class IDDDataset(SRSegDatasetMixin, BaseSegDataset):
                 f'IDDDataset: no {self.image_size[0]}x{self.image_size[1]} image under '
                 f'{self.data_prefix.get("img_path")} (image_size); sizes found: {found}')
         if len(kept) < len(data_list):
-            print_log(f'IDDDataset: kept the {len(kept)} images of {self.image_size[0]}x'
-                      f'{self.image_size[1]}, left out {len(data_list) - len(kept)} of other '
-                      f'sizes under {self.data_prefix.get("img_path")}', logger='current')
+            print_log(
+                f'IDDDataset: kept the {len(kept)} images of {self.image_size[0]}x'
+                f'{self.image_size[1]}, left out {len(data_list) - len(kept)} of other '
+                f'sizes under {self.data_prefix.get("img_path")}',
+                logger='current')
         return kept
 
 

@@ -106,9 +106,11 @@ def pack_noise_patches(img, corners, patch_size, means, value_scale=1.0) -> Dict
         used, index = np.unique((block_rows * cols + block_cols).ravel(), return_inverse=True)
         blocks = grid[used // cols, :, used % cols]  # (M, G, G, C)
         index = index.reshape(len(corners), parts, parts)
-    return dict(blocks=np.ascontiguousarray(blocks), patch_blocks=index.astype(np.int32),
-                means=np.asarray(means, np.float64).reshape(len(corners), -1),
-                value_scale=np.float32(value_scale))
+    return dict(
+        blocks=np.ascontiguousarray(blocks),
+        patch_blocks=index.astype(np.int32),
+        means=np.asarray(means, np.float64).reshape(len(corners), -1),
+        value_scale=np.float32(value_scale))
 
 
 class ArrayLayout(NamedTuple):
@@ -121,8 +123,9 @@ class ArrayLayout(NamedTuple):
 def _read_npy_layout(f, path, what):
     """The layout of the ``.npy`` array whose header starts at ``f``'s position."""
     version = np.lib.format.read_magic(f)
-    read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0) else
-                   np.lib.format.read_array_header_2_0)
+    read_header = (
+        np.lib.format.read_array_header_1_0
+        if version == (1, 0) else np.lib.format.read_array_header_2_0)
     shape, fortran, dtype = read_header(f)
     if dtype.hasobject or (fortran and len(shape) > 1):
         raise ValueError(f'{path}: {what} must be a C-ordered array of numbers')
@@ -253,8 +256,9 @@ class CompactNoisePatches:
         block_bytes = side * side * 3 * self.blocks.dtype.itemsize
         fd = os.open(self.path, os.O_RDONLY)
         try:
-            data = b''.join(os.pread(fd, block_bytes, self.blocks.offset + int(b) * block_bytes)
-                            for b in self.patch_blocks[index].ravel())
+            data = b''.join(
+                os.pread(fd, block_bytes, self.blocks.offset + int(b) * block_bytes)
+                for b in self.patch_blocks[index].ravel())
         finally:
             os.close(fd)
         if len(data) != parts * parts * block_bytes:

@@ -245,8 +245,11 @@ def subtract_patch_mean(patch, mean, out=None):
         cv2.subtract(patch, scalar, dst=out, dtype=cv2.CV_32F)
     else:
         row = np.tile(np.asarray(mean, np.float32), cols)
-        np.subtract(patch.reshape(rows, cols * channels), row,
-                    out=out.reshape(rows, cols * channels), dtype=np.float32)
+        np.subtract(
+            patch.reshape(rows, cols * channels),
+            row,
+            out=out.reshape(rows, cols * channels),
+            dtype=np.float32)
     return out
 
 

@@ -27,7 +27,6 @@ from typing import List, NamedTuple, Sequence
 import numpy as np
 
 from mmssg.utils import read_summaries
-
 from .functional import kernel_center_of_mass, validate_kernel
 from .noise_files import open_noise_file
 
@@ -130,9 +129,8 @@ def load_kernel_pool(kernel_dir, center_tol=0.5, scale=None):
         centre = kernel.shape[0] // 2
         com = kernel_center_of_mass(kernel)
         if max(abs(com[0] - centre), abs(com[1] - centre)) > center_tol:
-            warnings.warn(
-                f'{path}: kernel centre of mass {com} is off the array centre '
-                f'({centre}, {centre}); pool kernels are expected to be centred')
+            warnings.warn(f'{path}: kernel centre of mass {com} is off the array centre '
+                          f'({centre}, {centre}); pool kernels are expected to be centred')
         kernels.append(kernel)
     return KernelPool(kernels, files, kernel_dir)
 

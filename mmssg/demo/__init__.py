@@ -27,9 +27,8 @@ from .render import generate_scene, render_scene, scene_rng
 from .textures import PHOTO_NAMES, load_photographs
 
 __all__ = [
-    'CameraModel', 'apply_camera', 'camera_kernel', 'camera_label_downsample',
-    'DEFAULT_LR_SIZE', 'GENERATED_ENTRIES', 'DemoDatasetError', 'expected_files',
-    'make_demo_dataset', 'read_summary', 'CITYSCAPES_CLASSES', 'CITYSCAPES_PALETTE',
-    'IGNORE_INDEX', 'colorize_labels', 'generate_scene', 'render_scene', 'scene_rng',
-    'PHOTO_NAMES', 'load_photographs'
+    'CameraModel', 'apply_camera', 'camera_kernel', 'camera_label_downsample', 'DEFAULT_LR_SIZE',
+    'GENERATED_ENTRIES', 'DemoDatasetError', 'expected_files', 'make_demo_dataset', 'read_summary',
+    'CITYSCAPES_CLASSES', 'CITYSCAPES_PALETTE', 'IGNORE_INDEX', 'colorize_labels', 'generate_scene',
+    'render_scene', 'scene_rng', 'PHOTO_NAMES', 'load_photographs'
 ]

@@ -40,9 +40,13 @@ class StreetCamera:
             width (int): Image width (pixels).
             height (int): Image height (pixels).
         """
-        return cls(focal=layout.focal * width, cx=layout.vanishing_x * width,
-                   cy=layout.horizon * height, height=layout.camera_height, width=width,
-                   rows=height)
+        return cls(
+            focal=layout.focal * width,
+            cx=layout.vanishing_x * width,
+            cy=layout.horizon * height,
+            height=layout.camera_height,
+            width=width,
+            rows=height)
 
 
 class Canvas:

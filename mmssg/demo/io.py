@@ -56,8 +56,7 @@ def split_entries(split, count):
         count (int): Number of images.
     """
     cities = SPLIT_CITIES[split]
-    return [(cities[i % len(cities)], cityscapes_stem(cities[i % len(cities)],
-                                                      i // len(cities)))
+    return [(cities[i % len(cities)], cityscapes_stem(cities[i % len(cities)], i // len(cities)))
             for i in range(count)]
 
 
@@ -75,8 +74,7 @@ def cityscapes_paths(split, city, stem):
     image_name = f'{stem}_leftImg8bit.png'
     return dict(
         lr=os.path.join('cityscapes', 'leftImg8bit', split, city, image_name),
-        label=os.path.join('cityscapes', 'gtFine', split, city,
-                           f'{stem}_gtFine_labelTrainIds.png'),
+        label=os.path.join('cityscapes', 'gtFine', split, city, f'{stem}_gtFine_labelTrainIds.png'),
         hr=os.path.join('cityscapes', 'leftImg8bit_hr', split, city, image_name))
 
 
@@ -173,18 +171,24 @@ def remove_generated(out_dir):
 def _request(seed, num_train, num_val, num_clean, lr_size, camera):
     """The parameters that define a dataset (compared on reuse)."""
     scale = camera.scale
-    return dict(seed=int(seed), num_train=int(num_train), num_val=int(num_val),
-                num_clean=int(num_clean), lr_size=[int(lr_size[0]), int(lr_size[1])],
-                hr_size=[int(lr_size[0]) * scale, int(lr_size[1]) * scale], scale=scale,
-                camera=dataclasses.asdict(camera))
+    return dict(
+        seed=int(seed),
+        num_train=int(num_train),
+        num_val=int(num_val),
+        num_clean=int(num_clean),
+        lr_size=[int(lr_size[0]), int(lr_size[1])],
+        hr_size=[int(lr_size[0]) * scale, int(lr_size[1]) * scale],
+        scale=scale,
+        camera=dataclasses.asdict(camera))
 
 
 def _is_complete(out_dir, summary, request):
     """Whether ``summary`` describes a finished dataset made with ``request``."""
     if not summary.get('complete') or summary.get('request') != request:
         return False
-    return all(os.path.isfile(os.path.join(out_dir, rel)) for rel in expected_files(
-        request['num_train'], request['num_val'], request['num_clean']))
+    return all(
+        os.path.isfile(os.path.join(out_dir, rel))
+        for rel in expected_files(request['num_train'], request['num_val'], request['num_clean']))
 
 
 def _class_frequencies(counts):
@@ -216,8 +220,8 @@ def _reusable_summary(out_dir, request, fresh, log):
                 f'pass --fresh to regenerate it')
             return summary
         if summary.get('complete'):
-            differences = sorted(k for k in request if summary.get('request', {}).get(k)
-                                 != request[k])
+            differences = sorted(
+                k for k in request if summary.get('request', {}).get(k) != request[k])
             if differences:
                 raise DemoDatasetError(
                     f'{out_dir} holds a demo dataset made with other {", ".join(differences)}'
@@ -237,8 +241,8 @@ def _write_cityscapes_split(out_dir, split, count, request, camera, progress):
     seed, hr_size = request['seed'], tuple(request['hr_size'])
     histogram = np.zeros(256, np.int64)
     present = np.zeros(256, np.int64)
-    for index, (city, stem) in enumerate(progress(split_entries(split, count), count,
-                                                  f'cityscapes/{split}')):
+    for index, (city, stem) in enumerate(
+            progress(split_entries(split, count), count, f'cityscapes/{split}')):
         hr, hr_labels = generate_scene(seed, split, index, hr_size)
         lr = apply_camera(hr, camera, scene_rng(seed, split, index, CAMERA_STREAM))
         labels = camera_label_downsample(hr_labels, camera.scale)
@@ -267,20 +271,45 @@ def _write_clean_hr(out_dir, request, progress):
 def _contents(request, split_statistics, photos):
     """What ``summary.json`` says about a finished dataset besides its request."""
     return dict(
-        complete=True, seed=request['seed'], scale=request['scale'],
-        lr_size=list(request['lr_size']), hr_size=list(request['hr_size']),
-        counts=dict(train=request['num_train'], val=request['num_val'],
-                    clean_renders=request['num_clean'], clean_photos=len(PHOTO_NAMES)),
-        cities={split: list(cities) for split, cities in SPLIT_CITIES.items()},
-        classes=list(CITYSCAPES_CLASSES), ignore_index=IGNORE_INDEX,
-        class_pixel_frequency={split: _class_frequencies(histogram)
-                               for split, (histogram, _) in split_statistics.items()},
-        images_with_class={split: present for split, (_, present) in split_statistics.items()},
-        photo_sizes={name: [int(p.shape[1]), int(p.shape[0])] for name, p in photos.items()})
+        complete=True,
+        seed=request['seed'],
+        scale=request['scale'],
+        lr_size=list(request['lr_size']),
+        hr_size=list(request['hr_size']),
+        counts=dict(
+            train=request['num_train'],
+            val=request['num_val'],
+            clean_renders=request['num_clean'],
+            clean_photos=len(PHOTO_NAMES)),
+        cities={
+            split: list(cities)
+            for split, cities in SPLIT_CITIES.items()
+        },
+        classes=list(CITYSCAPES_CLASSES),
+        ignore_index=IGNORE_INDEX,
+        class_pixel_frequency={
+            split: _class_frequencies(histogram)
+            for split, (histogram, _) in split_statistics.items()
+        },
+        images_with_class={
+            split: present
+            for split, (_, present) in split_statistics.items()
+        },
+        photo_sizes={
+            name: [int(p.shape[1]), int(p.shape[0])]
+            for name, p in photos.items()
+        })
 
 
-def make_demo_dataset(out_dir, seed=0, num_train=32, num_val=8, num_clean=24,
-                      lr_size=DEFAULT_LR_SIZE, fresh=False, camera=None, progress=None,
+def make_demo_dataset(out_dir,
+                      seed=0,
+                      num_train=32,
+                      num_val=8,
+                      num_clean=24,
+                      lr_size=DEFAULT_LR_SIZE,
+                      fresh=False,
+                      camera=None,
+                      progress=None,
                       log=print):
     """Generate (or reuse) the demo dataset under ``out_dir``.
 
@@ -321,12 +350,13 @@ def make_demo_dataset(out_dir, seed=0, num_train=32, num_val=8, num_clean=24,
     if reusable is not None:
         return dict(reusable, reused=True)
     os.makedirs(out_dir, exist_ok=True)
-    summary = dict(generator=GENERATOR_NAME, format_version=FORMAT_VERSION, complete=False,
-                   request=request)
+    summary = dict(
+        generator=GENERATOR_NAME, format_version=FORMAT_VERSION, complete=False, request=request)
     _write_json(os.path.join(out_dir, 'summary.json'), summary)  # marks the folder as ours
     split_statistics = {
         split: _write_cityscapes_split(out_dir, split, count, request, camera, progress)
-        for split, count in (('train', num_train), ('val', num_val))}
+        for split, count in (('train', num_train), ('val', num_val))
+    }
     photos = _write_clean_hr(out_dir, request, progress)
     _write_json(os.path.join(out_dir, 'camera_model.json'), camera.to_dict())
     summary.update(_contents(request, split_statistics, photos))

@@ -12,11 +12,11 @@ import numpy as np
 from .scene import Building, SceneLayout, SceneObject, StreetSide
 from .textures import PHOTO_NAMES
 
-_FACADE_COLOURS = ((178, 92, 70), (150, 80, 62), (205, 190, 160), (220, 210, 190),
-                   (170, 170, 165), (120, 115, 110), (200, 160, 110), (160, 175, 190),
-                   (230, 225, 215), (140, 100, 80))
-_CAR_COLOURS = ((235, 235, 235), (25, 25, 28), (150, 152, 155), (170, 30, 30),
-                (30, 60, 140), (30, 80, 50), (220, 180, 40), (90, 90, 95), (110, 20, 30))
+_FACADE_COLOURS = ((178, 92, 70), (150, 80, 62), (205, 190, 160), (220, 210, 190), (170, 170, 165),
+                   (120, 115, 110), (200, 160, 110), (160, 175, 190), (230, 225, 215), (140, 100,
+                                                                                        80))
+_CAR_COLOURS = ((235, 235, 235), (25, 25, 28), (150, 152, 155), (170, 30, 30), (30, 60, 140),
+                (30, 80, 50), (220, 180, 40), (90, 90, 95), (110, 20, 30))
 _TRAM_COLOURS = ((230, 190, 40), (200, 40, 35), (235, 235, 230), (40, 110, 70))
 _CLOTHES = ((30, 30, 40), (60, 70, 110), (150, 30, 40), (200, 200, 190), (80, 90, 60),
             (110, 80, 60), (40, 90, 150), (190, 150, 60))
@@ -56,15 +56,20 @@ def _sample_buildings(rng, start, end, photos):
         length = rng.uniform(8, 25)
         floor_height = rng.uniform(2.9, 3.6)
         spacing = rng.uniform(2.2, 3.4)
-        buildings.append(Building(
-            start=z, end=min(z + length, end), height=rng.uniform(7, 24),
-            colour=_jitter_colour(rng, _pick(rng, _FACADE_COLOURS)),
-            material='brick' if rng.random() < 0.4 else 'plaster',
-            floor_height=floor_height, window_spacing=spacing,
-            window_width=spacing * rng.uniform(0.35, 0.6),
-            window_height=floor_height * rng.uniform(0.4, 0.6),
-            photo=_pick(rng, photos), shop=bool(rng.random() < 0.5),
-            texture_offset=(float(rng.uniform(0, 512)), float(rng.uniform(0, 512)))))
+        buildings.append(
+            Building(
+                start=z,
+                end=min(z + length, end),
+                height=rng.uniform(7, 24),
+                colour=_jitter_colour(rng, _pick(rng, _FACADE_COLOURS)),
+                material='brick' if rng.random() < 0.4 else 'plaster',
+                floor_height=floor_height,
+                window_spacing=spacing,
+                window_width=spacing * rng.uniform(0.35, 0.6),
+                window_height=floor_height * rng.uniform(0.4, 0.6),
+                photo=_pick(rng, photos),
+                shop=bool(rng.random() < 0.5),
+                texture_offset=(float(rng.uniform(0, 512)), float(rng.uniform(0, 512)))))
         z += length
     return buildings
 
@@ -77,7 +82,10 @@ def _sample_side(rng, sign, road_edge, street_end, photos):
     first_building = 0.0 if rng.random() < 0.5 else rng.uniform(15, 45)
     barrier_start = rng.uniform(0, 20)
     return StreetSide(
-        sign=sign, road_edge=road_edge, sidewalk_width=rng.uniform(2.5, 5.0), verge=verge,
+        sign=sign,
+        road_edge=road_edge,
+        sidewalk_width=rng.uniform(2.5, 5.0),
+        verge=verge,
         verge_width=verge_width,
         barrier_range=(barrier_start, barrier_start + rng.uniform(15, 60)),
         barrier_height=rng.uniform(0.9, 1.8),
@@ -85,15 +93,15 @@ def _sample_side(rng, sign, road_edge, street_end, photos):
         facade_light=rng.uniform(0.7, 1.05))
 
 
-def _sample_closing_building(rng, layout_focal, layout_horizon, aspect, camera_height,
-                             left, right, street_end, photos):
+def _sample_closing_building(rng, layout_focal, layout_horizon, aspect, camera_height, left, right,
+                             street_end, photos):
     """A building across the end of the street whose top stays well below the image top."""
     # top row fraction t: y_top / H = horizon - f_w * (height - h) / (Z * aspect) >= 0.2
     max_height = camera_height + (layout_horizon - 0.2) * aspect * street_end / layout_focal
     height = rng.uniform(0.5, 1.0) * max_height
     building = _sample_buildings(rng, -left.facade, right.facade, photos)[0]
-    return dataclasses.replace(building, start=-left.facade, end=right.facade,
-                               height=max(height, 3.0))
+    return dataclasses.replace(
+        building, start=-left.facade, end=right.facade, height=max(height, 3.0))
 
 
 def _sample_vehicles(rng, layout, lane_centres, parking):
@@ -140,8 +148,8 @@ def _sample_people_and_poles(rng, layout, side):
     z = _visible_depth(layout, s * (side.road_edge + 0.35), 0.2) + rng.uniform(0, 8)
     while z < 90:
         carries = _pick(rng, ('lamp', 'lamp', 'sign', 'sign', 'light', 'none'))
-        objects.append(SceneObject('pole', s * (side.road_edge + 0.35), z,
-                                   _pole_params(rng, carries, s)))
+        objects.append(
+            SceneObject('pole', s * (side.road_edge + 0.35), z, _pole_params(rng, carries, s)))
         z += rng.uniform(14, 30)
     return objects
 
@@ -163,8 +171,7 @@ def _sample_trees_and_bin(rng, layout, side):
         x = s * (side.road_edge + 0.7)
         z_min = _visible_depth(layout, x, 0.3)
         colour = _jitter_colour(rng, _pick(rng, ((60, 90, 60), (90, 90, 95), (40, 60, 110))))
-        objects.append(SceneObject('bin', x, rng.uniform(z_min, z_min + 25),
-                                   dict(colour=colour)))
+        objects.append(SceneObject('bin', x, rng.uniform(z_min, z_min + 25), dict(colour=colour)))
     return objects
 
 
@@ -176,8 +183,9 @@ def _sample_riders(rng, layout, lane_centres, parking):
             x = rng.uniform(lane_centres[0] - 1, parking[1])
             z_min = _visible_depth(layout, x, 0.9)
             params = _person_params(rng)
-            params.update(facing=_pick(rng, (-1, 1)), frame_colour=_jitter_colour(
-                rng, _pick(rng, _CAR_COLOURS), 0.2))
+            params.update(
+                facing=_pick(rng, (-1, 1)),
+                frame_colour=_jitter_colour(rng, _pick(rng, _CAR_COLOURS), 0.2))
             riders.append(SceneObject(kind, x, rng.uniform(z_min, z_min + 20), params))
     return riders
 
@@ -185,8 +193,8 @@ def _sample_riders(rng, layout, lane_centres, parking):
 def _sample_objects(rng, layout):
     """Cars, trucks, buses, people, cyclists, trees, poles (with signs and lights), bins,
     in painter's order (far to near)."""
-    lane_centres = [(a + b) / 2 for (a, _), (b, _) in
-                    zip(layout.lane_lines[:-1], layout.lane_lines[1:])]
+    lane_centres = [(a + b) / 2
+                    for (a, _), (b, _) in zip(layout.lane_lines[:-1], layout.lane_lines[1:])]
     parking = [(-layout.left.road_edge + 1.1), (layout.right.road_edge - 1.1)]
     objects = _sample_vehicles(rng, layout, lane_centres, parking)
     for side in (layout.left, layout.right):
@@ -206,28 +214,37 @@ def _vehicle_params(rng, kind):
     else:
         width, height = rng.uniform(2.45, 2.6), rng.uniform(2.9, 3.3)
     palette = _TRAM_COLOURS if kind == 'tram' else _CAR_COLOURS
-    return dict(width=width, height=height,
-                colour=_jitter_colour(rng, _pick(rng, palette), 0.1),
-                photo=_pick(rng, PHOTO_NAMES),
-                photo_offset=(float(rng.uniform(0, 400)), float(rng.uniform(0, 300))))
+    return dict(
+        width=width,
+        height=height,
+        colour=_jitter_colour(rng, _pick(rng, palette), 0.1),
+        photo=_pick(rng, PHOTO_NAMES),
+        photo_offset=(float(rng.uniform(0, 400)), float(rng.uniform(0, 300))))
 
 
 def _person_params(rng):
     """Height and clothes of a person."""
-    return dict(height=rng.uniform(1.55, 1.92), shirt=_jitter_colour(rng, _pick(rng, _CLOTHES)),
-                trousers=_jitter_colour(rng, _pick(rng, _CLOTHES)),
-                skin=_jitter_colour(rng, _pick(rng, _SKIN)),
-                hair=_jitter_colour(rng, _pick(rng, ((30, 25, 20), (90, 60, 30),
-                                                     (200, 170, 110), (120, 120, 120)))),
-                stride=rng.uniform(0.0, 0.25), photo=_pick(rng, PHOTO_NAMES),
-                photo_offset=(float(rng.uniform(0, 400)), float(rng.uniform(0, 300))))
+    return dict(
+        height=rng.uniform(1.55, 1.92),
+        shirt=_jitter_colour(rng, _pick(rng, _CLOTHES)),
+        trousers=_jitter_colour(rng, _pick(rng, _CLOTHES)),
+        skin=_jitter_colour(rng, _pick(rng, _SKIN)),
+        hair=_jitter_colour(
+            rng, _pick(rng, ((30, 25, 20), (90, 60, 30), (200, 170, 110), (120, 120, 120)))),
+        stride=rng.uniform(0.0, 0.25),
+        photo=_pick(rng, PHOTO_NAMES),
+        photo_offset=(float(rng.uniform(0, 400)), float(rng.uniform(0, 300))))
 
 
 def _pole_params(rng, carries, side_sign):
     """Height of a pole and what it carries."""
-    return dict(height=rng.uniform(4.5, 7.5), carries=carries, towards_road=-side_sign,
-                sign_shape=_pick(rng, ('round', 'round', 'triangle', 'square')),
-                sign_height=rng.uniform(2.2, 3.0), lit=int(rng.integers(3)))
+    return dict(
+        height=rng.uniform(4.5, 7.5),
+        carries=carries,
+        towards_road=-side_sign,
+        sign_shape=_pick(rng, ('round', 'round', 'triangle', 'square')),
+        sign_height=rng.uniform(2.2, 3.0),
+        lit=int(rng.integers(3)))
 
 
 def _tree_params(rng):
@@ -235,11 +252,13 @@ def _tree_params(rng):
     crown = rng.uniform(1.6, 3.2)
     blobs = [(rng.uniform(-0.6, 0.6) * crown, rng.uniform(-0.5, 0.6) * crown,
               rng.uniform(0.45, 0.75) * crown) for _ in range(int(rng.integers(5, 9)))]
-    return dict(trunk_height=rng.uniform(1.8, 3.5), trunk_width=rng.uniform(0.2, 0.4),
-                crown=crown, blobs=blobs,
-                green=_jitter_colour(rng, _pick(rng, ((70, 110, 40), (50, 90, 35),
-                                                      (95, 125, 50))), 0.1),
-                texture_offset=(float(rng.uniform(0, 512)), float(rng.uniform(0, 512))))
+    return dict(
+        trunk_height=rng.uniform(1.8, 3.5),
+        trunk_width=rng.uniform(0.2, 0.4),
+        crown=crown,
+        blobs=blobs,
+        green=_jitter_colour(rng, _pick(rng, ((70, 110, 40), (50, 90, 35), (95, 125, 50))), 0.1),
+        texture_offset=(float(rng.uniform(0, 512)), float(rng.uniform(0, 512))))
 
 
 def sample_scene_layout(rng, aspect=0.5):
@@ -260,8 +279,7 @@ def sample_scene_layout(rng, aspect=0.5):
     num_lanes = int(rng.integers(2, 5))
     ego_lane = num_lanes - 1 - int(rng.integers(0, min(2, num_lanes)))  # right-hand traffic
     parking = rng.uniform(2.0, 2.6)
-    lines = [((k - ego_lane - 0.5) * lane_width, 0 < k < num_lanes)
-             for k in range(num_lanes + 1)]
+    lines = [((k - ego_lane - 0.5) * lane_width, 0 < k < num_lanes) for k in range(num_lanes + 1)]
     left_edge = -lines[0][0] + parking
     right_edge = lines[-1][0] + parking
     street_end = rng.uniform(90, 260)
@@ -270,8 +288,8 @@ def sample_scene_layout(rng, aspect=0.5):
     right = _sample_side(rng, 1, right_edge, street_end, photos)
     closing = None
     if rng.random() < 0.5:
-        closing = _sample_closing_building(rng, focal, horizon, aspect, camera_height, left,
-                                           right, street_end, photos)
+        closing = _sample_closing_building(rng, focal, horizon, aspect, camera_height, left, right,
+                                           street_end, photos)
     crosswalk = None
     if rng.random() < 0.3:
         z = rng.uniform(12, 35)
@@ -280,16 +298,28 @@ def sample_scene_layout(rng, aspect=0.5):
     sky_top = (150, 160, 172) if overcast else _jitter_colour(rng, (70, 125, 200), 0.12)
     sky_horizon = (200, 204, 210) if overcast else _jitter_colour(rng, (180, 205, 230), 0.05)
     layout = SceneLayout(
-        aspect=aspect, focal=focal, horizon=horizon, vanishing_x=vanishing_x,
-        camera_height=camera_height, lane_width=lane_width, lane_lines=tuple(lines),
-        crosswalk=crosswalk, left=left, right=right, closing_building=closing,
-        street_end=street_end, sky_top=sky_top, sky_horizon=sky_horizon,
-        clouds=rng.random((6, 12)), cloud_amount=rng.uniform(0.0, 0.5),
-        road_colour=_jitter_colour(rng, np.array([88, 88, 92]) * rng.uniform(0.75, 1.2), 0.03),
+        aspect=aspect,
+        focal=focal,
+        horizon=horizon,
+        vanishing_x=vanishing_x,
+        camera_height=camera_height,
+        lane_width=lane_width,
+        lane_lines=tuple(lines),
+        crosswalk=crosswalk,
+        left=left,
+        right=right,
+        closing_building=closing,
+        street_end=street_end,
+        sky_top=sky_top,
+        sky_horizon=sky_horizon,
+        clouds=rng.random((6, 12)),
+        cloud_amount=rng.uniform(0.0, 0.5),
+        road_colour=_jitter_colour(rng,
+                                   np.array([88, 88, 92]) * rng.uniform(0.75, 1.2), 0.03),
         sidewalk_colour=_jitter_colour(rng, (165, 160, 152), 0.1),
         grass_colour=_jitter_colour(rng, (85, 120, 50), 0.12),
-        light=tuple(rng.uniform(0.88, 1.08) * np.array([1, 1, 1]) *
-                    (1 + rng.uniform(-0.04, 0.04, 3))),
+        light=tuple(
+            rng.uniform(0.88, 1.08) * np.array([1, 1, 1]) * (1 + rng.uniform(-0.04, 0.04, 3))),
         objects=[])
     layout.objects = _sample_objects(rng, layout)
     return layout

@@ -98,16 +98,17 @@ def _vehicle_masks(a, b, kind, hw, h):
         lower = _rounded_box(a, b, -hw, hw, 0.28, 0.62 * h, 0.12)
         cabin = _trapezoid(a, b, 0.6 * h, h, hw - 0.08, hw - 0.35)
         glass = _trapezoid(a, b, 0.66 * h, 0.95 * h, hw - 0.2, hw - 0.42)
-        lights = (_box(a, b, -hw + 0.05, -hw + 0.35, 0.45 * h, 0.56 * h) |
-                  _box(a, b, hw - 0.35, hw - 0.05, 0.45 * h, 0.56 * h))
+        lights = (
+            _box(a, b, -hw + 0.05, -hw + 0.35, 0.45 * h, 0.56 * h)
+            | _box(a, b, hw - 0.35, hw - 0.05, 0.45 * h, 0.56 * h))
         return lower | cabin, glass, lights, _box(a, b, -0.26, 0.26, 0.34, 0.46)
     body = _box(a, b, -hw, hw, 0.3, h)
     if kind in ('bus', 'tram'):
         glass = _box(a, b, -hw + 0.15, hw - 0.15, 0.62 * h, 0.93 * h)
     else:
         glass = np.zeros_like(body)
-    lights = (_box(a, b, -hw + 0.05, -hw + 0.3, 0.45, 0.62) |
-              _box(a, b, hw - 0.3, hw - 0.05, 0.45, 0.62))
+    lights = (
+        _box(a, b, -hw + 0.05, -hw + 0.3, 0.45, 0.62) | _box(a, b, hw - 0.3, hw - 0.05, 0.45, 0.62))
     return body, glass, lights, _box(a, b, -0.26, 0.26, 0.4, 0.52)
 
 
@@ -122,9 +123,10 @@ def _paint_vehicle_extras(canvas, window, obj, a, b, metres, body, label, textur
         ad = _box(a, b, -hw + 0.2, hw - 0.2, 0.75, 0.55 * h)
         canvas.paint(window, ad, _photo_colour(textures, p, a, b, metres, 160.0), label)
     if obj.kind == 'tram':  # pantograph
-        pantograph = (_capsule(a, b, (-0.5, h), (0.0, h + 0.6), 0.035) |
-                      _capsule(a, b, (0.5, h), (0.0, h + 0.6), 0.035) |
-                      _box(a, b, -0.45, 0.45, h + 0.57, h + 0.63))
+        pantograph = (
+            _capsule(a, b, (-0.5, h),
+                     (0.0, h + 0.6), 0.035) | _capsule(a, b, (0.5, h), (0.0, h + 0.6), 0.035)
+            | _box(a, b, -0.45, 0.45, h + 0.57, h + 0.63))
         canvas.paint(window, pantograph, (45, 45, 48), label)
 
 
@@ -139,11 +141,9 @@ def _draw_vehicle(canvas, cam, obj, textures):
         return
     window, a, b, metres = frame
     canvas.shade(window, _box(a, b, -hw - 0.1, hw + 0.1, -1.0, 0.06) & (b < 0.06), 0.55)
-    body_colour = tinted(textures['gravel'], a * 60 + 50, b * 60, metres * 60, p['colour'],
-                         0.04)
+    body_colour = tinted(textures['gravel'], a * 60 + 50, b * 60, metres * 60, p['colour'], 0.04)
     body_colour = body_colour * (0.8 + 0.3 * np.clip(b / h, 0, 1))[..., None]
-    wheels = (_box(a, b, -hw + 0.05, -hw + 0.38, 0, 0.5) |
-              _box(a, b, hw - 0.38, hw - 0.05, 0, 0.5))
+    wheels = (_box(a, b, -hw + 0.05, -hw + 0.38, 0, 0.5) | _box(a, b, hw - 0.38, hw - 0.05, 0, 0.5))
     canvas.paint(window, wheels, (22, 22, 24), label)
     body, glass, lights, plate = _vehicle_masks(a, b, obj.kind, hw, h)
     canvas.paint(window, body, body_colour, label)
@@ -163,13 +163,13 @@ def _person_masks(a, b, p, pose_centre=0.0):
     h = p['height']
     stride = p['stride']
     hip = 0.5 * h
-    legs = (_capsule(a, b, (pose_centre - 0.08, hip), (pose_centre - 0.08 - stride, 0.05), 0.075)
-            | _capsule(a, b, (pose_centre + 0.08, hip), (pose_centre + 0.08 + stride, 0.05),
-                       0.075))
+    legs = (
+        _capsule(a, b, (pose_centre - 0.08, hip), (pose_centre - 0.08 - stride, 0.05), 0.075)
+        | _capsule(a, b, (pose_centre + 0.08, hip), (pose_centre + 0.08 + stride, 0.05), 0.075))
     torso = _rounded_box(a, b, pose_centre - 0.2, pose_centre + 0.2, hip - 0.05, 0.82 * h, 0.07)
-    arms = (_capsule(a, b, (pose_centre - 0.22, 0.8 * h), (pose_centre - 0.27, 0.48 * h), 0.05)
-            | _capsule(a, b, (pose_centre + 0.22, 0.8 * h), (pose_centre + 0.27, 0.48 * h),
-                       0.05))
+    arms = (
+        _capsule(a, b, (pose_centre - 0.22, 0.8 * h), (pose_centre - 0.27, 0.48 * h), 0.05)
+        | _capsule(a, b, (pose_centre + 0.22, 0.8 * h), (pose_centre + 0.27, 0.48 * h), 0.05))
     head = _ellipse(a, b, pose_centre, 0.915 * h, 0.095, 0.115)
     hair = head & (b > 0.94 * h)
     neck = _box(a, b, pose_centre - 0.05, pose_centre + 0.05, 0.8 * h, 0.86 * h)
@@ -211,14 +211,15 @@ def _draw_cyclist(canvas, cam, obj, textures):
         dist = np.sqrt((a - ca)**2 + (b - cb)**2)
         rings |= (dist <= r) & (dist >= r - tyre)
         rings |= _capsule(a, b, (ca, cb), (ca, cb), 0.03)
-    frame_mask = (_capsule(a, b, rear, pedal, 0.025) | _capsule(a, b, pedal, saddle, 0.025) |
-                  _capsule(a, b, saddle, (0.35 * facing, 0.9), 0.025) |
-                  _capsule(a, b, pedal, (0.35 * facing, 0.9), 0.025) |
-                  _capsule(a, b, front, bar, 0.025) | _capsule(a, b, rear, saddle, 0.02))
+    frame_mask = (
+        _capsule(a, b, rear, pedal, 0.025) | _capsule(a, b, pedal, saddle, 0.025)
+        | _capsule(a, b, saddle,
+                   (0.35 * facing, 0.9), 0.025) | _capsule(a, b, pedal, (0.35 * facing, 0.9), 0.025)
+        | _capsule(a, b, front, bar, 0.025) | _capsule(a, b, rear, saddle, 0.02))
     if motor:  # engine, tank and seat
-        frame_mask |= (_ellipse(a, b, 0.0, 0.5, 0.32, 0.2) |
-                       _ellipse(a, b, 0.15 * facing, 0.85, 0.3, 0.12) |
-                       _capsule(a, b, (-0.5 * facing, 0.8), (0.0, 0.85), 0.08))
+        frame_mask |= (
+            _ellipse(a, b, 0.0, 0.5, 0.32, 0.2) | _ellipse(a, b, 0.15 * facing, 0.85, 0.3, 0.12)
+            | _capsule(a, b, (-0.5 * facing, 0.8), (0.0, 0.85), 0.08))
     label = MOTORCYCLE if motor else BICYCLE
     canvas.paint(window, rings, (25, 25, 25), label)
     canvas.paint(window, frame_mask, p['frame_colour'], label)
@@ -244,8 +245,8 @@ def _draw_tree(canvas, cam, obj, textures):
     if frame is None:
         return
     window, a, b, metres = frame
-    trunk = _box(a, b, -p['trunk_width'] / 2, p['trunk_width'] / 2, 0, p['trunk_height'] +
-                 0.5 * p['crown'])
+    trunk = _box(a, b, -p['trunk_width'] / 2, p['trunk_width'] / 2, 0,
+                 p['trunk_height'] + 0.5 * p['crown'])
     bark = tinted(textures['gravel'], a * 300, b * 300, metres * 300, (85, 65, 45), 0.25)
     canvas.paint(window, trunk, bark, VEGETATION)
     centre = p['trunk_height'] + p['crown']
@@ -271,8 +272,9 @@ def _paint_sign(canvas, window, a, b, p):
         inner = _ellipse(a, b, 0, cb, 0.24, 0.24)
         canvas.paint(window, outer, (200, 25, 30), TRAFFIC_SIGN)
         canvas.paint(window, inner, (240, 240, 240), TRAFFIC_SIGN)
-        canvas.paint(window, inner & (np.abs(a) < 0.12) & (np.abs(b - cb) < 0.08) &
-                     (np.mod(a, 0.1) < 0.04), (20, 20, 20), TRAFFIC_SIGN)
+        canvas.paint(window,
+                     inner & (np.abs(a) < 0.12) & (np.abs(b - cb) < 0.08) & (np.mod(a, 0.1) < 0.04),
+                     (20, 20, 20), TRAFFIC_SIGN)
     elif shape == 'triangle':
         outer = _trapezoid(a, b, cb - 0.3, cb + 0.36, 0.4, 0.0)
         inner = _trapezoid(a, b, cb - 0.22, cb + 0.2, 0.28, 0.03)
@@ -334,15 +336,22 @@ def _draw_bin(canvas, cam, obj, textures):
         return
     window, a, b, metres = frame
     bin_mask = _rounded_box(a, b, -0.28, 0.28, 0, 0.95, 0.06)
-    colour = tinted(textures['gravel'], a * 200, b * 200, metres * 200, obj.params['colour'],
-                    0.1)
+    colour = tinted(textures['gravel'], a * 200, b * 200, metres * 200, obj.params['colour'], 0.1)
     canvas.paint(window, bin_mask, colour, IGNORE_INDEX)
 
 
-_DRAWERS = {'car': _draw_vehicle, 'truck': _draw_vehicle, 'bus': _draw_vehicle,
-            'tram': _draw_vehicle, 'motorcyclist': _draw_cyclist,
-            'person': _draw_person, 'cyclist': _draw_cyclist, 'tree': _draw_tree,
-            'pole': _draw_pole, 'bin': _draw_bin}
+_DRAWERS = {
+    'car': _draw_vehicle,
+    'truck': _draw_vehicle,
+    'bus': _draw_vehicle,
+    'tram': _draw_vehicle,
+    'motorcyclist': _draw_cyclist,
+    'person': _draw_person,
+    'cyclist': _draw_cyclist,
+    'tree': _draw_tree,
+    'pole': _draw_pole,
+    'bin': _draw_bin
+}
 
 
 def draw_object(canvas, cam, obj, textures):

@@ -20,7 +20,7 @@ def render_sky(canvas, cam, layout):
     y = np.arange(rows, dtype=np.float64) + 0.5
     x = np.arange(cols, dtype=np.float64) + 0.5
     elevation = np.clip((cam.cy - y) / cam.focal, 0, None)  # tan of the angle above horizon
-    t = np.clip(elevation / 0.45, 0, 1) ** 0.7
+    t = np.clip(elevation / 0.45, 0, 1)**0.7
     top, horizon = np.asarray(layout.sky_top), np.asarray(layout.sky_horizon)
     gradient = horizon[None, :] * (1 - t[:, None]) + top[None, :] * t[:, None]
     # clouds on a coarse (elevation, azimuth) grid, smoothly interpolated
@@ -125,8 +125,8 @@ def _window_grid(u, v, building, shop_floor):
     column = np.floor(u / spacing)
     in_column = u - column * spacing - (spacing - width) / 2
     upper = ((v >= ground) & (v <= building.height - 0.9) & (in_floor >= sill) &
-             (in_floor <= sill + building.window_height) & (in_column >= 0) &
-             (in_column <= width) & (u > 0.3) & (u < building.end - building.start - 0.3))
+             (in_floor <= sill + building.window_height) & (in_column >= 0) & (in_column <= width) &
+             (u > 0.3) & (u < building.end - building.start - 0.3))
     local_u = in_column / width
     local_v = 1 - (in_floor - sill) / building.window_height
     window_id = (column * 7 + floor * 13).astype(np.int64)
@@ -134,8 +134,8 @@ def _window_grid(u, v, building, shop_floor):
         shop_w = 2 * spacing - 0.6
         shop_col = np.floor(u / (2 * spacing))
         in_shop = u - shop_col * 2 * spacing - 0.3
-        shop = ((v >= 0.35) & (v <= 3.1) & (in_shop >= 0) & (in_shop <= shop_w) &
-                (u > 0.3) & (u < building.end - building.start - 0.3))
+        shop = ((v >= 0.35) & (v <= 3.1) & (in_shop >= 0) & (in_shop <= shop_w) & (u > 0.3) &
+                (u < building.end - building.start - 0.3))
         local_u = np.where(shop, in_shop / shop_w, local_u)
         local_v = np.where(shop, 1 - (v - 0.35) / 2.75, local_v)
         window_id = np.where(shop, (shop_col * 5 + 101).astype(np.int64), window_id)
@@ -158,12 +158,12 @@ def _facade_colour(u, v, building, metres_per_pixel, textures, light):
     ou, ov = building.texture_offset
     if building.material == 'brick':
         tpm = 220.0
-        wall = tinted(textures['bricks_h'], u * tpm + ou, v * tpm + ov,
-                      metres_per_pixel * tpm, building.colour, 0.3)
+        wall = tinted(textures['bricks_h'], u * tpm + ou, v * tpm + ov, metres_per_pixel * tpm,
+                      building.colour, 0.3)
     else:
         tpm = 120.0
-        wall = tinted(textures['gravel'], u * tpm + ou, v * tpm + ov,
-                      metres_per_pixel * tpm, building.colour, 0.06)
+        wall = tinted(textures['gravel'], u * tpm + ou, v * tpm + ov, metres_per_pixel * tpm,
+                      building.colour, 0.06)
     cornice = v > building.height - 0.45
     wall[cornice] *= 0.72
     is_window, frame, local_u, local_v, window_id = _window_grid(u, v, building, building.shop)
@@ -213,8 +213,7 @@ def _render_facades(canvas, cam, layout, side, textures):
         v = height[r0:r1]
         mask = (v >= 0) & (v <= building.height)
         u = np.broadcast_to(z - building.start, v.shape)
-        metres = np.broadcast_to(z / cam.focal * np.sqrt(np.maximum(z / side.facade, 1.0)),
-                                 v.shape)
+        metres = np.broadcast_to(z / cam.focal * np.sqrt(np.maximum(z / side.facade, 1.0)), v.shape)
         colour = _facade_colour(u, v, building, metres, textures, side.facade_light)
         colour = add_haze(colour, np.broadcast_to(z, v.shape), layout.sky_horizon)
         canvas.paint((slice(r0, r1), slice(c0, c1)), mask, colour, BUILDING)

@@ -27,8 +27,7 @@ class MipTexture:
         levels = [np.ascontiguousarray(image, dtype=np.float32)]
         while min(levels[-1].shape[:2]) >= 8 and len(levels) < 9:
             h, w = levels[-1].shape[:2]
-            levels.append(cv2.resize(levels[-1], (w // 2, h // 2),
-                                     interpolation=cv2.INTER_AREA))
+            levels.append(cv2.resize(levels[-1], (w // 2, h // 2), interpolation=cv2.INTER_AREA))
         self.levels = levels
         self.height, self.width = image.shape[:2]
 

@@ -3,5 +3,7 @@ from .hooks import DeferredLogVarsHook, StrictCheckpointHook
 from .loops import JointTrainLoop, TurnDataIterator, consumed_batches
 from .wrappers import SeparateDistributedDataParallel
 
-__all__ = ['DeferredLogVarsHook', 'StrictCheckpointHook', 'JointTrainLoop', 'TurnDataIterator',
-           'consumed_batches', 'SeparateDistributedDataParallel']
+__all__ = [
+    'DeferredLogVarsHook', 'StrictCheckpointHook', 'JointTrainLoop', 'TurnDataIterator',
+    'consumed_batches', 'SeparateDistributedDataParallel'
+]

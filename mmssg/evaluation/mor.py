@@ -142,8 +142,10 @@ def bootstrap_mor_ci(ranks: np.ndarray,
     replicates = []
     for start in range(0, num_samples, 256):  # bounded memory: 256 x N weights at a time
         size = min(256, num_samples - start)
-        weights = (_draw_counts(rng, who.max() + 1, size)[:, who] *
-                   _draw_counts(rng, what.max() + 1, size)[:, what])
+        weights = (
+            _draw_counts(rng,
+                         who.max() + 1, size)[:, who] * _draw_counts(rng,
+                                                                     what.max() + 1, size)[:, what])
         totals = weights.sum(axis=1)
         kept = totals > 0  # a draw may share no ranking between its participants and images
         replicates.append(weights[kept] @ ranks / totals[kept, None])
@@ -184,14 +186,24 @@ def mor_summary(methods: Sequence[str],
     low, high = bootstrap_mor_ci(ranks, participants, images, num_samples, 0.95, seed)
     preference = preference_matrix(ranks)
     return dict(
-        metric='MOR', lower_is_better=True,
-        methods={name: dict(mor=float(mor[m]), ci95=[float(low[m]), float(high[m])],
-                            rankings=len(ranks)) for m, name in enumerate(methods)},
-        preference={a: {b: float(preference[i, j]) for j, b in enumerate(methods) if j != i}
-                    for i, a in enumerate(methods)},
-        participants=len(set(participants)), images=len(set(images)),
-        bootstrap=dict(samples=num_samples, seed=seed, level=0.95,
-                       resampled=['participants', 'images']))
+        metric='MOR',
+        lower_is_better=True,
+        methods={
+            name:
+            dict(mor=float(mor[m]), ci95=[float(low[m]), float(high[m])], rankings=len(ranks))
+            for m, name in enumerate(methods)
+        },
+        preference={
+            a: {
+                b: float(preference[i, j])
+                for j, b in enumerate(methods) if j != i
+            }
+            for i, a in enumerate(methods)
+        },
+        participants=len(set(participants)),
+        images=len(set(images)),
+        bootstrap=dict(
+            samples=num_samples, seed=seed, level=0.95, resampled=['participants', 'images']))
 
 
 def _draw_counts(rng: np.random.Generator, num_units: int, num_draws: int) -> np.ndarray:

@@ -48,12 +48,14 @@ def describe_mismatch(model_state: dict, loaded: dict, limit: int = 5) -> str:
     """The first missing, unexpected and differently shaped keys, in words."""
     missing = [k for k in model_state if k not in loaded]
     unexpected = [k for k in loaded if k not in model_state]
-    shapes = [f'{k}: checkpoint {tuple(loaded[k].shape)} vs model {tuple(v.shape)}'
-              for k, v in model_state.items()
-              if k in loaded and hasattr(loaded[k], 'shape') and loaded[k].shape != v.shape]
+    shapes = [
+        f'{k}: checkpoint {tuple(loaded[k].shape)} vs model {tuple(v.shape)}'
+        for k, v in model_state.items()
+        if k in loaded and hasattr(loaded[k], 'shape') and loaded[k].shape != v.shape
+    ]
     parts = []
-    for what, keys in (('missing', missing), ('unexpected', unexpected),
-                       ('different shapes', shapes)):
+    for what, keys in (('missing', missing), ('unexpected', unexpected), ('different shapes',
+                                                                          shapes)):
         if keys:
             more = f' (+{len(keys) - limit} more)' if len(keys) > limit else ''
             parts.append(f'{len(keys)} {what}: {", ".join(keys[:limit])}{more}')

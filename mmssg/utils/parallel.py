@@ -56,16 +56,19 @@ def parallel_map(fn: Callable,
     """
     items = list(items)
     results = []
-    with tqdm(total=len(items), desc=desc, unit=unit, disable=not progress,
-              dynamic_ncols=True) as bar:
+    with tqdm(
+            total=len(items), desc=desc, unit=unit, disable=not progress,
+            dynamic_ncols=True) as bar:
         if workers <= 1 or len(items) <= 1:
             for item in items:
                 results.append(fn(item))
                 bar.update()
             return results
-        with ProcessPoolExecutor(max_workers=min(workers, len(items)),
-                                 mp_context=_pool_context(), initializer=_install,
-                                 initargs=(fn, )) as pool:
+        with ProcessPoolExecutor(
+                max_workers=min(workers, len(items)),
+                mp_context=_pool_context(),
+                initializer=_install,
+                initargs=(fn, )) as pool:
             for result in pool.map(_apply, items, chunksize=1):
                 results.append(result)
                 bar.update()

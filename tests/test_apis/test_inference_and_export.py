@@ -78,16 +78,20 @@ def write_inputs(folder):
 def test_folder_inference_skips_a_corrupt_file_and_leaves_inputs_alone(trained, tmp_path, capsys):
     config, checkpoint, _ = trained
     before = write_inputs(tmp_path / 'lr')
-    status = inference_tool['main']([config, checkpoint, str(tmp_path / 'lr'), str(tmp_path / 'sr'),
-                                     '--tile', '8'])
+    status = inference_tool['main'](
+        [config, checkpoint,
+         str(tmp_path / 'lr'),
+         str(tmp_path / 'sr'), '--tile', '8'])
     assert status == EXIT_SKIPPED
     assert cv2.imread(str(tmp_path / 'sr' / 'a.png')).shape == (48, 64, 3)
     assert cv2.imread(str(tmp_path / 'sr' / 'sub' / 'b.png')).shape == (40, 56, 3)
     out = capsys.readouterr().out.strip().splitlines()
     assert out[-2] == f'skipped (unreadable): {tmp_path / "lr" / "broken.png"}'
     assert out[-1].endswith('skipped 1 unreadable file(s)')
-    after = {p: open(p, 'rb').read() for p in map(str, (tmp_path / 'lr').rglob('*'))
-             if osp.isfile(p)}
+    after = {
+        p: open(p, 'rb').read()
+        for p in map(str, (tmp_path / 'lr').rglob('*')) if osp.isfile(p)
+    }
     assert after == before
 
 
@@ -95,7 +99,10 @@ def test_output_inside_the_input_folder_or_over_an_input_is_refused(trained, tmp
     config, checkpoint, _ = trained
     write_inputs(tmp_path / 'lr')
     with pytest.raises(ValueError, match='input folder'):
-        inference_tool['main']([config, checkpoint, str(tmp_path / 'lr'), str(tmp_path / 'lr' / 'out')])
+        inference_tool['main'](
+            [config, checkpoint,
+             str(tmp_path / 'lr'),
+             str(tmp_path / 'lr' / 'out')])
     single = str(tmp_path / 'lr' / 'a.png')
     with pytest.raises(ValueError, match='overwrite'):
         inference_tool['main']([config, checkpoint, single, single])
@@ -121,11 +128,11 @@ def test_single_output_names_a_file_only_for_formats_that_hold_colour(tmp_path):
     single = tmp_path / 'a.png'
     single.write_bytes(b'')
     paths = inference_tool['output_paths']
-    assert paths([str(single)], str(single), str(tmp_path / 'sr.ppm'), '') == [
-        str(tmp_path / 'sr.ppm')]
+    assert paths([str(single)], str(single), str(tmp_path / 'sr.ppm'),
+                 '') == [str(tmp_path / 'sr.ppm')]
     # PGM is grey only: 'sr.pgm' is taken as a folder, like any other name.
-    assert paths([str(single)], str(single), str(tmp_path / 'sr.pgm'), '_x4') == [
-        str(tmp_path / 'sr.pgm' / 'a_x4.png')]
+    assert paths([str(single)], str(single), str(tmp_path / 'sr.pgm'),
+                 '_x4') == [str(tmp_path / 'sr.pgm' / 'a_x4.png')]
 
 
 def test_links_to_the_inputs_are_refused_and_the_inputs_stay_untouched(trained, tmp_path):
@@ -133,17 +140,23 @@ def test_links_to_the_inputs_are_refused_and_the_inputs_stay_untouched(trained, 
     before = write_inputs(tmp_path / 'lr')
     (tmp_path / 'link_to_lr').symlink_to(tmp_path / 'lr', target_is_directory=True)
     with pytest.raises(ValueError, match='is the input folder'):
-        inference_tool['main']([config, checkpoint, str(tmp_path / 'lr'),
-                                str(tmp_path / 'link_to_lr')])
+        inference_tool['main'](
+            [config, checkpoint,
+             str(tmp_path / 'lr'),
+             str(tmp_path / 'link_to_lr')])
     (tmp_path / 'a_link.png').symlink_to(tmp_path / 'lr' / 'a.png')
     with pytest.raises(ValueError, match='refusing to overwrite input'):
-        inference_tool['main']([config, checkpoint, str(tmp_path / 'lr' / 'a.png'),
-                                str(tmp_path / 'a_link.png')])
+        inference_tool['main'](
+            [config, checkpoint,
+             str(tmp_path / 'lr' / 'a.png'),
+             str(tmp_path / 'a_link.png')])
     (tmp_path / 'ckpt_link.pth').symlink_to(checkpoint)
     with pytest.raises(ValueError, match='refusing to overwrite the source checkpoint'):
         export_generator_checkpoint(checkpoint, str(tmp_path / 'ckpt_link.pth'))
-    after = {p: open(p, 'rb').read() for p in map(str, (tmp_path / 'lr').rglob('*'))
-             if osp.isfile(p)}
+    after = {
+        p: open(p, 'rb').read()
+        for p in map(str, (tmp_path / 'lr').rglob('*')) if osp.isfile(p)
+    }
     assert after == before
 
 
@@ -166,8 +179,10 @@ def test_overlapped_reads_and_writes_give_the_same_files_as_one_thread(trained, 
     outputs = {}
     for workers in ('0', '3'):
         out = tmp_path / f'sr{workers}'
-        status = inference_tool['main']([config, checkpoint, str(tmp_path / 'lr'), str(out),
-                                         '--workers', workers])
+        status = inference_tool['main'](
+            [config, checkpoint,
+             str(tmp_path / 'lr'),
+             str(out), '--workers', workers])
         assert status == EXIT_SKIPPED
         lines = capsys.readouterr().out.strip().splitlines()
         assert lines[-2] == f'skipped (unreadable): {tmp_path / "lr" / "broken.png"}'
@@ -186,8 +201,10 @@ def test_a_failed_write_in_a_worker_thread_stops_the_tool_with_its_path(trained,
     write_many_inputs(tmp_path / 'lr', count=3)
     os.makedirs(tmp_path / 'sr' / '1.png')  # a folder where a result should go
     with pytest.raises(OSError, match='could not write .*1.png'):
-        inference_tool['main']([config, checkpoint, str(tmp_path / 'lr'), str(tmp_path / 'sr'),
-                                '--workers', '2'])
+        inference_tool['main'](
+            [config, checkpoint,
+             str(tmp_path / 'lr'),
+             str(tmp_path / 'sr'), '--workers', '2'])
 
 
 def test_bf16_inference_stays_close_to_fp32(trained, tmp_path):

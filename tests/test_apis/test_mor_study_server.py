@@ -19,8 +19,8 @@ from mmssg.apis.mor_study.server import read_picture
 def study(tmp_path):
     folders, lr = make_study_folders(tmp_path / 'images', photos=PHOTOS[:2])
     images = collect_study_images({k: str(v) for k, v in folders.items()}, str(lr))
-    store = StudyStore.open_or_create(str(tmp_path / 'study.sqlite'), images.methods,
-                                      images.images, seed=11)
+    store = StudyStore.open_or_create(
+        str(tmp_path / 'study.sqlite'), images.methods, images.images, seed=11)
     server = make_server(StudyApp(store, images), port=0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -35,7 +35,8 @@ def _get(url):
 
 
 def _post(url, payload):
-    request = urllib.request.Request(url, json.dumps(payload).encode(),
+    request = urllib.request.Request(url,
+                                     json.dumps(payload).encode(),
                                      {'Content-Type': 'application/json'})
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())
@@ -63,13 +64,13 @@ def test_page_pictures_and_submissions_hide_the_methods_and_store_what_was_shown
         assert reference == (lr / f'{task["image"]}.png').read_bytes()
         # rank by blur, least first: the slots of sharp, soft, blurry
         ranking = [[shown.index(name)] for name in sorted(BLUR, key=BLUR.get)]
-        reply = _post(base + '/api/submit', dict(participant='ann', image=task['image'],
-                                                 ranking=ranking))
+        reply = _post(base + '/api/submit',
+                      dict(participant='ann', image=task['image'], ranking=ranking))
         assert reply['stored'] and reply['task']['done'] == step + 1
     assert reply['task'] == dict(finished=True, done=2, total=2)
     assert [row['ranking'] for row in store.answers()] == [[['sharp'], ['soft'], ['blurry']]] * 2
-    again = _post(base + '/api/submit', dict(participant='ann', image=task['image'],
-                                             ranking=[[2], [1], [0]]))
+    again = _post(base + '/api/submit',
+                  dict(participant='ann', image=task['image'], ranking=[[2], [1], [0]]))
     assert again['duplicate']
     assert store.answers()[1]['ranking'] == [['sharp'], ['soft'], ['blurry']]
 
@@ -78,9 +79,10 @@ def test_bad_requests_get_clear_errors_and_store_nothing(study):
     base, _, _, store = study
     task = json.loads(_get(base + '/api/task?participant=bob')[0])
     submit = base + '/api/submit'
-    assert _error(_post, submit, dict(participant='bob', image=task['image'],
-                                      ranking=[[0], [0], [1]])) == (
-        400, '"ranking" must name each slot 0..2 once, got [[0], [0], [1]]')
+    assert _error(_post, submit,
+                  dict(participant='bob', image=task['image'], ranking=[[0], [0], [
+                      1
+                  ]])) == (400, '"ranking" must name each slot 0..2 once, got [[0], [0], [1]]')
     code, message = _error(_post, submit, dict(participant='bob', image='nope', ranking=[]))
     assert code == 404 and 'not shown' in message
     code, message = _error(_get, base + '/api/task?participant=' + '%20bad')
@@ -114,8 +116,9 @@ def test_folders_are_matched_by_relative_path_and_bad_files_are_listed(tmp_path)
     (folders['blurry'] / 'coffee.png').write_bytes(b'\x89PNG\r\n\x1a\n truncated')
     images = collect_study_images({k: str(v) for k, v in folders.items()}, str(lr))
     assert images.images == ['astronaut', 'chelsea']  # coffee is unreadable in one folder
-    assert [s.split(': ')[0] for s in images.skipped] == [
-        str(folders['soft'] / 'notes.txt'), str(folders['blurry'] / 'coffee.png')]
+    assert [s.split(': ')[0] for s in images.skipped
+            ] == [str(folders['soft'] / 'notes.txt'),
+                  str(folders['blurry'] / 'coffee.png')]
     assert 'image coffee left out' in images.skipped[1]
     (folders['sharp'] / 'coffee.jpg').write_bytes(b'')
     with pytest.raises(ValueError, match='two images named coffee'):

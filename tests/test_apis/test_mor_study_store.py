@@ -36,9 +36,9 @@ def test_answers_are_committed_and_a_new_store_resumes_where_each_participant_st
     assert again.seed == 3 and again.methods == METHODS  # the file's study, not the arguments
     assert again.progress('ann') == (2, 6) and again.progress('bob') == (1, 6)
     rows = again.answers()
-    assert [(r['participant'], r['image']) for r in rows] == [
-        ('ann', store.image_order('ann')[0]), ('ann', store.image_order('ann')[1]),
-        ('bob', store.image_order('bob')[0])]
+    assert [(r['participant'], r['image']) for r in rows] == [('ann', store.image_order('ann')[0]),
+                                                              ('ann', store.image_order('ann')[1]),
+                                                              ('bob', store.image_order('bob')[0])]
     assert again.next_view('ann')['image'] == store.image_order('ann')[2]
     for row in rows:
         assert row['ranking'] == [[name] for name in row['shown_order']]
@@ -56,16 +56,15 @@ def test_shown_orders_are_stored_shuffled_per_participant_and_image_and_stable(t
         while (view := store.next_view(participant)):
             assert view == store.next_view(participant)  # a reload shows the same page
             expected = seeded_shuffle(METHODS, 3, participant, view['image'])
-            assert view['shown_order'] == expected == store.shown_order(participant,
-                                                                        view['image'])
+            assert view['shown_order'] == expected == store.shown_order(participant, view['image'])
             orders[participant, view['image']] = tuple(view['shown_order'])
             store.submit(participant, view['image'], METHODS)
     assert all(sorted(order) == sorted(METHODS) for order in orders.values())
     assert len(set(orders.values())) > 3  # different orders across participants and images
     assert len({tuple(store.image_order(p)) for p in ('ann', 'bob', 'cyd')}) > 1
     other_seed = StudyStore.open_or_create(str(tmp_path / 'other.sqlite'), METHODS, IMAGES, 4)
-    assert [other_seed.image_order(p) for p in ('ann', 'bob')] != [
-        store.image_order(p) for p in ('ann', 'bob')]
+    assert [other_seed.image_order(p)
+            for p in ('ann', 'bob')] != [store.image_order(p) for p in ('ann', 'bob')]
 
 
 def test_a_second_submission_keeps_the_first_answer(tmp_path):
@@ -92,8 +91,10 @@ def test_two_participants_at_once_do_not_interfere(tmp_path):
         except Exception as error:  # reported below; a thread cannot fail the test itself
             errors.append(error)
 
-    threads = [threading.Thread(target=participant_session, args=('ann', METHODS)),
-               threading.Thread(target=participant_session, args=('bob', METHODS[::-1]))]
+    threads = [
+        threading.Thread(target=participant_session, args=('ann', METHODS)),
+        threading.Thread(target=participant_session, args=('bob', METHODS[::-1]))
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -112,8 +113,10 @@ def test_racing_double_submissions_store_exactly_one_answer(tmp_path):
     image = store.next_view('ann')['image']
     results = []
     rankings = [METHODS, METHODS[::-1]] * 4
-    threads = [threading.Thread(target=lambda r=r: results.append(store.submit('ann', image, r)))
-               for r in rankings]
+    threads = [
+        threading.Thread(target=lambda r=r: results.append(store.submit('ann', image, r)))
+        for r in rankings
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

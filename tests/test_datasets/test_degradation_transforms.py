@@ -221,10 +221,15 @@ def test_kernel_pool_estimated_for_another_scale_is_refused(pools, tmp_path):
     kernel_dir, noise_dir = pools
     settings = dict(method='kernelgan', scale=2, kernel_size=25)
     with open(f'{kernel_dir}/summary.json', 'w') as f:
-        json.dump(dict(parameters=dict(scale=2), kernel_size=25,
-                       images=[dict(file='a.png', pool_file='k_a.npy', settings=settings)]), f)
-    with pytest.raises(ValueError, match=r'summary\.json records k_a\.npy as a x2 kernel, but '
-                       r'the pool is loaded for scale 4'):
+        json.dump(
+            dict(
+                parameters=dict(scale=2),
+                kernel_size=25,
+                images=[dict(file='a.png', pool_file='k_a.npy', settings=settings)]), f)
+    with pytest.raises(
+            ValueError,
+            match=r'summary\.json records k_a\.npy as a x2 kernel, but '
+            r'the pool is loaded for scale 4'):
         DomainAdaptedDegradation(kernel_dir, noise_dir, scale=4)
 
 

@@ -18,19 +18,22 @@ SMALL, LARGE = (64, 36), (96, 54)
 def write_idd(root, sizes):
     """One image (and label map) per size in ``sizes``, in IDD's layout."""
     for i, (w, h) in enumerate(sizes):
-        for sub, suffix, data in (
-                ('leftImg8bit', '_leftImg8bit.png', np.full((h, w, 3), i, np.uint8)),
-                ('gtFine', '_gtFine_labellevel4Ids.png', np.zeros((h, w), np.uint8))):
+        for sub, suffix, data in (('leftImg8bit', '_leftImg8bit.png', np.full(
+            (h, w, 3), i,
+                np.uint8)), ('gtFine', '_gtFine_labellevel4Ids.png', np.zeros((h, w), np.uint8))):
             folder = root / sub / 'val' / str(i % 2)
             os.makedirs(folder, exist_ok=True)
             cv2.imwrite(str(folder / f'{i:06d}{suffix}'), data)
 
 
 def idd_dataset(root, image_size):
-    return DATASETS.build(dict(
-        type='IDDDataset', data_root=str(root), image_size=image_size,
-        data_prefix=dict(img_path='leftImg8bit/val', seg_map_path='gtFine/val'),
-        pipeline=[dict(type='LoadImageFromFile', key='img', channel_order='rgb')]))
+    return DATASETS.build(
+        dict(
+            type='IDDDataset',
+            data_root=str(root),
+            image_size=image_size,
+            data_prefix=dict(img_path='leftImg8bit/val', seg_map_path='gtFine/val'),
+            pipeline=[dict(type='LoadImageFromFile', key='img', channel_order='rgb')]))
 
 
 def test_only_images_of_the_given_size_are_kept_and_the_rest_counted(tmp_path, monkeypatch):

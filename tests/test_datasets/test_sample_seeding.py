@@ -22,15 +22,15 @@ class RandomDraws(Dataset):
 
 
 def sampler(seed=3, shuffle=True):
-    return DATA_SAMPLERS.build(dict(type='SampleSeedSampler',
-                                    sampler=dict(type='DefaultSampler', shuffle=shuffle)),
-                               default_args=dict(dataset=RandomDraws(), seed=seed))
+    return DATA_SAMPLERS.build(
+        dict(type='SampleSeedSampler', sampler=dict(type='DefaultSampler', shuffle=shuffle)),
+        default_args=dict(dataset=RandomDraws(), seed=seed))
 
 
 def test_sampler_tags_the_wrapped_order_with_seeds_of_epoch_and_position():
     keys = sampler()
-    inner = DATA_SAMPLERS.build(dict(type='DefaultSampler', shuffle=True),
-                                default_args=dict(dataset=RandomDraws(), seed=3))
+    inner = DATA_SAMPLERS.build(
+        dict(type='DefaultSampler', shuffle=True), default_args=dict(dataset=RandomDraws(), seed=3))
     first = list(keys)
     assert [index for index, _ in first] == list(inner)
     assert len({seed for _, seed in first}) == len(first)  # one seed per position
@@ -62,9 +62,14 @@ def test_a_key_gives_the_same_sample_whatever_the_global_state_and_restores_it()
 def test_an_empty_image_folder_is_named_before_training(tmp_path):
     (tmp_path / 'HR').mkdir()
     with pytest.raises(ValueError, match=r'BasicImageDataset lists no samples.*HR'):
-        DATASETS.build(dict(type='SampleSeededDataset', dataset=dict(
-            type='BasicImageDataset', data_root=str(tmp_path), data_prefix=dict(gt='HR'),
-            pipeline=[])))
+        DATASETS.build(
+            dict(
+                type='SampleSeededDataset',
+                dataset=dict(
+                    type='BasicImageDataset',
+                    data_root=str(tmp_path),
+                    data_prefix=dict(gt='HR'),
+                    pipeline=[])))
 
 
 def test_the_sampler_is_a_registered_wrapper_of_any_sampler():

@@ -27,8 +27,9 @@ def write_cityscapes(root, split='train', n=3, size=(24, 40), with_hr=False, see
         if with_hr:
             os.makedirs(root / 'leftImg8bit_hr' / split / CITY, exist_ok=True)
             hr = cv2.resize(rgb, (w * 4, h * 4), interpolation=cv2.INTER_NEAREST)
-            cv2.imwrite(str(root / 'leftImg8bit_hr' / split / CITY / (stem + '_leftImg8bit.png')),
-                        np.ascontiguousarray(hr[..., ::-1]))
+            cv2.imwrite(
+                str(root / 'leftImg8bit_hr' / split / CITY / (stem + '_leftImg8bit.png')),
+                np.ascontiguousarray(hr[..., ::-1]))
 
 
 def guided_dataset(root, crop=16):
@@ -74,13 +75,15 @@ def test_missing_folders_and_files_are_named(tmp_path):
     with pytest.raises(FileNotFoundError, match='leftImg8bit/train'):
         guided_dataset(tmp_path)
     write_cityscapes(tmp_path)
-    missing = tmp_path / 'gtFine' / 'train' / CITY / f'{CITY}_000001_000019_gtFine_labelTrainIds.png'
+    missing = (
+        tmp_path / 'gtFine' / 'train' / CITY / f'{CITY}_000001_000019_gtFine_labelTrainIds.png')
     os.remove(missing)
     with pytest.raises(FileNotFoundError, match=str(missing)):
         guided_dataset(tmp_path)
 
     write_cityscapes(tmp_path / 'syn', split='val', with_hr=True)
-    os.remove(tmp_path / 'syn' / 'leftImg8bit_hr' / 'val' / CITY / f'{CITY}_000002_000019_leftImg8bit.png')
+    os.remove(tmp_path / 'syn' / 'leftImg8bit_hr' / 'val' / CITY /
+              f'{CITY}_000002_000019_leftImg8bit.png')
     cfg = Config.fromfile(config_path('_base_', 'datasets', 'cityscapes_synthetic_val.py'))
     dataset_cfg = copy.deepcopy(cfg.val_dataloader.dataset)
     dataset_cfg.data_root = str(tmp_path / 'syn')
@@ -94,12 +97,16 @@ def test_idd_dataset_reads_level4_labels(tmp_path):
     os.makedirs(folder), os.makedirs(labels)
     cv2.imwrite(str(folder / '000123_leftImg8bit.png'), np.zeros((20, 30, 3), np.uint8))
     cv2.imwrite(str(labels / '000123_gtFine_labellevel4Ids.png'), np.full((20, 30), 29, np.uint8))
-    dataset = DATASETS.build(dict(
-        type='IDDDataset', data_root=str(tmp_path),
-        data_prefix=dict(img_path='leftImg8bit/train', seg_map_path='gtFine/train'),
-        pipeline=[dict(type='LoadImageFromFile', key='img', channel_order='rgb'),
-                  dict(type='mmseg.LoadAnnotations'),
-                  dict(type='PackInputs', keys='img', data_keys='gt_seg_map')]))
+    dataset = DATASETS.build(
+        dict(
+            type='IDDDataset',
+            data_root=str(tmp_path),
+            data_prefix=dict(img_path='leftImg8bit/train', seg_map_path='gtFine/train'),
+            pipeline=[
+                dict(type='LoadImageFromFile', key='img', channel_order='rgb'),
+                dict(type='mmseg.LoadAnnotations'),
+                dict(type='PackInputs', keys='img', data_keys='gt_seg_map')
+            ]))
     assert len(dataset.metainfo['classes']) == 30
     assert dataset.metainfo['classes'][29] == 'fallback background'
     assert int(dataset[0]['data_samples'].gt_seg_map.max()) == 29

@@ -97,7 +97,8 @@ def test_writes_lr_images_labels_and_hr_ground_truth_in_cityscapes_layout(
     assert skipped['file'] == osp.join(IMG, 'val', 'lindau', 'lindau_000000_000020_leftImg8bit.png')
     assert 'decode' in skipped['reason']
     assert summary['cropped'] == [
-        osp.join(IMG, 'val', 'lindau', 'lindau_000000_000019_leftImg8bit.png')]
+        osp.join(IMG, 'val', 'lindau', 'lindau_000000_000019_leftImg8bit.png')
+    ]
     assert summary['converted_to_8bit'] == [] and summary['without_labels'] == []
 
     stem = 'val/frankfurt/frankfurt_000000_000294'
@@ -220,13 +221,16 @@ def test_16_bit_images_are_degraded_as_their_8_bit_rounding_and_bad_labels_are_s
     assert 'expected a single-channel 64x96 map' in skipped['reason']
     assert summary['images_read'] == 2 and summary['labels_written'] == 0
     assert summary['converted_to_8bit'] == [
-        osp.join(IMG, 'val', 'sixteen', 'sixteen_leftImg8bit.png')]
-    hr = cv2.imread(str(out / 'leftImg8bit_hr' / 'val' / 'sixteen' / 'sixteen_leftImg8bit.png'),
-                    cv2.IMREAD_UNCHANGED)
+        osp.join(IMG, 'val', 'sixteen', 'sixteen_leftImg8bit.png')
+    ]
+    hr = cv2.imread(
+        str(out / 'leftImg8bit_hr' / 'val' / 'sixteen' / 'sixteen_leftImg8bit.png'),
+        cv2.IMREAD_UNCHANGED)
     assert hr.dtype == np.uint8
     np.testing.assert_array_equal(hr, photo)
     lr = cv2.imread(str(out / IMG / 'val' / 'sixteen' / 'sixteen_leftImg8bit.png'))
     assert lr.shape == (16, 24, 3)
     os.remove(src / 'gtFine' / 'val' / 'eight' / 'eight_gtFine_labelTrainIds.png')
-    assert tool['main']([str(src), str(tmp_path / 'clean'), '--seed', '0', '--splits', 'val',
-                         '--no-progress']) == EXIT_OK
+    assert tool['main'](
+        [str(src),
+         str(tmp_path / 'clean'), '--seed', '0', '--splits', 'val', '--no-progress']) == EXIT_OK

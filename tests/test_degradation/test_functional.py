@@ -82,7 +82,10 @@ def test_align_kernel_moves_the_centre_of_mass_by_half_a_block():
 
 @pytest.mark.parametrize('scale', [2, 3, 4])
 def test_delta_kernel_samples_the_centre_of_each_hr_block(scale):
-    """The alignment scheme, stated in ``align_kernel``: LR pixel i is the HR block centre s*i + (s-1)/2."""
+    """The alignment scheme, stated in ``align_kernel``.
+
+    LR pixel i is the HR block centre s*i + (s-1)/2.
+    """
     hr = _photo(12 * scale, 10 * scale)
     delta = np.zeros((5, 5), np.float32)
     delta[2, 2] = 1

@@ -21,8 +21,9 @@ def _image(dtype=np.uint8, seed=0, shape=(200, 264, 3)):
 def _write(path, img, corners, size):
     """Pack like the noise tool; return the float32 patches the old path stored."""
     values, scale = to_0_255(img)
-    means = np.stack([np.asarray(values[y:y + size, x:x + size], np.float64).mean(axis=(0, 1))
-                      for y, x in corners])
+    means = np.stack([
+        np.asarray(values[y:y + size, x:x + size], np.float64).mean(axis=(0, 1)) for y, x in corners
+    ])
     # The old path with these (float64) means, as the tool passes the window means.
     float_path = extract_noise_patches(values, corners, size, means)
     save_npz_atomic(str(path), **pack_noise_patches(img, corners, size, means, scale))
@@ -88,8 +89,10 @@ def test_bad_files_are_refused_naming_them(tmp_path):
     with pytest.raises(ValueError, match=r'packed\.npz: member .* is compressed.*np\.savez,'):
         CompactNoisePatches(str(tmp_path / 'packed.npz'))
     np.savez(tmp_path / 'partial.npz', blocks=members['blocks'])
-    with pytest.raises(ValueError, match=r'partial\.npz: compact noise file without '
-                       r'patch_blocks, means, value_scale'):
+    with pytest.raises(
+            ValueError,
+            match=r'partial\.npz: compact noise file without '
+            r'patch_blocks, means, value_scale'):
         CompactNoisePatches(str(tmp_path / 'partial.npz'))
     (tmp_path / 'junk.npz').write_bytes(b'not a zip')
     with pytest.raises(ValueError, match=r'junk\.npz: not an \.npz archive'):

@@ -131,8 +131,8 @@ def test_extracted_patches_match_numpy_for_every_depth_and_channel_count(dtype, 
 def test_extraction_reads_big_endian_images_and_refuses_corners_outside_the_image():
     img = (np.random.default_rng(2).random((50, 60, 3)) * 60000).astype('>u2')
     patches = N.extract_noise_patches(img, np.array([[10, 20]]), 40, means=np.array([[1., 2., 3.]]))
-    np.testing.assert_allclose(patches[0], img[10:50, 20:60].astype(np.float64) - [1, 2, 3],
-                               atol=1e-2)
+    np.testing.assert_allclose(
+        patches[0], img[10:50, 20:60].astype(np.float64) - [1, 2, 3], atol=1e-2)
     with pytest.raises(ValueError, match=r'\[30, 40\].*40x40 patch outside the 50x60 image'):
         N.extract_noise_patches(img, np.array([[0, 0], [30, 40]]), 40)
     with pytest.raises(ValueError, match=r'\[-1, 0\]'):
@@ -162,8 +162,9 @@ def test_noise_criteria_defaults_are_the_papers_and_the_strides_follow_the_sizes
     assert dataclasses.astuple(paper) == (128, 32, 64, 32, 0.1, 0.3, 0.5)
     small = NoiseCriteria(patch_size=32, sub_size=16)
     assert (small.stride, small.sub_stride) == (16, 16)
-    assert NoiseCriteria(64, 16, stride=24, sub_stride=8).as_dict() == dict(
-        patch_size=64, sub_size=16, stride=24, sub_stride=8, mu=0.1, gamma=0.3, phi=0.5)
+    assert NoiseCriteria(
+        64, 16, stride=24, sub_stride=8).as_dict() == dict(
+            patch_size=64, sub_size=16, stride=24, sub_stride=8, mu=0.1, gamma=0.3, phi=0.5)
     assert NoiseCriteria(128, stride=64) == paper  # a default given explicitly is the same
     with pytest.raises(dataclasses.FrozenInstanceError):
         paper.mu = 0.2

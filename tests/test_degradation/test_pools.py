@@ -74,9 +74,13 @@ def test_pools_mix_of_patch_sizes_and_empty_files_are_refused_naming_the_folder(
 
 def _summary(pool_dir, scale, kernel_size, files, name='summary.json'):
     settings = dict(method='kernelgan', scale=scale, kernel_size=kernel_size)
-    (pool_dir / name).write_text(json.dumps(dict(
-        parameters=dict(scale=scale), kernel_size=kernel_size,
-        images=[dict(file=f'{f[:-4]}.png', pool_file=f, settings=settings) for f in files])))
+    (pool_dir / name).write_text(
+        json.dumps(
+            dict(
+                parameters=dict(scale=scale),
+                kernel_size=kernel_size,
+                images=[dict(file=f'{f[:-4]}.png', pool_file=f, settings=settings)
+                        for f in files])))
 
 
 def test_kernel_pools_of_another_scale_or_size_are_refused_naming_file_and_values(tmp_path):
@@ -87,17 +91,23 @@ def test_kernel_pools_of_another_scale_or_size_are_refused_naming_file_and_value
     _summary(pool_dir, 2, 13, ['a.npy', 'b.npy'])
     assert load_kernel_pool(str(pool_dir), scale=2).names == ['a.npy', 'b.npy']
     assert len(load_kernel_pool(str(pool_dir)).kernels) == 2  # scale not checked
-    with pytest.raises(ValueError, match=rf'{pool_dir}/summary\.json records a\.npy as a x2 '
-                       r'kernel, but the pool is loaded for scale 4'):
+    with pytest.raises(
+            ValueError,
+            match=rf'{pool_dir}/summary\.json records a\.npy as a x2 '
+            r'kernel, but the pool is loaded for scale 4'):
         load_kernel_pool(str(pool_dir), scale=4)
     np.save(pool_dir / 'b.npy', isotropic_gaussian_kernel(25, 1.2))
-    with pytest.raises(ValueError, match=rf'{pool_dir}/b\.npy: 25x25 kernel, but '
-                       rf'{pool_dir}/summary\.json records kernel_size 13'):
+    with pytest.raises(
+            ValueError,
+            match=rf'{pool_dir}/b\.npy: 25x25 kernel, but '
+            rf'{pool_dir}/summary\.json records kernel_size 13'):
         load_kernel_pool(str(pool_dir), scale=2)
     os.remove(pool_dir / 'b.npy')
     np.save(pool_dir / 'extra.npy', isotropic_gaussian_kernel(25, 1.2))  # recorded nowhere
-    with pytest.raises(ValueError, match=r'extra\.npy: 25x25 kernel in a pool whose summaries '
-                       r'\(.*summary\.json\) record \[13\]-pixel kernels'):
+    with pytest.raises(
+            ValueError,
+            match=r'extra\.npy: 25x25 kernel in a pool whose summaries '
+            r'\(.*summary\.json\) record \[13\]-pixel kernels'):
         load_kernel_pool(str(pool_dir), scale=2)
 
 

@@ -25,14 +25,14 @@ def read_labels(path):
 
 
 def rel_files(root):
-    return sorted(os.path.relpath(p, root) for p in glob.glob(os.path.join(root, '**', '*'),
-                                                              recursive=True)
-                  if os.path.isfile(p))
+    return sorted(
+        os.path.relpath(p, root) for p in glob.glob(os.path.join(root, '**', '*'), recursive=True)
+        if os.path.isfile(p))
 
 
 def lr_image_files(root, split):
-    return sorted(glob.glob(str(root / 'cityscapes' / 'leftImg8bit' / split / '*' /
-                                '*_leftImg8bit.png')))
+    return sorted(
+        glob.glob(str(root / 'cityscapes' / 'leftImg8bit' / split / '*' / '*_leftImg8bit.png')))
 
 
 def label_file(root, lr_file):

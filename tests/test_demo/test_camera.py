@@ -22,8 +22,8 @@ def test_camera_kernel_has_the_configured_shape():
     assert np.sum(kernel * x) == pytest.approx(0, abs=1e-9)  # centred between the taps
     values, vectors = np.linalg.eigh(cov)
     # truncation at 3.2 sigma shrinks the variance by a few per cent
-    assert np.sqrt(values) == pytest.approx([camera.blur_sigma_minor,
-                                             camera.blur_sigma_major], rel=0.05)
+    assert np.sqrt(values) == pytest.approx([camera.blur_sigma_minor, camera.blur_sigma_major],
+                                            rel=0.05)
     angle = np.degrees(np.arctan2(vectors[1, 1], vectors[0, 1])) % 180
     assert angle == pytest.approx(camera.blur_angle_deg, abs=1.0)
 
@@ -34,11 +34,10 @@ def test_downsampling_takes_block_centres():
     lr = cam.blur_and_downsample(ramp_x, camera)
     assert lr.shape == (8, 16)
     # away from the mirrored borders a symmetric kernel reproduces the block centre 4j + 1.5
-    np.testing.assert_allclose(lr[2:-2, 2:-2], (4 * np.arange(16) + 1.5)[None, 2:-2]
-                               * np.ones((4, 1)), atol=1e-3)
+    np.testing.assert_allclose(
+        lr[2:-2, 2:-2], (4 * np.arange(16) + 1.5)[None, 2:-2] * np.ones((4, 1)), atol=1e-3)
     labels = (np.arange(16)[:, None] * 16 + np.arange(16)[None, :]).astype(np.uint8)
-    np.testing.assert_array_equal(cam.camera_label_downsample(labels, 4),
-                                  labels[2::4, 2::4])
+    np.testing.assert_array_equal(cam.camera_label_downsample(labels, 4), labels[2::4, 2::4])
     with pytest.raises(ValueError):
         cam.blur_and_downsample(ramp_x, cam.CameraModel(scale=3))
 
@@ -68,8 +67,8 @@ def test_real_lr_is_blurred_and_noisy_as_configured():
 
         assert high_frequency_energy(lr) < 0.85 * high_frequency_energy(box)
         clean = cam.blur_and_downsample(hr, camera)
-        sky = ndimage.binary_erosion(cam.camera_label_downsample(labels, 4) == SKY,
-                                     np.ones((5, 5)), border_value=0)
+        sky = ndimage.binary_erosion(
+            cam.camera_label_downsample(labels, 4) == SKY, np.ones((5, 5)), border_value=0)
         assert sky.sum() > 100
         residual = (lr - clean)[sky]
         assert np.abs(residual.mean()) < 1.0  # zero-mean noise, no colour shift

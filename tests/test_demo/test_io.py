@@ -19,8 +19,9 @@ from mmssg.demo.camera import CameraModel
 from mmssg.demo.labels import CITYSCAPES_CLASSES
 from mmssg.demo.textures import PHOTO_NAMES, load_photographs
 
-TINY = ['--lr-size', '32', '16', '--num-train', '3', '--num-val', '1', '--num-clean', '1',
-        '--quiet']
+TINY = [
+    '--lr-size', '32', '16', '--num-train', '3', '--num-val', '1', '--num-clean', '1', '--quiet'
+]
 OLD_MTIME_NS = 1_000_000_000 * 10**9  # 2001-09-09: "a file nobody rewrote"
 
 
@@ -56,8 +57,10 @@ def test_layout_and_naming(dataset):
             assert label_file(root, path).is_file()
             assert hr_file(root, path).is_file()
         assert len(glob.glob(str(root / 'cityscapes' / 'gtFine' / split / '*' / '*'))) == count
-        assert len(glob.glob(str(root / 'cityscapes' / 'leftImg8bit_hr' / split / '*' /
-                                 '*_leftImg8bit.png'))) == count
+        assert len(
+            glob.glob(
+                str(root / 'cityscapes' / 'leftImg8bit_hr' / split / '*' /
+                    '*_leftImg8bit.png'))) == count
     train_cities = {p.split(os.sep)[-2] for p in lr_image_files(root, 'train')}
     val_cities = {p.split(os.sep)[-2] for p in lr_image_files(root, 'val')}
     assert 2 <= len(cities) <= 3 and not train_cities & val_cities

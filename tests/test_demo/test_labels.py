@@ -17,8 +17,11 @@ def test_classes_and_palette_are_mmsegs_metainfo():
 def test_train_id_constants_name_their_classes():
     """Each constant is its class's position in the metainfo (``TRAFFIC_LIGHT`` -> 'traffic
     light'), and together they cover every class once."""
-    constants = {name: getattr(labels, name.upper().replace(' ', '_'))
-                 for name in labels.CITYSCAPES_CLASSES}
+    constants = {
+        name: getattr(labels,
+                      name.upper().replace(' ', '_'))
+        for name in labels.CITYSCAPES_CLASSES
+    }
     for name, train_id in constants.items():
         assert labels.CITYSCAPES_CLASSES[train_id] == name
     assert sorted(constants.values()) == list(range(19))

@@ -50,8 +50,8 @@ def test_labels_agree_with_image_content(dataset):
             width = labels.shape[1]
             top_centre_sky.append(np.mean(labels[0, 2 * width // 5:3 * width // 5] == SKY))
             bottom_road.append(np.mean(labels[-1] == ROAD))
-    sky, road, vegetation = (np.concatenate(colours[n]).mean(0) for n in
-                             ('sky', 'road', 'vegetation'))
+    sky, road, vegetation = (
+        np.concatenate(colours[n]).mean(0) for n in ('sky', 'road', 'vegetation'))
     assert sky[2] > sky[0] + 20 and sky.mean() > road.mean() + 40  # blue and bright
     assert np.ptp(road) < 15  # grey asphalt
     assert vegetation[1] > vegetation[0] and vegetation[1] > vegetation[2]  # green
@@ -64,8 +64,8 @@ def test_label_boundaries_are_image_edges_and_files_match_the_library(dataset):
     path = lr_image_files(root, 'train')[0]
     hr, hr_labels = generate_scene(SEED, 'train', 0, (256, 128))
     np.testing.assert_array_equal(read_rgb(hr_file(root, path)), hr)
-    np.testing.assert_array_equal(read_labels(label_file(root, path)),
-                                  camera_label_downsample(hr_labels, 4))
+    np.testing.assert_array_equal(
+        read_labels(label_file(root, path)), camera_label_downsample(hr_labels, 4))
     grey = hr.astype(np.float64).mean(-1)
     step = np.abs(np.diff(grey, axis=1))
     boundary = hr_labels[:, 1:] != hr_labels[:, :-1]

@@ -10,8 +10,8 @@ def test_mip_texture_tiles_and_picks_the_level_of_the_footprint():
     texture = MipTexture(image)
     assert [level.shape for level in texture.levels] == [(8, 8), (4, 4)]
     # footprint 1: the nearest level-0 texel, wrapping around the borders
-    np.testing.assert_array_equal(texture.sample([0.5, 3.2, 8.5, -0.5], [0.5, 1.9, 0, 0], 1.0),
-                                  [0, 11, 0, 7])
+    np.testing.assert_array_equal(
+        texture.sample([0.5, 3.2, 8.5, -0.5], [0.5, 1.9, 0, 0], 1.0), [0, 11, 0, 7])
     # footprint 2: level 1, the mean of each 2x2 block
     np.testing.assert_allclose(texture.sample([0.5], [0.5], 2.0), [image[:2, :2].mean()])
     # colour textures keep their channels

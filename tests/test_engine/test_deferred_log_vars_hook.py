@@ -8,6 +8,7 @@ from mmssg.engine import DeferredLogVarsHook
 
 
 class FakeRunner:
+
     def __init__(self):
         self.message_hub = MessageHub.get_instance('test_deferred_log_vars')
 
@@ -28,10 +29,17 @@ def run_iterations(turn_outputs):
 
 
 def test_every_turn_is_logged_under_its_own_names_one_iteration_late():
-    turns = [{'guided_loss': torch.tensor(0.5), 'guided_decode.acc_seg': torch.tensor([40.])},
-             {'adapted_loss': torch.tensor(0.25, dtype=torch.bfloat16)},
-             {'guided_loss': torch.tensor(0.125), 'guided_decode.acc_seg': torch.tensor([60.])},
-             {'adapted_loss': torch.tensor(0.375)}]
+    turns = [{
+        'guided_loss': torch.tensor(0.5),
+        'guided_decode.acc_seg': torch.tensor([40.])
+    }, {
+        'adapted_loss': torch.tensor(0.25, dtype=torch.bfloat16)
+    }, {
+        'guided_loss': torch.tensor(0.125),
+        'guided_decode.acc_seg': torch.tensor([60.])
+    }, {
+        'adapted_loss': torch.tensor(0.375)
+    }]
     hub, seen = run_iterations(turns)
 
     assert seen[0] == {}  # nothing is ready after the first turn

@@ -19,8 +19,9 @@ class ListDataset(Dataset):
     """Items of a collated toy batch, each tagged with its index."""
 
     def __init__(self, batch):
-        self.items = [dict(inputs=i, data_samples=s)
-                      for i, s in zip(batch['inputs'], batch['data_samples'])]
+        self.items = [
+            dict(inputs=i, data_samples=s) for i, s in zip(batch['inputs'], batch['data_samples'])
+        ]
         for idx, item in enumerate(self.items):
             item['data_samples'].set_metainfo(dict(sample_idx=idx))
 
@@ -44,25 +45,34 @@ class TurnRecorderHook(Hook):
 
 
 def loader(batch, batch_size=2):
-    return dict(dataset=ListDataset(batch), batch_size=batch_size, num_workers=0,
-                sampler=dict(type='DefaultSampler', shuffle=True),
-                collate_fn=dict(type='pseudo_collate'))
+    return dict(
+        dataset=ListDataset(batch),
+        batch_size=batch_size,
+        num_workers=0,
+        sampler=dict(type='DefaultSampler', shuffle=True),
+        collate_fn=dict(type='pseudo_collate'))
 
 
 def make_runner(work_dir, max_iters, turns=('guided', 'adapted'), resume=False, **loop):
-    optim = dict(constructor='MultiOptimWrapperConstructor',
-                 generator=dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-4)),
-                 segmentor=dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-4)))
+    optim = dict(
+        constructor='MultiOptimWrapperConstructor',
+        generator=dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-4)),
+        segmentor=dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-4)))
     return Runner(
         model=tiny_model_cfg(),
         work_dir=work_dir,
         train_dataloader=loader(guided_batch(n=5, size=(16, 16))),
-        train_cfg=dict(type='JointTrainLoop', max_iters=max_iters, turns=list(turns),
-                       dataloaders=dict(adapted=loader(adapted_batch(n=3, size=(16, 16)))),
-                       val_interval=1000, **loop),
+        train_cfg=dict(
+            type='JointTrainLoop',
+            max_iters=max_iters,
+            turns=list(turns),
+            dataloaders=dict(adapted=loader(adapted_batch(n=3, size=(16, 16)))),
+            val_interval=1000,
+            **loop),
         optim_wrapper=optim,
-        default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=3, by_epoch=False),
-                           logger=dict(type='LoggerHook', interval=1)),
+        default_hooks=dict(
+            checkpoint=dict(type='CheckpointHook', interval=3, by_epoch=False),
+            logger=dict(type='LoggerHook', interval=1)),
         custom_hooks=[dict(type='TurnRecorderHook')],
         randomness=dict(seed=0),
         default_scope='mmagic',
@@ -93,8 +103,7 @@ def test_strict_alternation_with_per_turn_loss_names(tmp_path):
 
 
 def test_uneven_pattern_and_epochs_of_each_loader(tmp_path):
-    runner = make_runner(str(tmp_path / 'run'), max_iters=9,
-                         turns=('guided', 'adapted', 'adapted'))
+    runner = make_runner(str(tmp_path / 'run'), max_iters=9, turns=('guided', 'adapted', 'adapted'))
     runner.train()
     recs = records(runner)
     assert [r[1] for r in recs] == ['guided', 'adapted', 'adapted'] * 3
@@ -113,8 +122,8 @@ def test_resume_continues_the_pattern_and_each_loaders_position(tmp_path):
     first = make_runner(str(tmp_path / 'cut'), max_iters=3, turns=('guided', 'adapted', 'adapted'))
     first.train()
     assert osp.exists(tmp_path / 'cut' / 'iter_3.pth')
-    resumed = make_runner(str(tmp_path / 'cut'), max_iters=7,
-                          turns=('guided', 'adapted', 'adapted'), resume=True)
+    resumed = make_runner(
+        str(tmp_path / 'cut'), max_iters=7, turns=('guided', 'adapted', 'adapted'), resume=True)
     resumed.train()
     got = records(resumed)
     assert [r[0] for r in got] == [3, 4, 5, 6]

@@ -53,10 +53,14 @@ def test_dists_is_the_structure_and_texture_formula_over_its_features():
     gt, pred = photo_pair()
     value = metric.process_image(as_mmagic(gt), as_mmagic(pred), None)
     with torch.no_grad():
-        feats_x = [f[0].double().numpy() for f in
-                   metric.net.forward_once(as_network_input(pred[2:-2, 2:-2]))]
-        feats_y = [f[0].double().numpy() for f in
-                   metric.net.forward_once(as_network_input(gt[2:-2, 2:-2]))]
+        feats_x = [
+            f[0].double().numpy()
+            for f in metric.net.forward_once(as_network_input(pred[2:-2, 2:-2]))
+        ]
+        feats_y = [
+            f[0].double().numpy()
+            for f in metric.net.forward_once(as_network_input(gt[2:-2, 2:-2]))
+        ]
     alpha = metric.net.alpha.detach().double().numpy().ravel()
     beta = metric.net.beta.detach().double().numpy().ravel()
     total, offset, c = alpha.sum() + beta.sum(), 0, 1e-6
@@ -97,8 +101,8 @@ def test_meta_iqa_is_resnet18_features_through_its_regression_head():
         bn.running_var.uniform_(0.5, 2.0)
     rgb, _ = photo_pair((90, 120))
     value = nr_score(metric, rgb)
-    x = torch.nn.functional.interpolate(as_network_input(rgb), size=(224, 224), mode='bilinear',
-                                        align_corners=False)
+    x = torch.nn.functional.interpolate(
+        as_network_input(rgb), size=(224, 224), mode='bilinear', align_corners=False)
     x = (x - torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)) / torch.tensor(
         [0.229, 0.224, 0.225]).view(1, 3, 1, 1)
     with torch.no_grad():
@@ -151,27 +155,37 @@ def test_dists_reads_alpha_beta_and_torchvisions_vgg16(tmp_path):
     torch.manual_seed(2)
     vgg = torchvision.models.vgg.make_layers(torchvision.models.vgg.cfgs['D'])
     # torchvision's file holds the classifier too, which DISTS leaves aside
-    torch.save({**{f'features.{k}': v for k, v in vgg.state_dict().items()},
-                'classifier.6.bias': torch.zeros(1000)}, tmp_path / 'vgg16.pth')
+    torch.save(
+        {
+            **{
+                f'features.{k}': v
+                for k, v in vgg.state_dict().items()
+            }, 'classifier.6.bias': torch.zeros(1000)
+        }, tmp_path / 'vgg16.pth')
     alpha, beta = torch.rand(1, 1475, 1, 1), torch.rand(1, 1475, 1, 1)
     torch.save({'alpha': alpha, 'beta': beta}, tmp_path / 'dists.pth')
     with pytest.raises(FileNotFoundError, match='vgg16-397923af.pth.*backbone_weights'):
         METRICS.build(dict(type='DISTS', weights=str(tmp_path / 'dists.pth')))
-    metric = METRICS.build(dict(type='DISTS', weights=str(tmp_path / 'dists.pth'),
-                                backbone_weights=str(tmp_path / 'vgg16.pth')))
+    metric = METRICS.build(
+        dict(
+            type='DISTS',
+            weights=str(tmp_path / 'dists.pth'),
+            backbone_weights=str(tmp_path / 'vgg16.pth')))
     assert torch.equal(metric.net.alpha, alpha) and torch.equal(metric.net.beta, beta)
     assert torch.equal(getattr(metric.net.stage5, '28').weight, vgg[28].weight)
     torch.save({'alpha': alpha}, tmp_path / 'no_beta.pth')
     with pytest.raises(KeyError, match='beta'):
-        METRICS.build(dict(type='DISTS', weights=str(tmp_path / 'no_beta.pth'),
-                           backbone_weights=str(tmp_path / 'vgg16.pth')))
+        METRICS.build(
+            dict(
+                type='DISTS',
+                weights=str(tmp_path / 'no_beta.pth'),
+                backbone_weights=str(tmp_path / 'vgg16.pth')))
 
 
-@pytest.mark.parametrize('metric,file_name', [
-    ('DISTS', 'DISTS_weights-f5e65c96.pth'), ('NIMA', 'NIMA_InceptionV2_ava-b0c77c00.pth'),
-    ('MetaIQA', 'Metaiqa_livec.pth')])
-def test_a_missing_weights_file_fails_at_build_time_saying_what_to_do(tmp_path, metric,
-                                                                      file_name):
+@pytest.mark.parametrize('metric,file_name', [('DISTS', 'DISTS_weights-f5e65c96.pth'),
+                                              ('NIMA', 'NIMA_InceptionV2_ava-b0c77c00.pth'),
+                                              ('MetaIQA', 'Metaiqa_livec.pth')])
+def test_a_missing_weights_file_fails_at_build_time_saying_what_to_do(tmp_path, metric, file_name):
     with pytest.raises(FileNotFoundError) as error:  # nothing given, nothing in the cache
         METRICS.build(dict(type=metric))
     message = str(error.value)

@@ -17,15 +17,18 @@ def test_sr_mean_iou_matches_a_confusion_matrix_computation():
         label[0, :2] = 255
         pred = np.where(rng.random((1, 12, 16)) < 0.6, label, rng.integers(0, 4, (1, 12, 16)))
         pred[pred == 255] = 0
-        samples.append(dict(gt_seg_map=torch.from_numpy(label),
-                            output=dict(pred_seg_map=torch.from_numpy(pred))))
+        samples.append(
+            dict(
+                gt_seg_map=torch.from_numpy(label),
+                output=dict(pred_seg_map=torch.from_numpy(pred))))
         valid = label != 255
         np.add.at(confusion, (label[valid], pred[valid]), 1)
     metric.process(None, samples)
     result = metric.compute_metrics(metric.results)
     iou = np.diag(confusion) / (confusion.sum(0) + confusion.sum(1) - np.diag(confusion))
     assert result['mIoU'] == pytest.approx(round(np.nanmean(iou) * 100, 2))
-    assert result['aAcc'] == pytest.approx(round(np.diag(confusion).sum() / confusion.sum() * 100, 2))
+    assert result['aAcc'] == pytest.approx(
+        round(np.diag(confusion).sum() / confusion.sum() * 100, 2))
 
 
 def test_sr_mean_iou_explains_missing_predictions():
@@ -35,7 +38,8 @@ def test_sr_mean_iou_explains_missing_predictions():
     metric.dataset_meta = None
     with pytest.raises(ValueError, match='num_classes'):
         METRICS.build(dict(type='SRMeanIoU')).process(
-            None, [dict(gt_seg_map=torch.zeros(1, 4, 4), output=dict(pred_seg_map=torch.zeros(1, 4, 4)))])
+            None,
+            [dict(gt_seg_map=torch.zeros(1, 4, 4), output=dict(pred_seg_map=torch.zeros(1, 4, 4)))])
 
 
 def test_lpips_metric_equals_the_lpips_package_on_rgb_images():
@@ -75,5 +79,9 @@ def test_colour_shift_is_the_mean_signed_error_of_each_rgb_channel():
         pred[:, 0] = 255  # the border row is cropped away
         metric.process(None, [dict(gt_img=gt, output=dict(pred_img=pred))])
     metrics = metric.compute_metrics(metric.results)
-    assert metrics == {'ColourShift/R': 3.0, 'ColourShift/G': -3.0, 'ColourShift/B': 2.0,
-                       'ColourShift': 3.0}
+    assert metrics == {
+        'ColourShift/R': 3.0,
+        'ColourShift/G': -3.0,
+        'ColourShift/B': 2.0,
+        'ColourShift': 3.0
+    }

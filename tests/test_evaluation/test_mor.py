@@ -21,8 +21,8 @@ def test_ranks_of_a_ranking_with_ties_share_the_mean_position():
     assert ranks_from_ranking([['a', 'b', 'c']], METHODS).tolist() == [2, 2, 2]
 
 
-@pytest.mark.parametrize('bad', [['a', 'b'], ['a', 'b', 'c', 'c'], ['a', 'b', 'x'],
-                                 [['a', 'b'], [], 'c']])
+@pytest.mark.parametrize('bad',
+                         [['a', 'b'], ['a', 'b', 'c', 'c'], ['a', 'b', 'x'], [['a', 'b'], [], 'c']])
 def test_a_ranking_must_name_each_method_once(bad):
     with pytest.raises(ValueError, match='ranking'):
         ranks_from_ranking(bad, METHODS)
@@ -41,8 +41,8 @@ def test_hand_computed_mor_and_preferences():
 
 
 def test_summary_has_the_schema_the_tables_read():
-    summary = mor_summary(METHODS, HAND_RANKINGS, ['p', 'p', 'q', 'q'], ['x', 'y', 'x', 'y'],
-                          num_samples=200)
+    summary = mor_summary(
+        METHODS, HAND_RANKINGS, ['p', 'p', 'q', 'q'], ['x', 'y', 'x', 'y'], num_samples=200)
     assert summary['metric'] == 'MOR' and summary['lower_is_better'] is True
     assert list(summary['methods']) == METHODS
     a = summary['methods']['a']
@@ -80,13 +80,15 @@ def _simulated_studies(num_studies, sigma_participant, sigma_image, sigma_noise,
     quality = np.array([1.0, 0.6, 0.3, 0.0])
     spread = math.sqrt(2 * (sigma_participant**2 + sigma_image**2 + sigma_noise**2))
     phi = lambda x: 0.5 * (1 + math.erf(x / math.sqrt(2)))  # noqa: E731
-    true_mor = 1 + np.array([sum(phi((quality[k] - quality[m]) / spread)
-                                 for k in range(4) if k != m) for m in range(4)])
+    true_mor = 1 + np.array([
+        sum(phi((quality[k] - quality[m]) / spread) for k in range(4) if k != m) for m in range(4)
+    ])
     rng = np.random.default_rng(seed)
     people, images = np.repeat(np.arange(8), 10), np.tile(np.arange(10), 8)
     for _ in range(num_studies):
-        scores = (quality + rng.normal(0, sigma_participant, (8, 1, 4)) +
-                  rng.normal(0, sigma_image, (1, 10, 4)) + rng.normal(0, sigma_noise, (8, 10, 4)))
+        scores = (
+            quality + rng.normal(0, sigma_participant, (8, 1, 4)) +
+            rng.normal(0, sigma_image, (1, 10, 4)) + rng.normal(0, sigma_noise, (8, 10, 4)))
         ranks = 4 - np.argsort(np.argsort(scores, axis=-1), axis=-1)  # highest score: rank 1
         yield true_mor, ranks.reshape(-1, 4).astype(float), people, images
 
@@ -101,8 +103,8 @@ def test_bootstrap_over_participants_and_images_covers_the_true_mor():
         widths.append(high - low)
         ordered.append(np.argmin(mean_opinion_rank(ranks)) == 0)
         # the same function with every ranking its own participant, all of one image
-        low, high = bootstrap_mor_ci(ranks, np.arange(len(ranks)), np.zeros(len(ranks)),
-                                     num_samples=500, seed=study)
+        low, high = bootstrap_mor_ci(
+            ranks, np.arange(len(ranks)), np.zeros(len(ranks)), num_samples=500, seed=study)
         covered_naive.append((low <= true_mor) & (true_mor <= high))
     assert 0.91 <= np.mean(covered) <= 0.995, np.mean(covered, axis=0)
     assert np.mean(covered_naive) < 0.8  # too narrow: the reason for the two-way bootstrap

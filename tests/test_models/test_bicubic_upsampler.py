@@ -30,8 +30,8 @@ def matlab_imresize_1d(signal, scale, a=-0.5):
         total, norm = 0.0, 0.0
         for j in range(int(math.floor(u)) - 2, int(math.floor(u)) + 3):
             d = abs(u - j)
-            w = ((a + 2) * d**3 - (a + 3) * d**2 + 1 if d <= 1 else
-                 a * d**3 - 5 * a * d**2 + 8 * a * d - 4 * a if d < 2 else 0.0)
+            w = ((a + 2) * d**3 - (a + 3) * d**2 + 1 if d <= 1 else a * d**3 - 5 * a * d**2 +
+                 8 * a * d - 4 * a if d < 2 else 0.0)
             k = (j - 1) % (2 * n)  # mirror: period 2n, 0-based
             total += w * signal[k if k < n else 2 * n - 1 - k]
             norm += w
@@ -45,8 +45,8 @@ def test_matlab_mode_matches_values_worked_out_by_hand():
     # pixels (mirrored) 2, 1, 1, 2: 1.09375 * x1 - 0.09375 * x2 = -0.09375
     out = upsample(np.array([[[[0.0, 1.0]]]]), scale=2)
     assert out.shape == (1, 1, 2, 4)
-    np.testing.assert_allclose(out[0, 0, 0].numpy(), [-0.09375, 0.203125, 0.796875, 1.09375],
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        out[0, 0, 0].numpy(), [-0.09375, 0.203125, 0.796875, 1.09375], atol=1e-6)
 
 
 def test_matlab_mode_matches_an_independent_implementation_and_mmagics():
@@ -65,8 +65,8 @@ def test_matlab_and_torch_kernels_differ_and_torch_is_pytorchs():
     rng = np.random.default_rng(1)
     x = torch.from_numpy(rng.uniform(0, 255, (1, 3, 6, 8)))
     torch_mode = upsample(x, mode='torch')
-    assert torch.equal(torch_mode, F.interpolate(x, scale_factor=4, mode='bicubic',
-                                                 align_corners=False))
+    assert torch.equal(torch_mode,
+                       F.interpolate(x, scale_factor=4, mode='bicubic', align_corners=False))
     matlab_mode = upsample(x)
     assert matlab_mode.shape == torch_mode.shape == (1, 3, 24, 32)
     assert (matlab_mode - torch_mode).abs().max() > 1  # a = -0.5 vs -0.75, borders

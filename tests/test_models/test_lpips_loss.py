@@ -62,8 +62,10 @@ def test_bad_shapes_and_nets_are_refused():
 
 
 def test_failed_backbone_download_explains_what_to_do(monkeypatch):
+
     def offline(*args, **kwargs):
         raise urllib.error.URLError('no network')
+
     monkeypatch.setattr(torch.hub, 'load_state_dict_from_url', offline)
     import torchvision.models._api as tv_api
     monkeypatch.setattr(tv_api, 'load_state_dict_from_url', offline, raising=False)

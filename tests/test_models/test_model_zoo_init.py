@@ -14,14 +14,20 @@ def upstream_generator_checkpoint(tmp_path, cfg, use_ema):
     """A checkpoint as MMagic's own editors save it (RealESRGAN keeps an EMA copy)."""
     torch.manual_seed(1)
     if use_ema:
-        editor = MODELS.build(dict(type='RealESRGAN', generator=copy.deepcopy(cfg),
-                                   pixel_loss=dict(type='L1Loss'), is_use_ema=True))
-        editor.generator_ema.load_state_dict(
-            {k: torch.randn_like(v) if v.is_floating_point() else v
-             for k, v in editor.generator_ema.state_dict().items()})
+        editor = MODELS.build(
+            dict(
+                type='RealESRGAN',
+                generator=copy.deepcopy(cfg),
+                pixel_loss=dict(type='L1Loss'),
+                is_use_ema=True))
+        editor.generator_ema.load_state_dict({
+            k: torch.randn_like(v) if v.is_floating_point() else v
+            for k, v in editor.generator_ema.state_dict().items()
+        })
     else:
-        editor = MODELS.build(dict(type='BaseEditModel', generator=copy.deepcopy(cfg),
-                                   pixel_loss=dict(type='L1Loss')))
+        editor = MODELS.build(
+            dict(
+                type='BaseEditModel', generator=copy.deepcopy(cfg), pixel_loss=dict(type='L1Loss')))
     path = str(tmp_path / 'generator.pth')
     torch.save({'state_dict': editor.state_dict(), 'meta': {}}, path)
     return editor, path

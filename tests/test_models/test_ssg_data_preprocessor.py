@@ -27,8 +27,8 @@ def test_pin_memory_reaches_the_tensors_inside_data_samples(monkeypatch):
 
 
 def test_non_blocking_preprocessor_gives_the_same_batch():
-    cfg = dict(type='SSGDataPreprocessor', mean=[0.] * 3, std=[255.] * 3,
-               output_channel_order='RGB')
+    cfg = dict(
+        type='SSGDataPreprocessor', mean=[0.] * 3, std=[255.] * 3, output_channel_order='RGB')
     blocking = MODELS.build(cfg)
     non_blocking = MODELS.build(dict(cfg, non_blocking=True))
     assert non_blocking._non_blocking and not blocking._non_blocking

@@ -22,9 +22,10 @@ def build_model(**overrides):
 def build_optim(model, lr=1e-4, wrapper='OptimWrapper'):
     return build_optim_wrapper(
         model,
-        dict(constructor='MultiOptimWrapperConstructor',
-             generator=dict(type=wrapper, optimizer=dict(type='Adam', lr=lr)),
-             segmentor=dict(type=wrapper, optimizer=dict(type='Adam', lr=lr))))
+        dict(
+            constructor='MultiOptimWrapperConstructor',
+            generator=dict(type=wrapper, optimizer=dict(type='Adam', lr=lr)),
+            segmentor=dict(type=wrapper, optimizer=dict(type='Adam', lr=lr))))
 
 
 def snapshot(module):
@@ -65,7 +66,8 @@ def test_adapted_turn_updates_generator_only():
     after_state = optim['segmentor'].optimizer.state_dict()
     for key, state in seg_state['state'].items():
         for name, value in state.items():
-            assert torch.equal(torch.as_tensor(value), torch.as_tensor(after_state['state'][key][name]))
+            assert torch.equal(
+                torch.as_tensor(value), torch.as_tensor(after_state['state'][key][name]))
     gen_params = {n for n, _ in model.generator.named_parameters()}
     assert changed(gen, snapshot(model.generator)) >= gen_params
     assert set(log) == {'adapted_loss_pix', 'adapted_loss_lpips', 'adapted_loss'}
@@ -75,7 +77,11 @@ def test_adapted_turn_updates_generator_only():
 def test_lpips_adds_no_trainable_parameters_to_the_generator_optimizer():
     model = build_model()
     optim = build_optim(model)
-    optimised = {id(p) for group in optim['generator'].optimizer.param_groups for p in group['params']}
+    optimised = {
+        id(p)
+        for group in optim['generator'].optimizer.param_groups
+        for p in group['params']
+    }
     assert optimised == {id(p) for p in model.generator.parameters()}
     assert not any(p.requires_grad for p in model.perceptual_loss.parameters())
 
@@ -84,6 +90,7 @@ class RecordingOptimWrapper(OptimWrapper):
     """Scales losses like an AMP wrapper (by ``scale``) and records unscaled grads at step."""
 
     class _Scaler:
+
         def __init__(self, value):
             self.value = value
 
@@ -102,8 +109,10 @@ class RecordingOptimWrapper(OptimWrapper):
         super().backward(self.loss_scaler.scale(loss), **kwargs)
 
     def step(self, **kwargs):
-        self.grads = [p.grad.detach() / self.loss_scaler.value
-                      for group in self.optimizer.param_groups for p in group['params']]
+        self.grads = [
+            p.grad.detach() / self.loss_scaler.value for group in self.optimizer.param_groups
+            for p in group['params']
+        ]
 
 
 @pytest.mark.parametrize('scales', [(1.0, 1.0), (1024.0, 8.0)])
@@ -114,10 +123,10 @@ def test_guided_gradients_equal_one_backward_through_both_networks(scales):
     gen_scale, seg_scale = scales
     from mmengine.optim import OptimWrapperDict
     optim = OptimWrapperDict(
-        generator=RecordingOptimWrapper(torch.optim.SGD(model.generator.parameters(), lr=0.1),
-                                        scale=gen_scale),
-        segmentor=RecordingOptimWrapper(torch.optim.SGD(model.segmentor.parameters(), lr=0.1),
-                                        scale=seg_scale))
+        generator=RecordingOptimWrapper(
+            torch.optim.SGD(model.generator.parameters(), lr=0.1), scale=gen_scale),
+        segmentor=RecordingOptimWrapper(
+            torch.optim.SGD(model.segmentor.parameters(), lr=0.1), scale=seg_scale))
     model.train_step(dict(batch, turn='guided'), optim)
 
     # reference: one graph through both networks, one backward, no wrappers (the colour
@@ -125,9 +134,10 @@ def test_guided_gradients_equal_one_backward_through_both_networks(scales):
     # tiny BN batches the loss is too sensitive to rounding to compare two formulas here)
     data = reference.data_preprocessor(copy.deepcopy(batch), True)
     sr = reference.generator(data['inputs'])
-    losses = reference.segmentor(reference.to_segmentor_input(sr),
-                                 reference.segmentor_data_samples(data['data_samples']),
-                                 mode='loss')
+    losses = reference.segmentor(
+        reference.to_segmentor_input(sr),
+        reference.segmentor_data_samples(data['data_samples']),
+        mode='loss')
     (0.01 * losses['decode.loss_ce']).backward()
 
     first = model.generator.conv_first.weight
@@ -142,7 +152,7 @@ def test_guided_gradients_equal_one_backward_through_both_networks(scales):
 def test_ce_gradient_reaches_every_pixel_of_the_sr_output():
     model = build_model()
     sr = torch.full((1, 3, 8, 8), 0.5)
-    sr[0, :, 0, 0] = 1.7   # out of range values must not lose their gradient
+    sr[0, :, 0, 0] = 1.7  # out of range values must not lose their gradient
     sr[0, :, 1, 1] = -0.3
     sr.requires_grad_(True)
     model.to_segmentor_input(sr).sum().backward()
@@ -162,16 +172,18 @@ def test_bgr_generator_is_reordered_for_an_rgb_segmentor():
     rgb_model = build_model()
     bgr_model = build_model(sr_channel_order='BGR')
     rgb = torch.rand(1, 3, 4, 4)
-    torch.testing.assert_close(bgr_model.to_segmentor_input(rgb.flip(1)),
-                               rgb_model.to_segmentor_input(rgb))
+    torch.testing.assert_close(
+        bgr_model.to_segmentor_input(rgb.flip(1)), rgb_model.to_segmentor_input(rgb))
     with pytest.raises(ValueError, match='sr_channel_order'):
         build_model(sr_channel_order='rgb ')
 
 
 def repeat_turns(model, optim, batch, turn, n):
-    return [float(model.train_step(dict(batch, turn=turn), optim)[key])
-            for key in (['guided_decode.loss_ce'] if turn == 'guided' else ['adapted_loss_pix'])
-            for _ in range(n)]
+    return [
+        float(model.train_step(dict(batch, turn=turn), optim)[key])
+        for key in (['guided_decode.loss_ce'] if turn == 'guided' else ['adapted_loss_pix'])
+        for _ in range(n)
+    ]
 
 
 def test_repeated_guided_turns_on_a_fixed_batch_lower_the_cross_entropy():
@@ -231,8 +243,10 @@ def test_predict_with_segment_option_labels_the_sr_output_on_the_label_grid():
 def test_generator_only_model_trains_adapted_turns_and_refuses_guided_ones():
     model = MODELS.build(tiny_model_cfg(with_segmentor=False))
     optim = build_optim_wrapper(
-        model, dict(constructor='MultiOptimWrapperConstructor',
-                    generator=dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-4))))
+        model,
+        dict(
+            constructor='MultiOptimWrapperConstructor',
+            generator=dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-4))))
     assert 'adapted_loss' in model.train_step(adapted_batch(), optim)
     with pytest.raises(RuntimeError, match='segmentor'):
         model.train_guided(torch.zeros(1, 3, 8, 8), None, optim)

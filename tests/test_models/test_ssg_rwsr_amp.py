@@ -33,10 +33,12 @@ def amp_wrappers(model, monkeypatch, generator_scale, segmentor_scale):
         patch.setattr(amp_optimizer_wrapper, 'is_cuda_available', lambda: True)
         warnings.simplefilter('ignore')  # the CUDA GradScaler's "CUDA is not available"
         wrapper = dict(type='AmpOptimWrapper', dtype='bfloat16')
-        optim = build_optim_wrapper(model, dict(
-            constructor='MultiOptimWrapperConstructor',
-            generator=dict(wrapper, optimizer=dict(type='Adam', lr=1e-3)),
-            segmentor=dict(wrapper, optimizer=dict(type='Adam', lr=1e-3))))
+        optim = build_optim_wrapper(
+            model,
+            dict(
+                constructor='MultiOptimWrapperConstructor',
+                generator=dict(wrapper, optimizer=dict(type='Adam', lr=1e-3)),
+                segmentor=dict(wrapper, optimizer=dict(type='Adam', lr=1e-3))))
     for name, scale in (('generator', generator_scale), ('segmentor', segmentor_scale)):
         optim[name].loss_scaler = torch.amp.GradScaler('cpu', init_scale=scale, growth_interval=1)
     return optim
@@ -58,9 +60,10 @@ def reference_generator_grads(model, batch):
     data = reference.data_preprocessor(copy.deepcopy(batch), True)
     with torch.autocast('cpu', dtype=torch.bfloat16):
         sr = reference.generator(data['inputs'])
-        losses = reference.segmentor(reference.to_segmentor_input(sr),
-                                     reference.segmentor_data_samples(data['data_samples']),
-                                     mode='loss')
+        losses = reference.segmentor(
+            reference.to_segmentor_input(sr),
+            reference.segmentor_data_samples(data['data_samples']),
+            mode='loss')
     (0.01 * losses['decode.loss_ce']).backward()
     return [p.grad for p in reference.generator.parameters()]
 
@@ -71,8 +74,7 @@ def assert_grads_close(got, expected):
         torch.testing.assert_close(g, e, rtol=1e-3, atol=1e-7)
 
 
-def test_sr_gradient_is_unscaled_with_the_scale_of_its_backward_while_the_scaler_grows(
-        monkeypatch):
+def test_sr_gradient_is_unscaled_with_the_scale_of_its_backward_while_the_scaler_grows(monkeypatch):
     model = build_model()
     optim = amp_wrappers(model, monkeypatch, generator_scale=2.**6, segmentor_scale=2.**10)
     seen = record_step_gradients(optim['generator'])
@@ -115,7 +117,8 @@ def test_overflow_at_the_sr_image_skips_both_steps_and_backs_off_both_scales(mon
     seen = record_step_gradients(optim['generator'])
     generator_before = copy.deepcopy(model.generator.state_dict())
     model.segmentor.register_forward_pre_hook(  # every SR pixel's gradient overflows
-        lambda module, args, kwargs: ((args[0] * 1e38, ) + args[1:], kwargs), with_kwargs=True)
+        lambda module, args, kwargs: ((args[0] * 1e38, ) + args[1:], kwargs),
+        with_kwargs=True)
 
     model.train_step(dict(guided_batch(), turn='guided'), optim)
 
@@ -129,8 +132,8 @@ def test_overflow_at_the_sr_image_skips_both_steps_and_backs_off_both_scales(mon
 @pytest.mark.parametrize('enabled', [True, False])
 def test_loss_scale_reads_a_copy_that_the_scaler_update_does_not_change(enabled):
     wrapper = type('Wrapper', (), {})()
-    wrapper.loss_scaler = torch.amp.GradScaler('cpu', init_scale=8., growth_interval=1,
-                                               enabled=enabled)
+    wrapper.loss_scaler = torch.amp.GradScaler(
+        'cpu', init_scale=8., growth_interval=1, enabled=enabled)
     scale = loss_scale(wrapper, torch.device('cpu'))
     if not enabled:
         assert scale == 1.0

@@ -18,8 +18,8 @@ class RecordingBackend:
         return graph_module.forward
 
     def count(self, op_name):
-        return sum(op_name in str(node.target) for graph in self.graphs
-                   for node in graph.graph.nodes)
+        return sum(
+            op_name in str(node.target) for graph in self.graphs for node in graph.graph.nodes)
 
 
 def build(**overrides):
@@ -27,10 +27,12 @@ def build(**overrides):
     cfg.update(overrides)
     torch.manual_seed(0)
     model = MODELS.build(cfg)
-    optim = build_optim_wrapper(model, dict(
-        constructor='MultiOptimWrapperConstructor',
-        generator=dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3)),
-        segmentor=dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3))))
+    optim = build_optim_wrapper(
+        model,
+        dict(
+            constructor='MultiOptimWrapperConstructor',
+            generator=dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3)),
+            segmentor=dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3))))
     return model, optim
 
 

@@ -9,8 +9,15 @@ from mmssg.models.utils import tile_boxes, tiled_forward
 
 def tiny_rrdbnet():
     torch.manual_seed(0)
-    net = MODELS.build(dict(type='RRDBNet', in_channels=3, out_channels=3, mid_channels=8,
-                            num_blocks=1, growth_channels=4, upscale_factor=4))
+    net = MODELS.build(
+        dict(
+            type='RRDBNet',
+            in_channels=3,
+            out_channels=3,
+            mid_channels=8,
+            num_blocks=1,
+            growth_channels=4,
+            upscale_factor=4))
     for p in net.parameters():  # strong weights, so that missing context shows
         p.data.normal_(0, 0.15)
     return net.eval()

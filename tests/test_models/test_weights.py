@@ -33,8 +33,10 @@ def assert_same_networks(a, b):
 
 def test_old_wrapper_keys_load_into_every_network(tmp_path):
     source, target = build(), build(num_blocks=2, mid_channels=8)
-    old = {k.replace('generator.', 'generator.module.', 1).replace(
-        'segmentor.', 'segmentor.module.', 1): v for k, v in source.state_dict().items()}
+    old = {}
+    for key, value in source.state_dict().items():
+        network, rest = key.split('.', 1)
+        old[f'{network}.module.{rest}'] = value
     load_networks(target, save(tmp_path / 'old.pth', old))
     assert_same_networks(source, target)
 
@@ -47,8 +49,10 @@ def test_another_architecture_is_an_error_naming_the_file_and_keys(tmp_path):
     assert path in message and 'generator' in message
     assert 'unexpected: body.2.' in message
     path = save(tmp_path / 'wide.pth', build(mid_channels=16).state_dict())
-    with pytest.raises(ValueError, match=r'different shapes: conv_first.weight: checkpoint '
-                       r'\(16, 3, 3, 3\) vs model \(8, 3, 3, 3\)'):
+    with pytest.raises(
+            ValueError,
+            match=r'different shapes: conv_first.weight: checkpoint '
+            r'\(16, 3, 3, 3\) vs model \(8, 3, 3, 3\)'):
         load_networks(build(), path)
 
 
@@ -60,8 +64,12 @@ def test_a_file_that_is_no_checkpoint_is_named(tmp_path):
     with pytest.raises(FileNotFoundError, match='missing.pth does not exist'):
         load_networks(build(), str(tmp_path / 'missing.pth'))
     with pytest.raises(KeyError, match='no "segmentor.\\*" weights'):
-        load_networks(build(), save(tmp_path / 'g.pth', {
-            k: v for k, v in build().state_dict().items() if k.startswith('generator.')}))
+        load_networks(
+            build(),
+            save(tmp_path / 'g.pth', {
+                k: v
+                for k, v in build().state_dict().items() if k.startswith('generator.')
+            }))
 
 
 def test_evaluation_config_builds_no_pretrained_file_and_no_loss_network():
@@ -89,18 +97,20 @@ def test_a_wrapped_model_saves_and_loads_the_keys_of_an_unwrapped_one(process_gr
     keys = list(wrapper.module.state_dict())
     assert keys == list(plain.state_dict()) and not any('.module.' in k for k in keys)
     wrapper.module.load_state_dict(plain.state_dict())
-    inner = SimpleNamespace(generator=wrapper.module.generator.module,
-                            segmentor=wrapper.module.segmentor.module)
+    inner = SimpleNamespace(
+        generator=wrapper.module.generator.module, segmentor=wrapper.module.segmentor.module)
     assert_same_networks(plain, inner)
 
 
 def test_resuming_from_a_checkpoint_of_another_model_is_refused(tmp_path):
     model = build()
-    runner = SimpleNamespace(model=model, work_dir=str(tmp_path),
-                             cfg=Config(dict(load_from=str(tmp_path / 'x.pth'))))
+    runner = SimpleNamespace(
+        model=model, work_dir=str(tmp_path), cfg=Config(dict(load_from=str(tmp_path / 'x.pth'))))
     hook = StrictCheckpointHook()
     hook.after_load_checkpoint(runner, {'state_dict': dict(model.state_dict())})
     state = build(mid_channels=16).state_dict()
-    with pytest.raises(ValueError, match=r'x.pth: its weights do not fit the model.*'
-                       r'different shapes: generator.conv_first.weight'):
+    with pytest.raises(
+            ValueError,
+            match=r'x.pth: its weights do not fit the model.*'
+            r'different shapes: generator.conv_first.weight'):
         hook.after_load_checkpoint(runner, {'state_dict': state})

@@ -51,8 +51,8 @@ def lr_folder(tmp_path):
     return tmp_path / 'real_lr'
 
 
-def test_writes_rgb_pools_a_summary_and_lists_unreadable_images(
-        collect, lr_folder, tmp_path, capsys):
+def test_writes_rgb_pools_a_summary_and_lists_unreadable_images(collect, lr_folder, tmp_path,
+                                                                capsys):
     out = tmp_path / 'noise_pool'
     assert collect([str(lr_folder), str(out), *SMALL]) == EXIT_SKIPPED
     last_line = capsys.readouterr().out.strip().splitlines()[-1]
@@ -69,9 +69,12 @@ def test_writes_rgb_pools_a_summary_and_lists_unreadable_images(
     assert summary['pool_bytes'] == os.path.getsize(out / 'city__flat_0001.npz')
     assert summary['float32_bytes'] == pool.nbytes > 4 * summary['pool_bytes']
     assert summary['images'] == [
-        dict(file=osp.join('city', 'flat_0001.png'), pool_file='city__flat_0001.npz',
-             patches=len(pool)),
-        dict(file=osp.join('city', 'photo_0002.png'), pool_file=None, patches=0)]
+        dict(
+            file=osp.join('city', 'flat_0001.png'),
+            pool_file='city__flat_0001.npz',
+            patches=len(pool)),
+        dict(file=osp.join('city', 'photo_0002.png'), pool_file=None, patches=0)
+    ]
     # RGB on disk: the channel with the strongest noise (B, 9) is last.
     np.testing.assert_allclose(pool.std(axis=(0, 1, 2)), [2, 5, 9], rtol=0.05)
     params = summary['parameters']
@@ -102,8 +105,10 @@ def test_refuses_a_folder_holding_an_older_float32_pool(collect, lr_folder, tmp_
     out = tmp_path / 'noise_pool'
     out.mkdir()
     np.save(out / 'city__flat_0001.npy', np.zeros((1, 64, 64, 3), np.float32))
-    with pytest.raises(ValueError, match=r'float32 noise files of an older pool '
-                       r'\(city__flat_0001\.npy\); remove them'):
+    with pytest.raises(
+            ValueError,
+            match=r'float32 noise files of an older pool '
+            r'\(city__flat_0001\.npy\); remove them'):
         collect([str(lr_folder), str(out), *SMALL])
 
 
@@ -131,8 +136,8 @@ def test_16_bit_images_are_taken_on_the_0_255_scale(collect, tmp_path):
     wide = cv2.cvtColor(bgr.astype(np.uint16) * 257, cv2.COLOR_BGR2RGB)
     scaled = wide.astype(np.float32) * np.float32(255 / 65535)
     windows = find_noise_windows(scaled, NoiseCriteria(64, 16))
-    np.testing.assert_array_equal(
-        sixteen, extract_noise_patches(scaled, windows.corners, 64, windows.means))
+    np.testing.assert_array_equal(sixteen,
+                                  extract_noise_patches(scaled, windows.corners, 64, windows.means))
 
 
 def test_same_stems_in_different_folders_are_kept_apart(collect, tmp_path):
@@ -141,8 +146,8 @@ def test_same_stems_in_different_folders_are_kept_apart(collect, tmp_path):
         (src / city).mkdir(parents=True)
         cv2.imwrite(str(src / city / 'a.png'), _noisy_flat(seed=len(city)))
     collect([str(src), str(tmp_path / 'out'), *SMALL])
-    assert sorted(os.listdir(tmp_path / 'out')) == ['aachen__a.npz', 'bremen__a.npz',
-                                                    'summary.json']
+    assert sorted(os.listdir(tmp_path /
+                             'out')) == ['aachen__a.npz', 'bremen__a.npz', 'summary.json']
     (src / 'aachen' / 'a.jpg').write_bytes(b'')  # would also be aachen__a.npy
     with pytest.raises(ValueError, match=r'aachen__a\.npz <- aachen/a\.jpg, aachen/a\.png'):
         collect([str(src), str(tmp_path / 'again'), *SMALL])
@@ -156,7 +161,9 @@ def test_errors_name_the_folder_or_the_setting(collect, tmp_path):
     with pytest.raises(FileNotFoundError, match='no images.*empty'):
         collect([str(tmp_path / 'empty'), str(tmp_path / 'out')])
     with pytest.raises(ValueError, match=r'sub_size \(64\) must not exceed patch_size \(32\)'):
-        collect([str(tmp_path / 'empty'), str(tmp_path / 'out'), '--patch-size', '32',
-                 '--sub-size', '64'])
+        collect([
+            str(tmp_path / 'empty'),
+            str(tmp_path / 'out'), '--patch-size', '32', '--sub-size', '64'
+        ])
     with pytest.raises(ValueError, match='refusing to write into the source folder'):
         collect([str(tmp_path / 'empty'), str(tmp_path / 'empty')])

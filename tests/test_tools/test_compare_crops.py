@@ -33,23 +33,28 @@ def folders(tmp_path):
     h, w = LR_SIZE
     lr = {n: rng.integers(0, 256, (h, w, 3), dtype=np.uint8) for n in NAMES}
     hr = {n: rng.integers(0, 256, (4 * h, 4 * w, 3), dtype=np.uint8) for n in NAMES}
-    up = {n: cv2.resize(img, (4 * w, 4 * h), interpolation=cv2.INTER_CUBIC)
-          for n, img in lr.items()}
+    up = {
+        n: cv2.resize(img, (4 * w, 4 * h), interpolation=cv2.INTER_CUBIC)
+        for n, img in lr.items()
+    }
     sharp = {n: img.copy() for n, img in up.items()}
     for img in sharp.values():  # the methods differ only in one block: the automatic crop
         img[40:56, 64:96] = 255 - img[40:56, 64:96]
-    paths = {key: write_folder(tmp_path / key, images)
-             for key, images in (('lr', lr), ('hr', hr), ('up', up), ('sharp', sharp))}
+    paths = {
+        key: write_folder(tmp_path / key, images)
+        for key, images in (('lr', lr), ('hr', hr), ('up', up), ('sharp', sharp))
+    }
     return paths, dict(lr=lr, hr=hr, up=up, sharp=sharp)
 
 
 def test_every_panel_shows_the_source_pixels_under_its_label(tmp_path, folders):
     paths, images = folders
     out = str(tmp_path / 'fig.png')
-    status, tool = compare_crops(['--lr', paths['lr'], '--method', f'Bicubic={paths["up"]}',
-                                  '--method', f'Sharp={paths["sharp"]}', '--hr', paths['hr'],
-                                  '--images', NAMES[1] + '.png', NAMES[0], '--crop', '8', '12',
-                                  '40', '24', '--zoom', '3', '--out', out])
+    status, tool = compare_crops([
+        '--lr', paths['lr'], '--method', f'Bicubic={paths["up"]}', '--method',
+        f'Sharp={paths["sharp"]}', '--hr', paths['hr'], '--images', NAMES[1] + '.png', NAMES[0],
+        '--crop', '8', '12', '40', '24', '--zoom', '3', '--out', out
+    ])
     assert status == 0
     fig = cv2.imread(out)
     label_h, gap, zoom = tool['LABEL_HEIGHT'], tool['GAP'], 3
@@ -71,20 +76,27 @@ def test_every_panel_shows_the_source_pixels_under_its_label(tmp_path, folders):
 
 def test_automatic_crop_finds_where_the_methods_differ(tmp_path, folders, capsys):
     paths, _ = folders
-    compare_crops(['--lr', paths['lr'], '--method', f'A={paths["up"]}', '--method',
-                   f'B={paths["sharp"]}', '--crop-size', '32', '16', '--out',
-                   str(tmp_path / 'auto.png')])
+    compare_crops([
+        '--lr', paths['lr'], '--method', f'A={paths["up"]}', '--method', f'B={paths["sharp"]}',
+        '--crop-size', '32', '16', '--out',
+        str(tmp_path / 'auto.png')
+    ])
     assert f'{NAMES[0]}: crop x=64 y=40 w=32 h=16' in capsys.readouterr().out
 
 
 def test_a_method_folder_with_other_image_names_lists_the_differences(tmp_path, folders):
     paths, images = folders
     odd = tmp_path / 'odd'
-    write_folder(odd, {NAMES[0]: images['up'][NAMES[0]], 'bonn/extra_leftImg8bit':
-                       images['up'][NAMES[1]]})
+    write_folder(odd, {
+        NAMES[0]: images['up'][NAMES[0]],
+        'bonn/extra_leftImg8bit': images['up'][NAMES[1]]
+    })
     with pytest.raises(ValueError) as error:
-        compare_crops(['--lr', paths['lr'], '--method', f'Bicubic={paths["up"]}', '--method',
-                       f'Odd={odd}', '--out', str(tmp_path / 'x.png')])
+        compare_crops([
+            '--lr', paths['lr'], '--method', f'Bicubic={paths["up"]}', '--method', f'Odd={odd}',
+            '--out',
+            str(tmp_path / 'x.png')
+        ])
     message = str(error.value)
     assert f'Odd ({odd}): lacks {NAMES[1]}; has extra bonn/extra_leftImg8bit' in message
     assert 'Bicubic' not in message.split('\n', 1)[1]
@@ -99,5 +111,6 @@ def test_bad_crops_and_sizes_are_refused(tmp_path, folders):
         compare_crops(args + ['--crop', '120', '0', '16', '16'])
     small = write_folder(tmp_path / 'small', {n: img[:40] for n, img in images['up'].items()})
     with pytest.raises(ValueError, match='expected 128x96'):
-        compare_crops(['--lr', paths['lr'], '--method', f'A={small}', '--out',
-                       str(tmp_path / 'x.png')])
+        compare_crops(
+            ['--lr', paths['lr'], '--method', f'A={small}', '--out',
+             str(tmp_path / 'x.png')])

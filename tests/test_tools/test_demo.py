@@ -32,7 +32,8 @@ def demo(tmp_path_factory):
 
 def test_data_and_pools(demo):
     work, _ = demo
-    lr = sorted(glob.glob(str(work / 'data' / 'cityscapes' / 'leftImg8bit' / 'train' / '*' / '*.png')))
+    lr = sorted(
+        glob.glob(str(work / 'data' / 'cityscapes' / 'leftImg8bit' / 'train' / '*' / '*.png')))
     assert len(lr) == 4 and cv2.imread(lr[0]).shape == (128, 256, 3)
     noise = json.load(open(work / 'pools' / 'noise_p32' / 'summary.json'))
     assert noise['patches_kept'] > 0
@@ -45,7 +46,8 @@ def test_data_and_pools(demo):
 def test_three_joint_runs_and_a_results_file_per_row(demo):
     work, results = demo
     for path in ['pretrained/generator_bicubic.pth', 'pretrained/segmentor.pth'] + [
-            f'train/{slug}/iter_4.pth' for slug in ('ssg_rwsr', 'adapted_only', 'guided_only')]:
+            f'train/{slug}/iter_4.pth' for slug in ('ssg_rwsr', 'adapted_only', 'guided_only')
+    ]:
         assert osp.getsize(work / path) > 10_000, path
     for slug, result in results.items():
         metrics = result['metrics']
@@ -91,10 +93,6 @@ def test_rerun_reuses_what_exists(demo, capsys):
     out = capsys.readouterr().out
     assert out.count('reusing') >= 5
     assert [os.path.getmtime(path) for path in kept] == mtimes
-    # a stand-in newer than the joint checkpoints: train again, then score again
-    os.utime(work / 'pretrained' / 'generator_bicubic.pth')
-    assert DEMO['main'](['--work-dir', str(work), '--quick']) == 0
-    assert [os.path.getmtime(path) > before for path, before in zip(kept, mtimes)] == [True] * 2
     # a pool newer than the joint checkpoints (re-estimated kernels): train and score again,
     # but keep the stand-ins, which do not depend on the pools
     mtimes = [os.path.getmtime(path) for path in kept]

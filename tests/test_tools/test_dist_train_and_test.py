@@ -32,8 +32,10 @@ def in_process_tools(tiny_run):
     root, _, _ = tiny_run
     os.environ['MMSSG_DEMO_ROOT'] = str(root)
     sys.path.insert(0, str(root))
-    yield {name: runpy.run_path(osp.join(REPO_ROOT, 'tools', name + '.py'))['main']
-           for name in ('test', 'inference', 'export_generator')}
+    yield {
+        name: runpy.run_path(osp.join(REPO_ROOT, 'tools', name + '.py'))['main']
+        for name in ('test', 'inference', 'export_generator')
+    }
     os.environ.pop('MMSSG_DEMO_ROOT')
     sys.path.remove(str(root))
 
@@ -60,8 +62,7 @@ def test_two_cpu_processes_train_in_step_and_resume(tiny_run):
     assert osp.isfile(osp.join(work_dir, 'iter_4.pth'))
     first = assert_ranks_identical(work_dir)
 
-    log = dist_train(config, work_dir, env, '--resume',
-                     '--cfg-options', 'train_cfg.max_iters=6')
+    log = dist_train(config, work_dir, env, '--resume', '--cfg-options', 'train_cfg.max_iters=6')
     assert 'Resuming at iteration 4' in log
     assert osp.isfile(osp.join(work_dir, 'iter_6.pth'))
     second = assert_ranks_identical(work_dir)
@@ -81,13 +82,19 @@ def checkpoints(tiny_run):
     single = root / 'single_process.pth'
     torch.save({'state_dict': rank_weights(work_dir, 0)['state'], 'meta': {}}, single)
     old = root / 'old_multi_process.pth'
-    torch.save({'state_dict': {k.replace('generator.', 'generator.module.', 1): v
-                               for k, v in state.items()}, 'meta': {}}, old)
+    torch.save(
+        {
+            'state_dict': {
+                k.replace('generator.', 'generator.module.', 1): v
+                for k, v in state.items()
+            },
+            'meta': {}
+        }, old)
     return dict(dist=str(checkpoint), single=str(single), old=str(old))
 
 
-def test_test_tool_scores_the_trained_networks_whatever_the_launcher(
-        tiny_run, checkpoints, in_process_tools, tmp_path):
+def test_test_tool_scores_the_trained_networks_whatever_the_launcher(tiny_run, checkpoints,
+                                                                     in_process_tools, tmp_path):
     _, config, _ = tiny_run
     results = {}
     runs = dict(checkpoints, bicubic=checkpoints['dist'])
@@ -96,12 +103,14 @@ def test_test_tool_scores_the_trained_networks_whatever_the_launcher(
         extra = ['--cfg-options', 'model.generator.type=BicubicUpsampler'] \
             if name == 'bicubic' else []
         status = in_process_tools['test'](
-            [config, path, '--work-dir', str(tmp_path / name), '--out', out, *extra])
+            [config, path, '--work-dir',
+             str(tmp_path / name), '--out', out, *extra])
         assert status == 0
         results[name] = json.load(open(out))['metrics']
     assert results['dist'] == results['single'] == results['old']
     for metrics in results.values():
-        assert {'PSNR', 'SSIM', 'LPIPS', 'NIQE', 'NIQE_unscored', 'SR/mIoU', 'SR/aAcc'} <= set(metrics)
+        assert {'PSNR', 'SSIM', 'LPIPS', 'NIQE', 'NIQE_unscored', 'SR/mIoU',
+                'SR/aAcc'} <= set(metrics)
         for name in ('PSNR', 'SSIM', 'LPIPS', 'SR/mIoU', 'SR/aAcc'):
             assert math.isfinite(metrics[name]), name
     assert results['bicubic']['NIQE_unscored'] == 0 and math.isfinite(results['bicubic']['NIQE'])
@@ -109,8 +118,8 @@ def test_test_tool_scores_the_trained_networks_whatever_the_launcher(
     assert results['dist']['PSNR'] != results['bicubic']['PSNR']
 
 
-def test_inference_and_export_give_the_trained_generator(
-        tiny_run, checkpoints, in_process_tools, tmp_path):
+def test_inference_and_export_give_the_trained_generator(tiny_run, checkpoints, in_process_tools,
+                                                         tmp_path):
     root, config, _ = tiny_run
     val = str(root / 'data' / 'cityscapes' / 'leftImg8bit' / 'val')
     images = {}
@@ -122,8 +131,11 @@ def test_inference_and_export_give_the_trained_generator(
         out = str(tmp_path / f'{name}_generator.pth')
         assert in_process_tools['export_generator']([path, out]) == 0
         exported = torch.load(out)['state_dict']
-        expected = {k[len('generator.'):]: v for k, v in rank_weights(root / 'work', 0)['state']
-                    .items() if k.startswith('generator.')}
+        expected = {
+            k[len('generator.'):]: v
+            for k, v in rank_weights(root / 'work', 0)['state'].items()
+            if k.startswith('generator.')
+        }
         assert exported.keys() == expected.keys()
         assert all(torch.equal(exported[k], expected[k]) for k in expected)
     for name in ('single', 'old'):

@@ -62,8 +62,9 @@ def tiny_eval(tmp_path, offline):
         os.makedirs(tmp_path / 'data' / sub / 'val' / CITY)
         cv2.imwrite(str(tmp_path / 'data' / sub / 'val' / CITY / f'{NAME}.png'), img[..., ::-1])
     config = tmp_path / 'tiny.py'
-    config.write_text(TINY_CONFIG.format(base=config_path('ssg_rwsr_x4_cityscapes.py'),
-                                         root=str(tmp_path / 'data')))
+    config.write_text(
+        TINY_CONFIG.format(
+            base=config_path('ssg_rwsr_x4_cityscapes.py'), root=str(tmp_path / 'data')))
     torch.manual_seed(0)
     model = MODELS.build(Config.fromfile(str(config)).model)
     checkpoint = tmp_path / 'tiny.pth'
@@ -76,16 +77,19 @@ def test_results_files_describe_the_run_and_feed_the_tables(tiny_eval, capsys):
     test = tool('test.py')
     bicubic, model = str(root / 'bicubic.json'), str(root / 'model.json')
     # bicubic needs no checkpoint: the config names every weight (none here)
-    test([config, '--work-dir', str(root / 'w1'), '--out', bicubic, '--method-name', 'Bicubic',
-          '--save-sr', str(root / 'sr_bicubic'), '--cfg-options',
-          'model.generator.type=BicubicUpsampler'])
+    test([
+        config, '--work-dir',
+        str(root / 'w1'), '--out', bicubic, '--method-name', 'Bicubic', '--save-sr',
+        str(root / 'sr_bicubic'), '--cfg-options', 'model.generator.type=BicubicUpsampler'
+    ])
     test([config, checkpoint, '--work-dir', str(root / 'w2'), '--out', model])
     first, second = (json.load(open(path)) for path in (bicubic, model))
     assert first['method'] == 'Bicubic' and second['method'] == 'tiny'
     assert first['checkpoint'] is None and second['checkpoint'] == checkpoint
     assert first['generator_init'] == 'none' and second['generator_init'] is None
     assert first['dataset'] == second['dataset'] == dict(
-        type='CityscapesSRDataset', data_root=str(root / 'data'),
+        type='CityscapesSRDataset',
+        data_root=str(root / 'data'),
         data_prefix=dict(img_path='leftImg8bit/val', gt_path='leftImg8bit_hr/val'))
     assert first['num_images'] == 1 and first['random_weights_metrics'] == RANDOM
     for results in (first, second):

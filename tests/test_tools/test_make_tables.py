@@ -9,10 +9,14 @@ import pytest
 from _helpers import REPO_ROOT
 
 TOOL = osp.join(REPO_ROOT, 'tools', 'analysis', 'make_tables.py')
-SYNTHETIC = dict(type='CityscapesSRDataset', data_root='data/cityscapes_synthetic_x4',
-                 data_prefix=dict(img_path='leftImg8bit/val', gt_path='leftImg8bit_hr/val'))
-REAL = dict(type='CityscapesSRDataset', data_root='data/cityscapes',
-            data_prefix=dict(img_path='leftImg8bit/val'))
+SYNTHETIC = dict(
+    type='CityscapesSRDataset',
+    data_root='data/cityscapes_synthetic_x4',
+    data_prefix=dict(img_path='leftImg8bit/val', gt_path='leftImg8bit_hr/val'))
+REAL = dict(
+    type='CityscapesSRDataset',
+    data_root='data/cityscapes',
+    data_prefix=dict(img_path='leftImg8bit/val'))
 
 
 def make_tables(argv):
@@ -22,29 +26,47 @@ def make_tables(argv):
 def results_file(folder, name, metrics, dataset=SYNTHETIC, random=(), method=None):
     """A results file as tools/test.py --out writes it."""
     path = folder / f'{name}.json'
-    path.write_text(json.dumps(dict(
-        method=method or name, config=f'configs/{name}.py', checkpoint=None, cfg_options={},
-        dataset=dataset, num_images=500, metrics=metrics,
-        random_weights_metrics=list(random))))
+    path.write_text(
+        json.dumps(
+            dict(
+                method=method or name,
+                config=f'configs/{name}.py',
+                checkpoint=None,
+                cfg_options={},
+                dataset=dataset,
+                num_images=500,
+                metrics=metrics,
+                random_weights_metrics=list(random))))
     return str(path)
 
 
 def table3_inputs(tmp_path):
     random = ('LPIPS', 'DISTS')
     return [
-        results_file(tmp_path, 'bicubic',
-                     dict(PSNR=27.51, SSIM=0.62, LPIPS=0.64, DISTS=0.19, NIQE=7.1),
-                     random=random, method='Bicubic'),
-        results_file(tmp_path, 'realsr', dict(PSNR=25.88, SSIM=0.77, LPIPS=0.26, DISTS=0.10),
-                     random=random, method='RealSR'),
-        results_file(tmp_path, 'ours', dict(PSNR=29.08, SSIM=0.83, LPIPS=0.19, DISTS=0.07),
-                     random=random, method='Ours'),
+        results_file(
+            tmp_path,
+            'bicubic',
+            dict(PSNR=27.51, SSIM=0.62, LPIPS=0.64, DISTS=0.19, NIQE=7.1),
+            random=random,
+            method='Bicubic'),
+        results_file(
+            tmp_path,
+            'realsr',
+            dict(PSNR=25.88, SSIM=0.77, LPIPS=0.26, DISTS=0.10),
+            random=random,
+            method='RealSR'),
+        results_file(
+            tmp_path,
+            'ours',
+            dict(PSNR=29.08, SSIM=0.83, LPIPS=0.19, DISTS=0.07),
+            random=random,
+            method='Ours'),
     ]
 
 
 def table_rows(markdown):
-    return [[c.strip() for c in line.strip('|').split('|')]
-            for line in markdown.splitlines() if line.startswith('|')]
+    return [[c.strip() for c in line.strip('|').split('|')] for line in markdown.splitlines()
+            if line.startswith('|')]
 
 
 def test_help_documents_the_inputs(capsys):
@@ -52,16 +74,17 @@ def test_help_documents_the_inputs(capsys):
         make_tables(['--help'])
     assert done.value.code == 0
     text = capsys.readouterr().out
-    for option in ('--result NAME=FILE', '--table', '--columns', '--mor', '--out-md',
-                   '--out-csv', 'tools/test.py'):
+    for option in ('--result NAME=FILE', '--table', '--columns', '--mor', '--out-md', '--out-csv',
+                   'tools/test.py'):
         assert option in text, option
 
 
 def test_table3_layout_marks_random_weights_and_bolds_the_best(tmp_path, capsys):
     files = table3_inputs(tmp_path)
     md, csv_path = tmp_path / 't3.md', tmp_path / 't3.csv'
-    assert make_tables(['--table', '3', *files, '--out-md', str(md),
-                        '--out-csv', str(csv_path)]) == 0
+    assert make_tables(['--table', '3', *files, '--out-md',
+                        str(md), '--out-csv',
+                        str(csv_path)]) == 0
     markdown = md.read_text(encoding='utf-8')
     assert markdown == capsys.readouterr().out.split('wrote')[0].rstrip('\n') + '\n'
     rows = table_rows(markdown)
@@ -77,14 +100,23 @@ def test_table3_layout_marks_random_weights_and_bolds_the_best(tmp_path, capsys)
 
 
 def test_table1_fills_mor_from_the_study_and_rows_can_be_renamed(tmp_path, capsys):
-    real = [results_file(tmp_path, name, dict(NIMA=nima, MetaIQA=meta), dataset=REAL)
-            for name, nima, meta in (('bicubic', 4.62, 0.245), ('esrgan', 4.95, 0.247),
-                                     ('ours', 5.04, 0.254))]
+    real = [
+        results_file(tmp_path, name, dict(NIMA=nima, MetaIQA=meta), dataset=REAL)
+        for name, nima, meta in (('bicubic', 4.62, 0.245), ('esrgan', 4.95, 0.247), ('ours', 5.04,
+                                                                                     0.254))
+    ]
     study = tmp_path / 'mor.json'
-    study.write_text(json.dumps(dict(metric='MOR', lower_is_better=True, methods=dict(
-        SSG=dict(mor=1.21, ci95=[1.1, 1.3], rankings=40)))))
-    make_tables(['--table', '1', '--result', f'Bicubic={real[0]}', '--result',
-                 f'ESRGAN={real[1]}', '--result', f'SSG={real[2]}', '--mor', str(study)])
+    study.write_text(
+        json.dumps(
+            dict(
+                metric='MOR',
+                lower_is_better=True,
+                methods=dict(SSG=dict(mor=1.21, ci95=[1.1, 1.3], rankings=40)))))
+    make_tables([
+        '--table', '1', '--result', f'Bicubic={real[0]}', '--result', f'ESRGAN={real[1]}',
+        '--result', f'SSG={real[2]}', '--mor',
+        str(study)
+    ])
     rows = table_rows(capsys.readouterr().out)
     assert rows[0] == ['Method', 'NIMA ↑', 'Meta-IQA ↑', 'MOR ↓']
     assert rows[2] == ['Bicubic', '4.62', '0.245', '-']
@@ -104,16 +136,20 @@ def test_any_metric_can_be_a_column_with_its_direction(tmp_path, capsys):
 
 def test_a_file_from_another_dataset_is_refused_naming_it(tmp_path):
     files = table3_inputs(tmp_path)
-    other = results_file(tmp_path, 'real', dict(PSNR=1, SSIM=1, LPIPS=1, DISTS=1), dataset=REAL,
-                         random=('LPIPS', 'DISTS'))
+    other = results_file(
+        tmp_path,
+        'real',
+        dict(PSNR=1, SSIM=1, LPIPS=1, DISTS=1),
+        dataset=REAL,
+        random=('LPIPS', 'DISTS'))
     with pytest.raises(ValueError, match=f'{other} was scored on a different dataset'):
         make_tables(['--table', '3', *files, other])
 
 
 def test_missing_metrics_are_named_with_their_file(tmp_path):
     files = table3_inputs(tmp_path)
-    partial = results_file(tmp_path, 'partial', dict(PSNR=20.0, SSIM=0.5),
-                           random=('LPIPS', 'DISTS'))
+    partial = results_file(
+        tmp_path, 'partial', dict(PSNR=20.0, SSIM=0.5), random=('LPIPS', 'DISTS'))
     with pytest.raises(KeyError, match=f'{partial} lacks LPIPS, DISTS'):
         make_tables(['--table', '3', *files, partial])
     flat = tmp_path / 'flat.json'

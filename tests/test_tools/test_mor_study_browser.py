@@ -61,12 +61,14 @@ def browser(tmp_path_factory):
     try:
         from selenium import webdriver
     except ImportError:
-        pytest.fail('the MOR study browser test needs selenium: '
-                    'pip install -r requirements/tests.txt', pytrace=False)
+        pytest.fail(
+            'the MOR study browser test needs selenium: '
+            'pip install -r requirements/tests.txt',
+            pytrace=False)
     options = webdriver.ChromeOptions()
     options.binary_location = chromium  # with both paths given, selenium downloads nothing
-    for argument in ('--headless=new', '--no-sandbox', '--disable-dev-shm-usage',
-                     '--disable-gpu', '--window-size=1280,620', '--hide-scrollbars'):
+    for argument in ('--headless=new', '--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu',
+                     '--window-size=1280,620', '--hide-scrollbars'):
         options.add_argument(argument)
     log = tmp_path_factory.mktemp('chromedriver') / 'chromedriver.log'
     service = webdriver.ChromeService(executable_path=chromedriver, log_output=str(log))
@@ -94,7 +96,8 @@ def _serve(tool_main, argv, log_path):
 def _start_server(tool_main, arguments, port, log_path):
     """Start ``mor_study.py serve`` in its own process; return it once it answers."""
     process = multiprocessing.get_context('fork').Process(
-        target=_serve, args=(tool_main, ['serve', *arguments, '--port', str(port)], str(log_path)))
+        target=_serve, args=(tool_main, ['serve', *arguments, '--port',
+                                         str(port)], str(log_path)))
     process.start()
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -122,13 +125,17 @@ def _digest_of(driver, url):
 def _shown_methods(driver, digests):
     """The method of each output slot, found from the bytes the page displays."""
     from selenium.webdriver.common.by import By
-    _wait(driver, lambda d: d.execute_script(
-        'return [...document.images].every((img) => img.complete && img.naturalWidth > 0)'),
+    _wait(
+        driver, lambda d: d.execute_script(
+            'return [...document.images].every((img) => img.complete && img.naturalWidth > 0)'),
         'the pictures load')
     figures = driver.find_elements(By.CSS_SELECTOR, 'figure.output')
     assert [f.get_attribute('data-slot') for f in figures] == ['0', '1', '2']
-    return [digests[_digest_of(driver, f.find_element(By.TAG_NAME, 'img').get_attribute('src'))]
-            for f in figures]
+    return [
+        digests[_digest_of(driver,
+                           f.find_element(By.TAG_NAME, 'img').get_attribute('src'))]
+        for f in figures
+    ]
 
 
 def _rank_current_image(driver, participant, digests, photo_of, shown_log, before_submit=None):
@@ -139,8 +146,9 @@ def _rank_current_image(driver, participant, digests, photo_of, shown_log, befor
     photo = photo_of[_digest_of(driver, reference)]
     shown_log[participant, photo] = shown
     for rank, method in enumerate(PREFERENCES[participant].get(photo, TRUE_ORDER), start=1):
-        driver.find_element(By.CSS_SELECTOR, f'figure[data-slot="{shown.index(method)}"] '
-                            f'button[data-rank="{rank}"]').click()
+        driver.find_element(
+            By.CSS_SELECTOR, f'figure[data-slot="{shown.index(method)}"] '
+            f'button[data-rank="{rank}"]').click()
         if before_submit and rank == 2:
             before_submit(driver)
     progress = driver.find_element(By.ID, 'progress-text').text
@@ -150,6 +158,7 @@ def _rank_current_image(driver, participant, digests, photo_of, shown_log, befor
 
 
 def _screenshot(path):
+
     def take(driver):
         """Hold the zoom on a detail, check it is the same region everywhere, take the shot."""
         from selenium.webdriver.common.action_chains import ActionChains
@@ -162,6 +171,7 @@ def _screenshot(path):
             '.map((img) => [img.style.transform, img.style.transformOrigin])')
         assert len(zoom) == 4 and len(set(map(tuple, zoom))) == 1 and zoom[0][0] == 'scale(2)'
         driver.save_screenshot(str(path))
+
     return take
 
 
@@ -171,8 +181,11 @@ def test_two_participants_rank_every_image_across_a_server_restart(browser, tmp_
     digests = file_digests(folders)
     photo_of = {hashlib.sha1((lr / f'{p}.png').read_bytes()).hexdigest(): p for p in PHOTOS}
     study, port = tmp_path / 'study.sqlite', _free_port()
-    arguments = [*(f'{name}={folder}' for name, folder in folders.items()), '--lr', str(lr),
-                 '--study', str(study), '--seed', '5']
+    arguments = [
+        *(f'{name}={folder}' for name, folder in folders.items()), '--lr',
+        str(lr), '--study',
+        str(study), '--seed', '5'
+    ]
     tool_main = runpy.run_path(TOOL)['main']
     server = _start_server(tool_main, arguments, port, tmp_path / 'server_1.log')
     tabs, shown_log = {}, {}
@@ -196,8 +209,9 @@ def test_two_participants_rank_every_image_across_a_server_restart(browser, tmp_
 
         browser.switch_to.window(tabs['ann'])
         browser.refresh()  # a reload resumes at the first unanswered image
-        _wait(browser, lambda d: d.find_element(By.ID, 'progress-text').text ==
-              '2 of 4 images ranked', 'ann resumes at image 3')
+        _wait(browser,
+              lambda d: d.find_element(By.ID, 'progress-text').text == '2 of 4 images ranked',
+              'ann resumes at image 3')
         screenshot = tmp_path / 'mor_study.png'
         _rank_current_image(browser, 'ann', digests, photo_of, shown_log, _screenshot(screenshot))
         _rank_current_image(browser, 'ann', digests, photo_of, shown_log)
@@ -225,8 +239,10 @@ def test_two_participants_rank_every_image_across_a_server_restart(browser, tmp_
 
     assert tool_main(['report', '--study', str(study), '--bootstrap', '500']) == 0
     summary = json.load(open(tmp_path / 'study.json'))
-    assert {name: row['mor'] for name, row in summary['methods'].items()} == pytest.approx(
-        EXPECTED_MOR)
+    assert {
+        name: row['mor']
+        for name, row in summary['methods'].items()
+    } == pytest.approx(EXPECTED_MOR)
     assert summary['preference']['sharp']['soft'] == pytest.approx(7 / 8)
     assert summary['participants'] == 2 and summary['images'] == 4
     assert screenshot.stat().st_size > 10_000

@@ -31,9 +31,9 @@ def test_folders_with_different_images_are_listed_and_refused(tmp_path, main):
     with pytest.raises(ValueError) as info:
         main(['serve', *_method_args(folders), '--lr', str(lr), '--study', str(study)])
     assert str(info.value).splitlines()[1:] == [
-        f'  {folders["sharp"]} lacks 1: cat',
-        f'  {folders["soft"]} lacks 2: cat, coffee',
-        f'  {folders["blurry"]} lacks 1: chelsea']
+        f'  {folders["sharp"]} lacks 1: cat', f'  {folders["soft"]} lacks 2: cat, coffee',
+        f'  {folders["blurry"]} lacks 1: chelsea'
+    ]
     assert not study.exists()  # refused before anything was created
 
 
@@ -44,15 +44,21 @@ def test_a_port_in_use_is_named(tmp_path, main):
         taken.listen()
         port = taken.getsockname()[1]
         with pytest.raises(OSError, match=f'port {port} on 127.0.0.1 is already in use'):
-            main(['serve', *_method_args(folders), '--study', str(tmp_path / 's.sqlite'),
-                  '--port', str(port)])
+            main([
+                'serve', *_method_args(folders), '--study',
+                str(tmp_path / 's.sqlite'), '--port',
+                str(port)
+            ])
 
 
 def test_non_image_files_are_skipped_with_a_warning(tmp_path, main, capsys):
     folders, lr = make_study_folders(tmp_path / 'in', photos=PHOTOS[:2])
     (folders['sharp'] / 'summary.json').write_text('{}')
-    status = main(['serve', *map(str, folders.values()), '--lr', str(lr), '--study',
-                   str(tmp_path / 's.sqlite'), '--check'])
+    status = main([
+        'serve', *map(str, folders.values()), '--lr',
+        str(lr), '--study',
+        str(tmp_path / 's.sqlite'), '--check'
+    ])
     out, err = capsys.readouterr()
     assert status == 3
     assert f'warning: skipped {folders["sharp"] / "summary.json"}: not an image file' in err

@@ -16,9 +16,11 @@ RUN = ['--cfg-options', 'train_cfg.max_iters=8', 'default_hooks.checkpoint.inter
 
 def workers(n):
     persistent = 'True' if n else 'False'
-    return [f'train_dataloader.num_workers={n}', f'train_dataloader.persistent_workers={persistent}',
-            f'train_cfg.dataloaders.adapted.num_workers={n}',
-            f'train_cfg.dataloaders.adapted.persistent_workers={persistent}']
+    return [
+        f'train_dataloader.num_workers={n}', f'train_dataloader.persistent_workers={persistent}',
+        f'train_cfg.dataloaders.adapted.num_workers={n}',
+        f'train_cfg.dataloaders.adapted.persistent_workers={persistent}'
+    ]
 
 
 @pytest.fixture(scope='module')
@@ -43,8 +45,7 @@ def assert_identical(a, b):
     different = [k for k in state_a if not torch.equal(state_a[k], state_b[k])]
     assert not different, f'{len(different)} tensors differ, e.g. {different[:3]}'
     for name in ('generator', 'segmentor'):
-        for slot_a, slot_b in zip(optim_a[name]['state'].values(),
-                                  optim_b[name]['state'].values()):
+        for slot_a, slot_b in zip(optim_a[name]['state'].values(), optim_b[name]['state'].values()):
             assert all(torch.equal(slot_a[k], slot_b[k]) for k in slot_a)
 
 

@@ -43,8 +43,10 @@ def test_bf16_config_uses_amp_without_loss_scaling_and_channels_last():
 
 
 def test_replace_norm_type_reaches_nested_lists():
-    cfg = dict(a=dict(norm_cfg=dict(type='SyncBN')), b=[dict(c=dict(norm_cfg=dict(type='SyncBN')))],
-               d=dict(norm_cfg=dict(type='GN')))
+    cfg = dict(
+        a=dict(norm_cfg=dict(type='SyncBN')),
+        b=[dict(c=dict(norm_cfg=dict(type='SyncBN')))],
+        d=dict(norm_cfg=dict(type='GN')))
     assert replace_norm_type(cfg, 'SyncBN', 'BN') == ['a.norm_cfg', 'b[0].c.norm_cfg']
     assert cfg['b'][0]['c']['norm_cfg']['type'] == 'BN' and cfg['d']['norm_cfg']['type'] == 'GN'
 
@@ -58,7 +60,7 @@ def test_load_run_config_applies_the_command_line(tmp_path):
 
 def test_run_configs_skip_the_yapf_pass_of_every_dump():
     """mmengine 0.10.7 ignores format_python_code=False for _base_-style configs."""
-    cfg = load_run_config(osp.join(REPO_ROOT, 'configs', 'ssg_rwsr_x4_cityscapes.py'),
-                          work_dir='unused')
+    cfg = load_run_config(
+        osp.join(REPO_ROOT, 'configs', 'ssg_rwsr_x4_cityscapes.py'), work_dir='unused')
     assert cfg._format_python_code is False
     assert copy.deepcopy(cfg)._format_python_code is False  # the runner keeps a deep copy

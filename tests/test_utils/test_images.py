@@ -42,14 +42,16 @@ def test_list_images_of_an_empty_folder_is_empty_and_a_missing_one_is_named(tmp_
 RGB = np.random.default_rng(0).integers(0, 256, (5, 7, 3)).astype(np.uint8)
 
 
-@pytest.mark.parametrize('name, mode, expected', [
-    ('rgb.png', 'RGB', RGB),
-    ('rgba.png', 'RGBA', RGB),  # alpha dropped, not composited
-    ('grey.png', 'L', np.repeat(RGB[..., :1], 3, axis=2)),
-    ('grey_alpha.png', 'LA', np.repeat(RGB[..., :1], 3, axis=2)),
-    ('palette.png', 'P', None),
-    ('rgb.bmp', 'RGB', RGB),
-])
+@pytest.mark.parametrize(
+    'name, mode, expected',
+    [
+        ('rgb.png', 'RGB', RGB),
+        ('rgba.png', 'RGBA', RGB),  # alpha dropped, not composited
+        ('grey.png', 'L', np.repeat(RGB[..., :1], 3, axis=2)),
+        ('grey_alpha.png', 'LA', np.repeat(RGB[..., :1], 3, axis=2)),
+        ('palette.png', 'P', None),
+        ('rgb.bmp', 'RGB', RGB),
+    ])
 def test_read_image_gives_three_channel_uint8_in_either_order(tmp_path, name, mode, expected):
     if mode == 'RGBA':
         pil = Image.fromarray(np.concatenate([RGB, np.full((5, 7, 1), 9, np.uint8)], axis=2))
@@ -73,8 +75,8 @@ def test_read_image_keeps_16_bit_samples_as_stored(tmp_path):
     rgb = read_image(str(tmp_path / 'deep.png'))
     assert rgb.dtype == np.uint16
     np.testing.assert_array_equal(rgb, deep)
-    np.testing.assert_array_equal(read_image(str(tmp_path / 'deep_grey.png')),
-                                  np.repeat(deep[..., :1], 3, axis=2))
+    np.testing.assert_array_equal(
+        read_image(str(tmp_path / 'deep_grey.png')), np.repeat(deep[..., :1], 3, axis=2))
 
 
 def test_read_image_errors_name_the_file(tmp_path):
@@ -97,8 +99,8 @@ def test_output_names_follow_the_relative_path_and_refuse_clashes():
     rels = ['a.png', os.path.join('city', 'b.jpg'), os.path.join('x', 'y', 'z.tif')]
     assert output_names(rels, '.npy') == ['a.npy', 'city__b.npy', 'x__y__z.npy']
     assert output_names([], '.npy') == []
-    with pytest.raises(ValueError,
-                       match=r'1 output name.*city__b\.npy <- city/b\.jpg, city/b\.png'):
+    with pytest.raises(
+            ValueError, match=r'1 output name.*city__b\.npy <- city/b\.jpg, city/b\.png'):
         output_names(rels + [os.path.join('city', 'b.png')], '.npy')
     with pytest.raises(ValueError, match=r'x__y\.npy <- x/y\.png, x__y\.png'):
         output_names([os.path.join('x', 'y.png'), 'x__y.png'], '.npy')

@@ -24,8 +24,8 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-from mmssg.utils import list_images  # noqa: E402
-from mmssg.utils.cli import EXIT_OK, run_tool  # noqa: E402
+from mmssg.utils import list_images
+from mmssg.utils.cli import EXIT_OK, run_tool
 
 LABEL_HEIGHT = 28
 GAP = 4
@@ -33,20 +33,36 @@ SHOWN_NAMES = 8  # names listed per difference before "and N more"
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--lr', required=True, help='folder of the LR input images')
-    parser.add_argument('--method', action='append', required=True, metavar='NAME=DIR',
-                        help='a method and its folder of SR images (repeat, in column order)')
+    parser.add_argument(
+        '--method',
+        action='append',
+        required=True,
+        metavar='NAME=DIR',
+        help='a method and its folder of SR images (repeat, in column order)')
     parser.add_argument('--hr', help='folder of HR ground truth (synthetic data only)')
-    parser.add_argument('--images', nargs='+', metavar='REL',
-                        help='images (paths relative to --lr, extension optional), one row '
-                        'each; default: the first image')
+    parser.add_argument(
+        '--images',
+        nargs='+',
+        metavar='REL',
+        help='images (paths relative to --lr, extension optional), one row '
+        'each; default: the first image')
     crop = parser.add_mutually_exclusive_group()
-    crop.add_argument('--crop', nargs=4, type=int, metavar=('X', 'Y', 'W', 'H'),
-                      help='crop box in HR pixels, multiples of --scale')
-    crop.add_argument('--crop-size', nargs=2, type=int, default=[128, 96], metavar=('W', 'H'),
-                      help='size of the automatic crop in HR pixels (default: 128 96)')
+    crop.add_argument(
+        '--crop',
+        nargs=4,
+        type=int,
+        metavar=('X', 'Y', 'W', 'H'),
+        help='crop box in HR pixels, multiples of --scale')
+    crop.add_argument(
+        '--crop-size',
+        nargs=2,
+        type=int,
+        default=[128, 96],
+        metavar=('W', 'H'),
+        help='size of the automatic crop in HR pixels (default: 128 96)')
     parser.add_argument('--scale', type=int, default=4, help='SR scale (default: 4)')
     parser.add_argument('--zoom', type=int, default=2, help='panel enlargement (default: 2)')
     parser.add_argument('--out', required=True, help='output PNG')
@@ -69,8 +85,8 @@ def name_differences(reference, folders):
     lines = []
     for label, index in folders.items():
         missing, extra = set(reference) - set(index), set(index) - set(reference)
-        parts = ([f'lacks {listed(missing)}'] if missing else []) + (
-            [f'has extra {listed(extra)}'] if extra else [])
+        parts = ([f'lacks {listed(missing)}'] if missing else []) + ([f'has extra {listed(extra)}']
+                                                                     if extra else [])
         if parts:
             lines.append(f'{label}: ' + '; '.join(parts))
     return lines
@@ -92,8 +108,10 @@ def load_folders(args):
     if args.hr:
         folders['HR'] = args.hr
     columns = {label: image_index(folder) for label, folder in folders.items()}
-    differences = name_differences(
-        lr, {f'{label} ({folders[label]})': index for label, index in columns.items()})
+    differences = name_differences(lr, {
+        f'{label} ({folders[label]})': index
+        for label, index in columns.items()
+    })
     if differences:
         raise ValueError(f'image names differ from --lr {args.lr}:\n  ' + '\n  '.join(differences))
     inputs = {osp.abspath(p) for index in [lr, *columns.values()] for p in index.values()}

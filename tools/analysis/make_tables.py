@@ -34,7 +34,7 @@ import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-from mmssg.utils.cli import EXIT_OK, run_tool  # noqa: E402
+from mmssg.utils.cli import EXIT_OK, run_tool
 
 UP, DOWN = 'up', 'down'
 ARROWS = {UP: '↑', DOWN: '↓'}
@@ -52,12 +52,13 @@ KNOWN_METRICS = {
     'MOR': ('MOR', DOWN, '{:.2f}'),
 }
 TABLES = {
-    '1': ('Table 1 layout: real LR images (Cityscapes val, whole frames)',
-          ['NIMA', 'MetaIQA', 'MOR']),
-    '2': ('Table 2 layout: real LR images (IDD val, 1280x720, whole frames)',
-          ['NIMA', 'MetaIQA', 'MOR']),
-    '3': ('Table 3 layout: synthesized LR images (Cityscapes val)',
-          ['PSNR', 'SSIM', 'LPIPS', 'DISTS']),
+    '1':
+    ('Table 1 layout: real LR images (Cityscapes val, whole frames)', ['NIMA', 'MetaIQA', 'MOR']),
+    '2':
+    ('Table 2 layout: real LR images (IDD val, 1280x720, whole frames)', ['NIMA', 'MetaIQA',
+                                                                          'MOR']),
+    '3':
+    ('Table 3 layout: synthesized LR images (Cityscapes val)', ['PSNR', 'SSIM', 'LPIPS', 'DISTS']),
     '4': ('Table 4 layout: ablation (Cityscapes val)', ['NIMA', 'MetaIQA']),
 }
 RESULT_KEYS = ('metrics', 'dataset', 'method')
@@ -66,22 +67,34 @@ RANDOM_NOTE = ('\\* computed with random network weights (the published weights 
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('files', nargs='*', metavar='FILE',
-                        help='results files of tools/test.py --out; rows named by their '
-                        '"method" (tools/test.py --method-name)')
-    parser.add_argument('--result', action='append', default=[], metavar='NAME=FILE',
-                        help='a results file and its row name (repeat; rows keep this order, '
-                        'after the positional FILEs)')
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        'files',
+        nargs='*',
+        metavar='FILE',
+        help='results files of tools/test.py --out; rows named by their '
+        '"method" (tools/test.py --method-name)')
+    parser.add_argument(
+        '--result',
+        action='append',
+        default=[],
+        metavar='NAME=FILE',
+        help='a results file and its row name (repeat; rows keep this order, '
+        'after the positional FILEs)')
     table = parser.add_mutually_exclusive_group(required=True)
     table.add_argument('--table', choices=sorted(TABLES), help='the paper table to lay out')
-    table.add_argument('--columns', nargs='+', metavar='KEY[:up|:down]',
-                       help='metric keys of the results files as columns; the direction may '
-                       f'be omitted for {", ".join(KNOWN_METRICS)}')
-    parser.add_argument('--mor', metavar='MOR.json',
-                        help='result file of the MOR study: {"methods": {NAME: {"mor": x, '
-                        '...}}, "lower_is_better": true}')
+    table.add_argument(
+        '--columns',
+        nargs='+',
+        metavar='KEY[:up|:down]',
+        help='metric keys of the results files as columns; the direction may '
+        f'be omitted for {", ".join(KNOWN_METRICS)}')
+    parser.add_argument(
+        '--mor',
+        metavar='MOR.json',
+        help='result file of the MOR study: {"methods": {NAME: {"mor": x, '
+        '...}}, "lower_is_better": true}')
     parser.add_argument('--title', help='caption (default: the table layout and dataset)')
     parser.add_argument('--out-md', help='write the Markdown table here')
     parser.add_argument('--out-csv', help='write the CSV table here (full precision)')
@@ -152,9 +165,9 @@ def check_comparable(rows, specs):
         kinds = {path: random_weights(results, key) for _, path, results in rows}
         if len(set(kinds.values())) > 1:
             raise ValueError(f'{key} was computed with random network weights in some files and '
-                             'with the published weights in others; the values do not compare: '
-                             + ', '.join(f'{path} ({"random" if is_random else "published"})'
-                                         for path, is_random in kinds.items()))
+                             'with the published weights in others; the values do not compare: ' +
+                             ', '.join(f'{path} ({"random" if is_random else "published"})'
+                                       for path, is_random in kinds.items()))
         if all(kinds.values()):
             random.add(key)
     return random
@@ -207,14 +220,18 @@ def best_values(specs, values):
 
 
 def header_cells(specs, random):
-    return [f'{title}{"*" if key in random else ""} {ARROWS[direction]}'
-            for key, title, direction, _ in specs]
+    return [
+        f'{title}{"*" if key in random else ""} {ARROWS[direction]}'
+        for key, title, direction, _ in specs
+    ]
 
 
 def to_markdown(names, specs, values, random, caption):
     best = best_values(specs, values)
-    lines = [caption, '', '| Method | ' + ' | '.join(header_cells(specs, random)) + ' |',
-             '|---|' + '---|' * len(specs)]
+    lines = [
+        caption, '', '| Method | ' + ' | '.join(header_cells(specs, random)) + ' |',
+        '|---|' + '---|' * len(specs)
+    ]
     for name, row in zip(names, values):
         cells = []
         for value, top, (_, _, _, fmt) in zip(row, best, specs):
@@ -236,8 +253,8 @@ def to_csv(names, specs, values, random):
 
 
 def write_outputs(args, rows, markdown, csv_text):
-    inputs = {osp.abspath(path) for _, path, _ in rows} | (
-        {osp.abspath(args.mor)} if args.mor else set())
+    inputs = {osp.abspath(path)
+              for _, path, _ in rows} | ({osp.abspath(args.mor)} if args.mor else set())
     for path, text in ((args.out_md, markdown), (args.out_csv, csv_text)):
         if not path:
             continue
@@ -257,12 +274,12 @@ def main(argv=None) -> int:
     mor, lower = load_mor(args.mor, names) if args.mor else (None, True)
     specs, values = build_table(rows, specs, mor, lower)
     dataset, count = rows[0][2]['dataset'], rows[0][2].get('num_images')
-    where = '/'.join(str(part) for part in (dataset.get('data_root'),
-                                            dataset.get('data_prefix', {}).get('img_path'))
-                     if part) or dataset.get('type')
-    caption = args.title or (
-        f'{TABLES[args.table][0] if args.table else "Results"}; {where}'
-        + (f', {count} images' if count else ''))
+    where = '/'.join(
+        str(part)
+        for part in (dataset.get('data_root'), dataset.get('data_prefix', {}).get('img_path'))
+        if part) or dataset.get('type')
+    caption = args.title or (f'{TABLES[args.table][0] if args.table else "Results"}; {where}' +
+                             (f', {count} images' if count else ''))
     markdown = to_markdown(names, specs, values, random, caption)
     csv_text = to_csv(names, specs, values, random)
     print(markdown)

@@ -31,9 +31,9 @@ import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-from mmssg.apis.mor_study import (StudyApp, StudyStore, collect_study_images,  # noqa: E402
-                                  format_markdown, make_server, study_summary)
-from mmssg.utils import exit_status, run_tool  # noqa: E402
+from mmssg.apis.mor_study import (StudyApp, StudyStore, collect_study_images, format_markdown,
+                                  make_server, study_summary)
+from mmssg.utils import exit_status, run_tool
 
 DEMO_WORK_DIR = 'work_dirs/demo'
 DEMO_LR = osp.join('data', 'cityscapes', 'leftImg8bit', 'val')
@@ -52,16 +52,24 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Mean Opinion Rank study of SR outputs')
     commands = parser.add_subparsers(dest='command', required=True)
     serve = commands.add_parser('serve', help='serve the ranking page')
-    serve.add_argument('methods', nargs='*', metavar='[NAME=]METHOD_DIR',
-                       help='one folder of SR outputs per method (at least two)')
+    serve.add_argument(
+        'methods',
+        nargs='*',
+        metavar='[NAME=]METHOD_DIR',
+        help='one folder of SR outputs per method (at least two)')
     serve.add_argument('--lr', help='folder of the LR inputs, shown for reference')
-    serve.add_argument('--host', default='127.0.0.1',
-                       help='address to bind (default 127.0.0.1: this machine only)')
+    serve.add_argument(
+        '--host',
+        default='127.0.0.1',
+        help='address to bind (default 127.0.0.1: this machine only)')
     serve.add_argument('--port', type=int, default=8000, help='TCP port (default 8000)')
-    serve.add_argument('--seed', type=int, default=None,
-                       help='seed of the shuffles of a new study (default: random)')
-    serve.add_argument('--check', action='store_true',
-                       help='check the folders and the study database, then exit')
+    serve.add_argument(
+        '--seed',
+        type=int,
+        default=None,
+        help='seed of the shuffles of a new study (default: random)')
+    serve.add_argument(
+        '--check', action='store_true', help='check the folders and the study database, then exit')
     report = commands.add_parser('report', help='MOR, intervals and preferences')
     report.add_argument('--json', help='JSON output (default: <DB without suffix>.json)')
     report.add_argument('--markdown', help='Markdown output (default: <DB without suffix>.md)')
@@ -69,8 +77,12 @@ def parse_args(argv=None):
     report.add_argument('--seed', type=int, default=0, help='seed of the bootstrap (default 0)')
     for command in (serve, report):
         command.add_argument('--study', help='the study database (SQLite file)')
-        command.add_argument('--demo', nargs='?', const=DEMO_WORK_DIR, metavar='WORK_DIR',
-                             help=f'the demo\'s outputs (WORK_DIR default {DEMO_WORK_DIR})')
+        command.add_argument(
+            '--demo',
+            nargs='?',
+            const=DEMO_WORK_DIR,
+            metavar='WORK_DIR',
+            help=f'the demo\'s outputs (WORK_DIR default {DEMO_WORK_DIR})')
     args = parser.parse_args(argv)
     if args.demo is not None and getattr(args, 'methods', None):
         parser.error('give either method folders or --demo, not both')
@@ -84,8 +96,10 @@ def parse_args(argv=None):
 def demo_inputs(work_dir):
     """``({name: folder}, lr_folder)`` of the demo's outputs in ``work_dir``."""
     sr_root = osp.join(work_dir, 'sr')
-    found = {name: osp.join(sr_root, folder) for folder, name in DEMO_METHODS.items()
-             if osp.isdir(osp.join(sr_root, folder))}
+    found = {
+        name: osp.join(sr_root, folder)
+        for folder, name in DEMO_METHODS.items() if osp.isdir(osp.join(sr_root, folder))
+    }
     lr_dir = osp.join(work_dir, DEMO_LR)
     if len(found) < 2 or not osp.isdir(lr_dir):
         raise FileNotFoundError(
@@ -120,14 +134,18 @@ def serve(args):
     store = StudyStore.open_or_create(args.study, study_images.methods, study_images.images,
                                       args.seed)
     answers = store.answers()
-    print(f'study {args.study}: {len(store.images)} images x {len(store.methods)} methods '
-          f'({", ".join(store.methods)}); {len(answers)} answers from '
-          f'{len({row["participant"] for row in answers})} participants so far', flush=True)
+    print(
+        f'study {args.study}: {len(store.images)} images x {len(store.methods)} methods '
+        f'({", ".join(store.methods)}); {len(answers)} answers from '
+        f'{len({row["participant"] for row in answers})} participants so far',
+        flush=True)
     if not args.check:
         server = make_server(StudyApp(store, study_images), args.host, args.port)
         host, port = server.server_address[:2]
-        print(f'serving at http://{host}:{port}/ (Ctrl-C stops; every answer is saved '
-              'when submitted)', flush=True)
+        print(
+            f'serving at http://{host}:{port}/ (Ctrl-C stops; every answer is saved '
+            'when submitted)',
+            flush=True)
         try:
             server.serve_forever()
         except KeyboardInterrupt:
@@ -144,8 +162,10 @@ def report(args):
     summary = study_summary(store, args.bootstrap, args.seed)
     markdown = format_markdown(summary)
     stem = osp.splitext(args.study)[0]
-    outputs = {args.json or stem + '.json': json.dumps(summary, indent=2) + '\n',
-               args.markdown or stem + '.md': markdown}
+    outputs = {
+        args.json or stem + '.json': json.dumps(summary, indent=2) + '\n',
+        args.markdown or stem + '.md': markdown
+    }
     for path, text in outputs.items():
         if osp.abspath(path) == osp.abspath(args.study):
             raise ValueError(f'refusing to write the report over the study database {path}')

@@ -83,8 +83,10 @@ def collect_one(src_dir, out_dir, criteria, job):
     size = 0
     if len(windows.corners):
         path = osp.join(out_dir, pool_file)
-        save_npz_atomic(path, **pack_noise_patches(pixels, windows.corners, criteria.patch_size,
-                                                   windows.means, value_scale))
+        save_npz_atomic(
+            path,
+            **pack_noise_patches(pixels, windows.corners, criteria.patch_size, windows.means,
+                                 value_scale))
         size = osp.getsize(path)
     # A zero-mean patch's RMS over pixels and channels, from the window statistics.
     stds = np.sqrt(windows.variances.mean(axis=1))
@@ -103,18 +105,23 @@ def std_distribution(stds, bins=20):
         mean=float(stds.mean()),
         min=float(stds.min()),
         max=float(stds.max()),
-        percentiles={str(p): float(v)
-                     for p, v in zip(pct, np.percentile(stds, pct))},
+        percentiles={
+            str(p): float(v)
+            for p, v in zip(pct, np.percentile(stds, pct))
+        },
         histogram=dict(bin_edges=edges.tolist(), counts=counts.tolist()))
 
 
 def main(argv=None):
     args = parse_args(argv)
-    criteria = NoiseCriteria(args.patch_size, args.sub_size, args.stride, args.sub_stride,
-                             args.mu, args.gamma, args.phi)
+    criteria = NoiseCriteria(args.patch_size, args.sub_size, args.stride, args.sub_stride, args.mu,
+                             args.gamma, args.phi)
     jobs = source_images(args.src_dir, args.out_dir, '.npz')
-    older = [osp.splitext(name)[0] + '.npy' for _, name in jobs
-             if osp.isfile(osp.join(args.out_dir, osp.splitext(name)[0] + '.npy'))]
+    older = [
+        osp.splitext(name)[0] + '.npy' for _, name in jobs
+        if osp.isfile(osp.join(args.out_dir,
+                               osp.splitext(name)[0] + '.npy'))
+    ]
     if older:
         raise ValueError(f'{args.out_dir} holds float32 noise files of an older pool '
                          f'({", ".join(older[:3])}{", ..." if len(older) > 3 else ""}); '
@@ -126,17 +133,25 @@ def main(argv=None):
     read = [(job, r) for job, r in zip(jobs, results) if 'error' not in r]
     stds = [s for _, r in read for s in r['stds']]
     summary = write_summary(
-        args.out_dir, args.src_dir, len(jobs), len(read), skipped,
-        dict(criteria.as_dict(), color='all three channels must pass',
-             layout='compact .npz (mmssg.degradation.noise_files): source pixels in shared '
-             'blocks + per-patch means; loads as (N, P, P, 3) float32 RGB, 0-255 scale',
-             sixteen_bit='scaled by 255/65535'),
+        args.out_dir,
+        args.src_dir,
+        len(jobs),
+        len(read),
+        skipped,
+        dict(
+            criteria.as_dict(),
+            color='all three channels must pass',
+            layout='compact .npz (mmssg.degradation.noise_files): source pixels in shared '
+            'blocks + per-patch means; loads as (N, P, P, 3) float32 RGB, 0-255 scale',
+            sixteen_bit='scaled by 255/65535'),
         images_with_patches=sum(1 for _, r in read if r['patches']),
         patches_kept=len(stds),
         pool_bytes=sum(r['bytes'] for _, r in read),
         float32_bytes=len(stds) * args.patch_size**2 * 3 * 4,
-        images=[dict(file=rel, pool_file=name if r['patches'] else None, patches=r['patches'])
-                for (rel, name), r in read],
+        images=[
+            dict(file=rel, pool_file=name if r['patches'] else None, patches=r['patches'])
+            for (rel, name), r in read
+        ],
         patch_std=std_distribution(stds))
     std = summary['patch_std']
     done = (f"{summary['patches_kept']} patches kept from {summary['images_with_patches']} of "

@@ -13,7 +13,6 @@ An existing complete dataset made with the same arguments is reused; ``--fresh``
 :mod:`mmssg.demo.camera` for the camera model.
 """
 import argparse
-import sys
 import time
 
 from tqdm import tqdm
@@ -33,17 +32,24 @@ def parse_args(argv=None):
         'scenes seen through a hidden camera, plus a clean HR domain).')
     parser.add_argument('out_dir', help='dataset root; created if missing')
     parser.add_argument('--seed', type=int, default=0, help='random seed (default: 0)')
-    parser.add_argument('--num-train', type=int, default=32,
-                        help='real LR training images (default: 32)')
-    parser.add_argument('--num-val', type=int, default=8,
-                        help='real LR validation images (default: 8)')
-    parser.add_argument('--num-clean', type=int, default=24,
-                        help='clean HR renders besides the photographs (default: 24)')
-    parser.add_argument('--lr-size', type=int, nargs=2, metavar=('W', 'H'),
-                        default=list(DEFAULT_LR_SIZE),
-                        help='LR image size; HR is 4x (default: %(default)s)')
-    parser.add_argument('--fresh', action='store_true',
-                        help='regenerate even if a complete dataset exists')
+    parser.add_argument(
+        '--num-train', type=int, default=32, help='real LR training images (default: 32)')
+    parser.add_argument(
+        '--num-val', type=int, default=8, help='real LR validation images (default: 8)')
+    parser.add_argument(
+        '--num-clean',
+        type=int,
+        default=24,
+        help='clean HR renders besides the photographs (default: 24)')
+    parser.add_argument(
+        '--lr-size',
+        type=int,
+        nargs=2,
+        metavar=('W', 'H'),
+        default=list(DEFAULT_LR_SIZE),
+        help='LR image size; HR is 4x (default: %(default)s)')
+    parser.add_argument(
+        '--fresh', action='store_true', help='regenerate even if a complete dataset exists')
     parser.add_argument('--quiet', action='store_true', help='no progress bars')
     return parser.parse_args(argv)
 
@@ -57,13 +63,18 @@ def main(argv=None):
     args = parse_args(argv)
 
     def progress(iterable, total, desc):
-        return tqdm(iterable, total=total, desc=desc, unit='img', disable=args.quiet,
-                    dynamic_ncols=True)
+        return tqdm(
+            iterable, total=total, desc=desc, unit='img', disable=args.quiet, dynamic_ncols=True)
 
     start = time.time()
     summary = make_demo_dataset(
-        args.out_dir, seed=args.seed, num_train=args.num_train, num_val=args.num_val,
-        num_clean=args.num_clean, lr_size=tuple(args.lr_size), fresh=args.fresh,
+        args.out_dir,
+        seed=args.seed,
+        num_train=args.num_train,
+        num_val=args.num_val,
+        num_clean=args.num_clean,
+        lr_size=tuple(args.lr_size),
+        fresh=args.fresh,
         progress=progress)
     if not summary['reused']:
         print(f'Done in {time.time() - start:.1f} s')

@@ -36,7 +36,8 @@ on one scale. Label maps are read as stored.
 
 The tool refuses an OUT_ROOT equal to or inside SRC_ROOT (compared as resolved real
 paths) and never writes a path that is one of its inputs. An OUT_ROOT that already
-holds files this run would write is refused unless ``--overwrite`` is given. Unreadable images and unreadable or
+holds files this run would write is refused unless ``--overwrite`` is given.
+Unreadable images and unreadable or
 mismatched label maps are skipped (an image whose labels are skipped is still
 degraded), listed in the summary with every other path relative to SRC_ROOT;
 the exit status is then 3.
@@ -75,7 +76,8 @@ def parse_args(argv=None):
     parser.add_argument('--workers', type=int, default=1, help='processes (1)')
     parser.add_argument('--no-progress', action='store_true', help='hide the progress bar')
     parser.add_argument(
-        '--overwrite', action='store_true',
+        '--overwrite',
+        action='store_true',
         help='replace the results of an earlier run in OUT_ROOT (refused by default; input '
         'files are never written either way)')
     return parser.parse_args(argv)
@@ -141,7 +143,9 @@ def _degrade(rgb, seg, rel, cfg):
         results['gt_seg_map'] = seg
     np.random.seed(image_seed(cfg['seed'], rel))
     transform = SyntheticDegradation(
-        scale=cfg['scale'], kernel_size=cfg['kernel_size'], sigma=cfg['sigma'],
+        scale=cfg['scale'],
+        kernel_size=cfg['kernel_size'],
+        sigma=cfg['sigma'],
         noise_sigma=cfg['noise_sigma'])
     return transform(results)
 
@@ -184,8 +188,8 @@ def synthesize_one(src_root, out_root, cfg, job):
     results = _degrade(rgb, None if seg is None else seg[:H, :W], rel, cfg)
     lr = cv2.cvtColor(results['img'].astype(np.uint8), cv2.COLOR_RGB2BGR)
     _write_png(osp.join(out_root, IMG_DIR, rel), lr, inputs)
-    _write_hr(src_img, osp.join(out_root, HR_DIR, rel), rgb,
-              report['cropped'] or report['converted'], inputs)
+    _write_hr(src_img, osp.join(out_root, HR_DIR, rel), rgb, report['cropped']
+              or report['converted'], inputs)
     if seg is not None:
         _write_png(osp.join(out_root, label_rel), results['gt_seg_map'], inputs)
     report.update(written=True, label=seg is not None)
@@ -209,9 +213,11 @@ def output_files(out_root, jobs):
     files = [osp.join(out_root, SUMMARY)]
     for split, city, name in jobs:
         label = name[:-len(IMG_SUFFIX)] + LABEL_SUFFIX
-        files += [osp.join(out_root, IMG_DIR, split, city, name),
-                  osp.join(out_root, HR_DIR, split, city, name),
-                  osp.join(out_root, LABEL_DIR, split, city, label)]
+        files += [
+            osp.join(out_root, IMG_DIR, split, city, name),
+            osp.join(out_root, HR_DIR, split, city, name),
+            osp.join(out_root, LABEL_DIR, split, city, label)
+        ]
     return files
 
 
@@ -231,14 +237,24 @@ def main(argv=None):
     check_roots(args)
     jobs = find_jobs(args.src_root, args.splits)
     check_not_filled(args.out_root, jobs, args.overwrite)
-    cfg = dict(seed=args.seed, scale=args.scale, kernel_size=args.kernel_size, sigma=args.sigma,
-               noise_sigma=args.noise_sigma)
+    cfg = dict(
+        seed=args.seed,
+        scale=args.scale,
+        kernel_size=args.kernel_size,
+        sigma=args.sigma,
+        noise_sigma=args.noise_sigma)
     worker = functools.partial(synthesize_one, args.src_root, args.out_root, cfg)
     reports = parallel_map(worker, jobs, args.workers, 'synthesize LR', not args.no_progress)
     written = [r for r in reports if r.get('written')]
     skipped = [item for r in reports for item in r['skipped']]
     write_summary(
-        args.out_root, args.src_root, len(jobs), len(written), skipped, vars(args), name=SUMMARY,
+        args.out_root,
+        args.src_root,
+        len(jobs),
+        len(written),
+        skipped,
+        vars(args),
+        name=SUMMARY,
         labels_written=sum(r['label'] for r in written),
         cropped=[r['image'] for r in written if r['cropped']],
         converted_to_8bit=[r['image'] for r in written if r['converted']],

@@ -3,7 +3,7 @@
 # memory bounded (a whole 2048x1024 frame becomes 8192x4096 at x4); super-resolve whole frames
 # with tools/inference.py --tile.
 real_val_data_root = 'data/cityscapes'
-val_crop_size = (256, 512)    # (h, w) in LR pixels
+val_crop_size = (256, 512)  # (h, w) in LR pixels
 test_crop_size = (512, 1024)
 
 real_val_pipeline = [

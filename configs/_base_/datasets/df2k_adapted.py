@@ -11,8 +11,11 @@ adapted_pipeline = [
     dict(type='LoadImageFromFile', key='gt', channel_order='rgb'),
     dict(type='Crop', keys=['gt'], crop_size=(hr_patch_size, hr_patch_size), random_crop=True),
     dict(type='Flip', keys=['gt'], flip_ratio=0.5, direction='horizontal'),
-    dict(type='DomainAdaptedDegradation', kernel_pool=kernel_pool, noise_pool=noise_pool,
-         scale=scale),
+    dict(
+        type='DomainAdaptedDegradation',
+        kernel_pool=kernel_pool,
+        noise_pool=noise_pool,
+        scale=scale),
     dict(type='PackInputs', keys='img'),
 ]
 

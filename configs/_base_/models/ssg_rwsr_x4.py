@@ -8,10 +8,9 @@ _base_ = ['mmseg::_base_/models/fcn_hr18.py', './sr_zoo_checkpoints.py']
 # The RealESRNet start (DF2K-OST with high-order degradations: it already denoises, which
 # confounds the ablation) is the variant ssg_rwsr_x4_cityscapes_realesrnet.py.
 # Segmentor: MMSegmentation's fcn_hr18 512x1024, 160k iterations on Cityscapes.
-segmentor_checkpoint = (
-    'https://download.openmmlab.com/mmsegmentation/v0.5/hrnet/'
-    'fcn_hr18_512x1024_160k_cityscapes/'
-    'fcn_hr18_512x1024_160k_cityscapes_20200602_190822-221e4a4f.pth')
+segmentor_checkpoint = ('https://download.openmmlab.com/mmsegmentation/v0.5/hrnet/'
+                        'fcn_hr18_512x1024_160k_cityscapes/'
+                        'fcn_hr18_512x1024_160k_cityscapes_20200602_190822-221e4a4f.pth')
 
 model = dict(
     _delete_=True,
@@ -32,8 +31,7 @@ model = dict(
         pretrained=None,
         init_cfg=dict(type='Pretrained', checkpoint=segmentor_checkpoint)),
     pixel_loss=dict(type='L1Loss', loss_weight=0.01, reduction='mean'),
-    perceptual_loss=dict(
-        type='LPIPSLoss', loss_weight=0.1, net='alex', pretrained_backbone=True),
+    perceptual_loss=dict(type='LPIPSLoss', loss_weight=0.1, net='alex', pretrained_backbone=True),
     guided_loss_weight=0.01,
     sr_channel_order='RGB',
     channels_last=False,

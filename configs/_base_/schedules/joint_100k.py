@@ -2,10 +2,8 @@
 # Adam with learning rate 1e-4 for both networks (constant: the paper gives no decay).
 optim_wrapper = dict(
     constructor='MultiOptimWrapperConstructor',
-    generator=dict(
-        type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-4, betas=(0.9, 0.999))),
-    segmentor=dict(
-        type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-4, betas=(0.9, 0.999))))
+    generator=dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-4, betas=(0.9, 0.999))),
+    segmentor=dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-4, betas=(0.9, 0.999))))
 
 train_cfg = dict(
     type='JointTrainLoop',

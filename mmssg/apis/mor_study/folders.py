@@ -17,8 +17,13 @@ from PIL import Image
 from mmssg.utils import list_images
 
 # Shown as they are; other formats (TIFF, PPM, PGM) are converted to PNG when served
-BROWSER_TYPES = {'.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg',
-                 '.bmp': 'image/bmp', '.webp': 'image/webp'}
+BROWSER_TYPES = {
+    '.png': 'image/png',
+    '.jpg': 'image/jpeg',
+    '.jpeg': 'image/jpeg',
+    '.bmp': 'image/bmp',
+    '.webp': 'image/webp'
+}
 
 
 @dataclass
@@ -52,8 +57,10 @@ def non_image_files(folder: str) -> List[str]:
     for root, dirs, names in os.walk(folder):  # the same walk as list_images
         dirs[:] = [d for d in dirs if not d.startswith('.')]
         relative = (osp.relpath(osp.join(root, name), folder) for name in names)
-        others += [osp.join(folder, rel) for rel in relative
-                   if not osp.basename(rel).startswith('.') and rel not in images]
+        others += [
+            osp.join(folder, rel) for rel in relative
+            if not osp.basename(rel).startswith('.') and rel not in images
+        ]
     return sorted(others)
 
 
@@ -82,8 +89,9 @@ def describe_missing(folder: str, missing: List[str], limit: int = 10) -> str:
 def describe_differences(keys: Dict[str, set]) -> str:
     """Which folders lack which images (of any other), one line per such folder."""
     everything = set().union(*keys.values())
-    return '\n'.join(describe_missing(folder, sorted(everything - present))
-                     for folder, present in keys.items() if everything - present)
+    return '\n'.join(
+        describe_missing(folder, sorted(everything - present)) for folder, present in keys.items()
+        if everything - present)
 
 
 def unreadable(path: str) -> Optional[str]:
@@ -135,16 +143,24 @@ def collect_study_images(method_dirs: Dict[str, str],
         references = {key: references[key] for key in images}
     skipped, bad_keys = _check_files(method_dirs, files, references)
     images = [key for key in images if key not in bad_keys]
-    return StudyImages(list(method_dirs), images,
-                       {name: {key: found[key] for key in images} for name, found in files.items()},
-                       {key: references[key] for key in images if key in references}, skipped)
+    return StudyImages(
+        list(method_dirs), images, {
+            name: {
+                key: found[key]
+                for key in images
+            }
+            for name, found in files.items()
+        }, {key: references[key]
+            for key in images if key in references}, skipped)
 
 
 def _check_files(method_dirs: Dict[str, str], files: Dict[str, Dict[str, str]],
                  references: Dict[str, str]) -> Tuple[List[str], set]:
     """Non-image files and unreadable images, and the keys the latter remove."""
-    skipped = [f'{path}: not an image file' for folder in method_dirs.values()
-               for path in non_image_files(folder)]
+    skipped = [
+        f'{path}: not an image file' for folder in method_dirs.values()
+        for path in non_image_files(folder)
+    ]
     bad_keys = set()
     for found in [*files.values(), references]:
         for key, path in found.items():

@@ -43,8 +43,11 @@ def study_summary(store: StudyStore, num_samples: int = 2000, seed: int = 0) -> 
     summary = mor_summary(store.methods, [row['ranking'] for row in answers],
                           [row['participant'] for row in answers],
                           [row['image'] for row in answers], num_samples, seed)
-    summary['study'] = dict(database=store.path, methods=store.methods,
-                            images_in_study=len(store.images), seed=store.seed)
+    summary['study'] = dict(
+        database=store.path,
+        methods=store.methods,
+        images_in_study=len(store.images),
+        seed=store.seed)
     return summary
 
 
@@ -64,8 +67,8 @@ def format_markdown(summary: Dict) -> str:
         '## Mean Opinion Rank (MOR)', '',
         f'{total} rankings of {summary["images"]} images by {summary["participants"]} '
         f'participants. MOR: mean rank, 1 = best (lower is better). 95 % interval: '
-        f'percentile bootstrap over participants and images ({boot["samples"]} replicates).',
-        '', '| method | MOR ↓ | 95 % CI | rankings |', '|---|---|---|---|'
+        f'percentile bootstrap over participants and images ({boot["samples"]} replicates).', '',
+        '| method | MOR ↓ | 95 % CI | rankings |', '|---|---|---|---|'
     ]
     for index, name in enumerate(methods):
         row = summary['methods'][name]
@@ -76,8 +79,8 @@ def format_markdown(summary: Dict) -> str:
     lines += [
         '', '### Pairwise preference', '',
         'Share of rankings in which the row\'s method is ranked better than the column\'s '
-        '(ties count one half).', '',
-        '| | ' + ' | '.join(methods) + ' |', '|---' * (len(methods) + 1) + '|'
+        '(ties count one half).', '', '| | ' + ' | '.join(methods) + ' |',
+        '|---' * (len(methods) + 1) + '|'
     ]
     for a in methods:
         cells = ['–' if a == b else f'{summary["preference"][a][b]:.2f}' for b in methods]

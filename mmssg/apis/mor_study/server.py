@@ -59,8 +59,13 @@ class StudyApp:
         reference = None
         if image in self.study_images.references:
             reference = '/api/reference?' + urlencode(dict(image=image))
-        return dict(finished=False, image=image, outputs=outputs, reference=reference,
-                    done=view['done'], total=view['total'])
+        return dict(
+            finished=False,
+            image=image,
+            outputs=outputs,
+            reference=reference,
+            done=view['done'],
+            total=view['total'])
 
     def submit(self, payload: Dict) -> Dict:
         """Store a ranking of slots as a ranking of methods; return the next task.
@@ -119,11 +124,16 @@ class StudyRequestHandler(BaseHTTPRequestHandler):
         query = {key: values[0] for key, values in parse_qs(url.query).items()}
         app = self.server.app
         routes = {
-            '/': lambda: (PAGE_HTML.encode(), 'text/html; charset=utf-8'),
-            '/api/task': lambda: self._json(app.task(query.get('participant'))),
-            '/api/output': lambda: read_picture(app.output_file(
-                query.get('participant'), query.get('image'), query.get('slot', ''))),
-            '/api/reference': lambda: read_picture(app.reference_file(query.get('image'))),
+            '/':
+            lambda: (PAGE_HTML.encode(), 'text/html; charset=utf-8'),
+            '/api/task':
+            lambda: self._json(app.task(query.get('participant'))),
+            '/api/output':
+            lambda: read_picture(
+                app.output_file(
+                    query.get('participant'), query.get('image'), query.get('slot', ''))),
+            '/api/reference':
+            lambda: read_picture(app.reference_file(query.get('image'))),
         }
         self._respond(routes.get(url.path))
 
@@ -208,7 +218,7 @@ def make_server(app: StudyApp, host: str = '127.0.0.1', port: int = 8000) -> Stu
         return StudyServer((host, port), app)
     except OSError as error:
         if error.errno == errno.EADDRINUSE:
-            raise OSError(f'port {port} on {host} is already in use (by another program or a '
-                          'study server still running): stop it or choose another --port'
-                          ) from error
+            raise OSError(
+                f'port {port} on {host} is already in use (by another program or a '
+                'study server still running): stop it or choose another --port') from error
         raise

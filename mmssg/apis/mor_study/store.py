@@ -114,8 +114,10 @@ def read_study_meta(path: str) -> Dict:
             if problems != ['ok']:
                 raise StudyFileError(f'study database {path} is corrupt '
                                      f'({"; ".join(problems[:3])}); {advice}')
-            tables = {row[0] for row in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+            tables = {
+                row[0]
+                for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
             if not {'study', 'views', 'answers'} <= tables:
                 raise StudyFileError(f'{path} is an SQLite database but not a study database '
                                      f'(tables {sorted(tables)}); {advice}')
@@ -127,8 +129,11 @@ def read_study_meta(path: str) -> Dict:
         raise StudyFileError(f'study database {path} has schema version '
                              f'{meta.get("schema_version")}, this tool reads {SCHEMA_VERSION}; '
                              f'{advice}')
-    return dict(meta, seed=int(meta['seed']), methods=json.loads(meta['methods']),
-                images=json.loads(meta['images']))
+    return dict(
+        meta,
+        seed=int(meta['seed']),
+        methods=json.loads(meta['methods']),
+        images=json.loads(meta['images']))
 
 
 class StudyStore:
@@ -156,7 +161,10 @@ class StudyStore:
         return cls(path, read_study_meta(path))
 
     @classmethod
-    def open_or_create(cls, path: str, methods: Sequence[str], images: Sequence[str],
+    def open_or_create(cls,
+                       path: str,
+                       methods: Sequence[str],
+                       images: Sequence[str],
                        seed: Optional[int] = None) -> 'StudyStore':
         """Continue the study in ``path``, or start it there if the file is new.
 
@@ -177,9 +185,12 @@ class StudyStore:
             return store
         if seed is None:
             seed = random.SystemRandom().randrange(2**31)
-        meta = dict(schema_version=str(SCHEMA_VERSION), seed=str(seed),
-                    methods=json.dumps(list(methods)), images=json.dumps(list(images)),
-                    created_at=utc_now())
+        meta = dict(
+            schema_version=str(SCHEMA_VERSION),
+            seed=str(seed),
+            methods=json.dumps(list(methods)),
+            images=json.dumps(list(images)),
+            created_at=utc_now())
         os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
         with closing(sqlite3.connect(path, isolation_level=None)) as conn:
             conn.execute('BEGIN')  # tables and settings in one transaction: all or nothing
@@ -190,8 +201,8 @@ class StudyStore:
         return cls.open(path)
 
     def _check_same_study(self, methods: Sequence[str], images: Sequence[str]) -> None:
-        for what, stored, given in (('methods', self.methods, methods),
-                                    ('images', self.images, images)):
+        for what, stored, given in (('methods', self.methods, methods), ('images', self.images,
+                                                                         images)):
             if set(stored) != set(given):
                 missing, extra = sorted(set(stored) - set(given)), sorted(set(given) - set(stored))
                 raise ValueError(
@@ -237,8 +248,11 @@ class StudyStore:
         """
         order = self.image_order(participant)
         with self._transaction() as conn:
-            answered = {row[0] for row in conn.execute(
-                'SELECT image FROM answers WHERE participant = ?', (participant, ))}
+            answered = {
+                row[0]
+                for row in conn.execute('SELECT image FROM answers WHERE participant = ?', (
+                    participant, ))
+            }
             pending = [image for image in order if image not in answered]
             if not pending:
                 return None
@@ -249,8 +263,12 @@ class StudyStore:
             shown_order, shown_at = conn.execute(
                 'SELECT shown_order, shown_at FROM views WHERE participant = ? AND image = ?',
                 (participant, image)).fetchone()
-        return dict(image=image, shown_order=json.loads(shown_order), shown_at=shown_at,
-                    done=len(answered), total=len(order))
+        return dict(
+            image=image,
+            shown_order=json.loads(shown_order),
+            shown_at=shown_at,
+            done=len(answered),
+            total=len(order))
 
     def shown_order(self, participant: str, image: str) -> List[str]:
         """The methods shown for ``image`` to ``participant``, left to right.
@@ -259,9 +277,8 @@ class StudyStore:
             KeyError: The image was not shown to the participant.
         """
         with closing(sqlite3.connect(self.path, timeout=30)) as conn:
-            row = conn.execute(
-                'SELECT shown_order FROM views WHERE participant = ? AND image = ?',
-                (check_participant(participant), image)).fetchone()
+            row = conn.execute('SELECT shown_order FROM views WHERE participant = ? AND image = ?',
+                               (check_participant(participant), image)).fetchone()
         if row is None:
             raise KeyError(f'image {image!r} was not shown to participant {participant!r}')
         return json.loads(row[0])
@@ -303,5 +320,8 @@ class StudyStore:
         with closing(sqlite3.connect(self.path, timeout=30)) as conn:
             conn.row_factory = sqlite3.Row
             rows = conn.execute('SELECT * FROM answers ORDER BY submitted_at, rowid').fetchall()
-        return [dict(row, shown_order=json.loads(row['shown_order']),
-                     ranking=json.loads(row['ranking'])) for row in rows]
+        return [
+            dict(
+                row, shown_order=json.loads(row['shown_order']), ranking=json.loads(row['ranking']))
+            for row in rows
+        ]

@@ -158,8 +158,7 @@ class DomainAdaptedDegradation(BaseTransform):
         return results
 
     def __repr__(self):
-        return (
-            f'{self.__class__.__name__}(kernel_pool={self.kernel_pool!r}, '
-            f'noise_pool={self.noise_pool!r}, scale={self.scale}, gt_key={self.gt_key!r}, '
-            f'lq_key={self.lq_key!r}, quantize={self.quantize}) '
-            f'[{len(self.kernels)} kernels, {int(self._noise_offsets[-1])} noise patches]')
+        return (f'{self.__class__.__name__}(kernel_pool={self.kernel_pool!r}, '
+                f'noise_pool={self.noise_pool!r}, scale={self.scale}, gt_key={self.gt_key!r}, '
+                f'lq_key={self.lq_key!r}, quantize={self.quantize}) '
+                f'[{len(self.kernels)} kernels, {int(self._noise_offsets[-1])} noise patches]')

@@ -1,6 +1,5 @@
 # Copyright (c) mmssg contributors. All rights reserved.
 """The paper's synthetic degradation protocol (section 5.1)."""
-import numpy as np
 from mmagic.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
 
@@ -80,9 +79,8 @@ class SyntheticDegradation(BaseTransform):
             dict: ``results`` with the LR image and its meta keys added.
         """
         if self.gt_key not in results:
-            raise KeyError(
-                f'SyntheticDegradation: results has no {self.gt_key!r} key (keys: {sorted(results)})'
-            )
+            raise KeyError(f'SyntheticDegradation: results has no {self.gt_key!r} key '
+                           f'(keys: {sorted(results)})')
         hr = results[self.gt_key]
         check_hr_image(hr, self.gt_key, self.scale)
         lr = blur_downsample(hr, self.aligned_kernel, self.scale)

@@ -66,13 +66,18 @@ class DeferredLogVarsHook(Hook):
     def before_train(self, runner) -> None:
         self._pending = None
 
-    def after_train_iter(self, runner, batch_idx: int, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
+                         data_batch=None,
                          outputs: Optional[dict] = None) -> None:
         """Swap this turn's scalar outputs for the previous turn's values."""
         if not outputs:
             return
-        scalars = {k: v for k, v in outputs.items()
-                   if isinstance(v, torch.Tensor) and v.numel() == 1}
+        scalars = {
+            k: v
+            for k, v in outputs.items() if isinstance(v, torch.Tensor) and v.numel() == 1
+        }
         previous, self._pending = self._pending, (PendingValues(scalars) if scalars else None)
         for name in scalars:
             del outputs[name]

@@ -32,8 +32,9 @@ def with_sample_seeds(loader_cfg: dict) -> dict:
     if cfg.get('sampler', {}).get('type') in ('SampleSeedSampler', 'mmagic.SampleSeedSampler'):
         return cfg
     cfg['dataset'] = dict(type='mmagic.SampleSeededDataset', dataset=cfg['dataset'])
-    cfg['sampler'] = dict(type='mmagic.SampleSeedSampler',
-                          sampler=cfg.get('sampler') or dict(type='DefaultSampler', shuffle=True))
+    cfg['sampler'] = dict(
+        type='mmagic.SampleSeedSampler',
+        sampler=cfg.get('sampler') or dict(type='DefaultSampler', shuffle=True))
     return cfg
 
 
@@ -125,7 +126,8 @@ class TurnDataIterator:
             print_log(
                 f'Skipping {offset} batches by loading them: the batch sampler of '
                 f'{type(self.dataloader.dataset).__name__} cannot start mid-epoch',
-                logger='current', level=logging.WARNING)
+                logger='current',
+                level=logging.WARNING)
             for _ in range(offset):
                 next(self._iterator)
 
@@ -264,9 +266,10 @@ class JointTrainLoop(BaseLoop):
         self.runner.call_hook('before_train_epoch')
         consumed = consumed_batches(self.turns, self._iter)
         if self._iter > 0:
-            print_log(f'Resuming at iteration {self._iter} with turn '
-                      f'{self.turn_at(self._iter)!r}; batches already drawn: {consumed}',
-                      logger='current')
+            print_log(
+                f'Resuming at iteration {self._iter} with turn '
+                f'{self.turn_at(self._iter)!r}; batches already drawn: {consumed}',
+                logger='current')
         used = dict.fromkeys(self.turns)
         self._iterators = {t: TurnDataIterator(self.dataloaders[t], consumed[t]) for t in used}
         while self._iter < self._max_iters and not self.stop_training:
@@ -292,8 +295,8 @@ class JointTrainLoop(BaseLoop):
         data_batch = dict(data_batch, turn=turn)
         self.runner.call_hook('before_train_iter', batch_idx=self._iter, data_batch=data_batch)
         outputs = self.runner.model.train_step(data_batch, optim_wrapper=self.runner.optim_wrapper)
-        self.runner.call_hook('after_train_iter', batch_idx=self._iter, data_batch=data_batch,
-                              outputs=outputs)
+        self.runner.call_hook(
+            'after_train_iter', batch_idx=self._iter, data_batch=data_batch, outputs=outputs)
         self._iter += 1
 
     def _decide_current_val_interval(self) -> None:

@@ -25,8 +25,10 @@ def vgg16_features(weights_path: Optional[str] = None) -> nn.Sequential:
     """
     features = vgg.make_layers(vgg.cfgs['D'])
     if weights_path is not None:
-        state = {key[len('features.'):]: value for key, value in load_weights(weights_path).items()
-                 if key.startswith('features.')}
+        state = {
+            key[len('features.'):]: value
+            for key, value in load_weights(weights_path).items() if key.startswith('features.')
+        }
         check_loaded('DISTS', weights_path, features.state_dict(), state)
         features.load_state_dict(state)
     return features
@@ -70,7 +72,9 @@ class DISTS(IQAMetric):
     """
     metric = 'DISTS'
 
-    def __init__(self, weights: Optional[str] = None, backbone_weights: Optional[str] = None,
+    def __init__(self,
+                 weights: Optional[str] = None,
+                 backbone_weights: Optional[str] = None,
                  **kwargs) -> None:
         self.backbone_weights = backbone_weights
         super().__init__(weights=weights, **kwargs)
@@ -82,12 +86,18 @@ class DISTS(IQAMetric):
         state = load_weights(path)
         with_backbone = any(key.startswith('stage') for key in state)
         vgg_path = None if with_backbone else find_weights(
-            'DISTS', self.backbone_weights, VGG16_URL, torchvision_cache_dir(),
+            'DISTS',
+            self.backbone_weights,
+            VGG16_URL,
+            torchvision_cache_dir(),
             key='backbone_weights')
         net = build_dists_network(vgg16_features(vgg_path))
         # the input normalisation and the L2-pooling filters are constants of the network
-        expected = [k for k in net.state_dict() if k not in ('mean', 'std')
-                    and not k.endswith('.filter') and (with_backbone or not k.startswith('stage'))]
+        expected = [
+            k for k in net.state_dict()
+            if k not in ('mean', 'std') and not k.endswith('.filter') and (
+                with_backbone or not k.startswith('stage'))
+        ]
         check_loaded('DISTS', path, expected, state)
         net.load_state_dict(state, strict=False)
         return net

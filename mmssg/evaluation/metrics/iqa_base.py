@@ -31,7 +31,10 @@ def torchvision_cache_dir() -> str:
     return osp.join(torch.hub.get_dir(), 'checkpoints')
 
 
-def find_weights(metric: str, path: Optional[str], url: str, cache_dir: str,
+def find_weights(metric: str,
+                 path: Optional[str],
+                 url: str,
+                 cache_dir: str,
                  key: str = 'weights') -> str:
     """The local weights file of a metric, or an error saying how to provide it.
 
@@ -116,9 +119,11 @@ class IQAMetric(BaseSampleWiseMetric):
         self.input_order = input_order
         self.random_weights = not pretrained
         if self.random_weights:
-            print_log(f'{self.metric} is built with RANDOM weights (pretrained=False): its '
-                      'values compare runs of this set-up only, never published figures',
-                      logger='current', level=logging.WARNING)
+            print_log(
+                f'{self.metric} is built with RANDOM weights (pretrained=False): its '
+                'values compare runs of this set-up only, never published figures',
+                logger='current',
+                level=logging.WARNING)
         self.net = self.build_network(weights, pretrained).to(device).eval()
         for param in self.net.parameters():
             param.requires_grad_(False)

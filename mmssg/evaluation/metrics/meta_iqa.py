@@ -21,8 +21,10 @@ def metaiqa_state_dict(state: Dict[str, Tensor]) -> Dict[str, Tensor]:
     Checkpoints name the regression head ``net`` (the authors' code) and may
     carry ``net_g.``/``module.`` prefixes; pyiqa's network calls the head ``head``.
     """
-    return {key.replace('net_g.', '').replace('module.', '').replace('net.', 'head.'): value
-            for key, value in state.items()}
+    return {
+        key.replace('net_g.', '').replace('module.', '').replace('net.', 'head.'): value
+        for key, value in state.items()
+    }
 
 
 @METRICS.register_module()

@@ -32,8 +32,8 @@ def build_nima_network(**options) -> torch.nn.Module:
     pyiqa's constructor always fetches timm's ImageNet backbone, which the
     NIMA weights file replaces entirely; timm is asked for a random one.
     """
-    factory = SimpleNamespace(create_model=lambda name, pretrained=False, **kwargs:
-                              timm.create_model(name, pretrained=False, **kwargs))
+    factory = SimpleNamespace(create_model=lambda name, pretrained=False, **kwargs: timm.
+                              create_model(name, pretrained=False, **kwargs))
     with mock.patch.object(nima_arch, 'timm', factory):
         return nima_arch.NIMA(pretrained=False, **options)
 

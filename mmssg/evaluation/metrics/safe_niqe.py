@@ -48,7 +48,8 @@ class SafeNIQE(NIQE):
         values = np.array([r[self.metric] for r in results], dtype=float)
         unscored = int(np.isnan(values).sum())
         if unscored:
-            print_log(f'NIQE could not score {unscored} of {len(values)} images (flat output)',
-                      logger='current')
+            print_log(
+                f'NIQE could not score {unscored} of {len(values)} images (flat output)',
+                logger='current')
         score = float(np.nanmean(values)) if unscored < len(values) else math.nan
         return {self.metric: score * self.scaling, f'{self.metric}_unscored': unscored}

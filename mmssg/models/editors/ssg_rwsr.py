@@ -180,8 +180,8 @@ class SSGRWSR(BaseEditModel):
         self.compile_segmentor = compile_segmentor
         self._compiled = {}  # not a submodule: keeps the state dict free of duplicates
 
-        for name, order in (('sr_channel_order', sr_channel_order),
-                            ('segmentor_channel_order', segmentor_channel_order)):
+        for name, order in (('sr_channel_order', sr_channel_order), ('segmentor_channel_order',
+                                                                     segmentor_channel_order)):
             if order not in ('RGB', 'BGR', None):
                 raise ValueError(f'{name} must be "RGB" or "BGR", got {order!r}')
         self._register_colour_transforms(sr_channel_order, segmentor_channel_order)
@@ -219,8 +219,8 @@ class SSGRWSR(BaseEditModel):
             sr_mean, sr_std = sr_mean.flip(0), sr_std.flip(0)
         # x_seg = (x * sr_std + sr_mean - seg_mean) / seg_std, per channel
         self.register_buffer('_seg_scale', (sr_std / seg_std).view(1, 3, 1, 1), persistent=False)
-        self.register_buffer('_seg_shift', ((sr_mean - seg_mean) / seg_std).view(1, 3, 1, 1),
-                             persistent=False)
+        self.register_buffer(
+            '_seg_shift', ((sr_mean - seg_mean) / seg_std).view(1, 3, 1, 1), persistent=False)
 
     def to_segmentor_input(self, sr: Tensor) -> Tensor:
         """Map SR output (generator space) to the segmentor's normalised input."""
@@ -242,8 +242,8 @@ class SSGRWSR(BaseEditModel):
         if not self.compile_generator:
             return self.generator(inputs)
         if 'generator' not in self._compiled:
-            self._compiled['generator'] = torch.compile(
-                self.generator, **compile_kwargs(self.compile_generator))
+            self._compiled['generator'] = torch.compile(self.generator,
+                                                        **compile_kwargs(self.compile_generator))
         return self._compiled['generator'](inputs)
 
     def _compile_segmentor_once(self) -> None:
@@ -350,13 +350,18 @@ class SSGRWSR(BaseEditModel):
             g_optim.step()
             g_optim.zero_grad()
 
-        log_vars = {f'guided_{key}': value.detach() for key, value in seg_losses.items()
-                    if isinstance(value, Tensor)}
+        log_vars = {
+            f'guided_{key}': value.detach()
+            for key, value in seg_losses.items() if isinstance(value, Tensor)
+        }
         log_vars['guided_loss'] = loss.detach()
         return log_vars
 
     # --------------------------------------------------------------- inference
-    def generate(self, inputs: Tensor, tile: Optional[int] = None, tile_overlap: int = 16,
+    def generate(self,
+                 inputs: Tensor,
+                 tile: Optional[int] = None,
+                 tile_overlap: int = 16,
                  progress=None) -> Tensor:
         """Super-resolve preprocessed inputs with the generator alone.
 
@@ -374,7 +379,9 @@ class SSGRWSR(BaseEditModel):
         return tiled_forward(self.generator, self._memory_format(inputs), tile, tile_overlap,
                              progress)
 
-    def forward_inference(self, inputs: Tensor, data_samples: Optional[List[DataSample]] = None,
+    def forward_inference(self,
+                          inputs: Tensor,
+                          data_samples: Optional[List[DataSample]] = None,
                           **kwargs) -> DataSample:
         """Super-resolve with the generator alone.
 
@@ -391,7 +398,6 @@ class SSGRWSR(BaseEditModel):
                 size = data_samples.gt_seg_map.shape[-2:]
                 if logits.shape[-2:] != size:
                     align = getattr(unwrap(self.segmentor).decode_head, 'align_corners', False)
-                    logits = F.interpolate(
-                        logits, size=size, mode='bilinear', align_corners=align)
+                    logits = F.interpolate(logits, size=size, mode='bilinear', align_corners=align)
             predictions.set_tensor_data({'pred_seg_map': logits.argmax(1, keepdim=True).cpu()})
         return predictions

@@ -48,8 +48,9 @@ def matlab_taps(in_length: int, out_length: int, scale: float):
         0-based int indices.
     """
     weights, indices = get_weights_indices(in_length, out_length, scale, keys_cubic, 4.0)
-    return (weights.reshape(out_length, -1).astype(np.float32),
-            indices.reshape(out_length, -1).astype(np.int64))
+    return (weights.reshape(out_length,
+                            -1).astype(np.float32), indices.reshape(out_length,
+                                                                    -1).astype(np.int64))
 
 
 def matlab_resize_axis(x: Tensor, dim: int, out_length: int, scale: float) -> Tensor:
@@ -105,8 +106,11 @@ class BicubicUpsampler(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         if self.mode == 'torch':
-            return F.interpolate(x, scale_factor=self.upscale_factor, mode='bicubic',
-                                 align_corners=self.align_corners)
+            return F.interpolate(
+                x,
+                scale_factor=self.upscale_factor,
+                mode='bicubic',
+                align_corners=self.align_corners)
         height, width = x.shape[-2:]
         scale = self.upscale_factor
         x = matlab_resize_axis(x, x.dim() - 2, int(np.ceil(height * scale)), scale)

@@ -2,12 +2,12 @@
 """Tiled super-resolution of frames too large to process in one piece."""
 from typing import Callable, Iterator, Optional, Tuple
 
-import torch
 from torch import Tensor
 
 
-def tile_boxes(height: int, width: int, tile: int,
-               overlap: int) -> Iterator[Tuple[Tuple[int, int, int, int], Tuple[int, int, int, int]]]:
+def tile_boxes(
+        height: int, width: int, tile: int,
+        overlap: int) -> Iterator[Tuple[Tuple[int, int, int, int], Tuple[int, int, int, int]]]:
     """Yield (core box, context box) pairs that tile an image.
 
     Core boxes partition the image into ``tile`` x ``tile`` pieces (smaller at
@@ -26,9 +26,9 @@ def tile_boxes(height: int, width: int, tile: int,
     for top in range(0, height, tile):
         for left in range(0, width, tile):
             bottom, right = min(top + tile, height), min(left + tile, width)
-            yield ((top, left, bottom, right),
-                   (max(top - overlap, 0), max(left - overlap, 0),
-                    min(bottom + overlap, height), min(right + overlap, width)))
+            yield ((top, left, bottom, right), (max(top - overlap, 0), max(left - overlap, 0),
+                                                min(bottom + overlap,
+                                                    height), min(right + overlap, width)))
 
 
 def tiled_forward(fn: Callable[[Tensor], Tensor],
@@ -67,13 +67,15 @@ def tiled_forward(fn: Callable[[Tensor], Tensor],
         piece = fn(inputs[..., ctop:cbottom, cleft:cright])
         if output is None:
             scale = piece.shape[-1] // (cright - cleft)
-            if piece.shape[-1] != scale * (cright - cleft) or piece.shape[-2] != scale * (cbottom - ctop):
+            if piece.shape[-1] != scale * (cright - cleft) or piece.shape[-2] != scale * (cbottom -
+                                                                                          ctop):
                 raise ValueError(f'tiled_forward needs an integer scale; a {cbottom - ctop}x'
                                  f'{cright - cleft} tile gave {tuple(piece.shape[-2:])}')
             output = piece.new_empty(*piece.shape[:-2], height * scale, width * scale)
-        output[..., top * scale:bottom * scale, left * scale:right * scale] = piece[
-            ..., (top - ctop) * scale:(bottom - ctop) * scale,
-            (left - cleft) * scale:(right - cleft) * scale]
+        output[..., top * scale:bottom * scale,
+               left * scale:right * scale] = piece[...,
+                                                   (top - ctop) * scale:(bottom - ctop) * scale,
+                                                   (left - cleft) * scale:(right - cleft) * scale]
         if progress is not None:
             progress(done, len(boxes))
     return output

@@ -24,8 +24,8 @@ from mmssg.utils.checkpoint import describe_mismatch, read_checkpoint, strip_wra
 
 NETWORKS = ('generator', 'segmentor')
 # First key parts of editor checkpoints (mmssg's and MMagic's), as opposed to a bare network.
-MODEL_PREFIXES = NETWORKS + ('generator_ema', 'perceptual_loss', 'pixel_loss',
-                             'data_preprocessor', 'discriminator')
+MODEL_PREFIXES = NETWORKS + ('generator_ema', 'perceptual_loss', 'pixel_loss', 'data_preprocessor',
+                             'discriminator')
 
 
 def evaluation_model_cfg(model_cfg: dict, with_segmentor: bool = True) -> dict:
@@ -55,7 +55,8 @@ def evaluation_model_cfg(model_cfg: dict, with_segmentor: bool = True) -> dict:
     return model_cfg
 
 
-def network_state_dict(state: Dict[str, torch.Tensor], network: str,
+def network_state_dict(state: Dict[str, torch.Tensor],
+                       network: str,
                        source: str = 'the checkpoint') -> Dict[str, torch.Tensor]:
     """The weights of one network (``generator`` or ``segmentor``), keys without prefix.
 
@@ -125,8 +126,10 @@ def load_networks(model: nn.Module,
         if network is None:
             raise ValueError(f'cannot load {name} weights from {source}: the model has no {name}')
         if not network.state_dict():  # e.g. BicubicUpsampler: nothing to load, by design
-            print_log(f'{type(network).__name__} has no weights: the {name} weights of {source} '
-                      'are not used', logger='current')
+            print_log(
+                f'{type(network).__name__} has no weights: the {name} weights of {source} '
+                'are not used',
+                logger='current')
             continue
         load_network(network, network_state_dict(state, name, source), name, source)
 
