@@ -31,17 +31,34 @@ from typing import List, NamedTuple, Optional, Sequence
 import numpy as np
 from scipy.optimize import least_squares
 
-from .functional import gaussian_kernel_from_covariance
+from .functional import align_kernel, gaussian_kernel_from_covariance, kernel_covariance
 
 #: Side of the square tiles of the averaged periodogram (LR pixels).
 SPECTRUM_TILE = 32
-#: Smallest pool kernel side per scale (the sizes KernelGAN's kernels have).
-MIN_KERNEL_SIZE = {2: 13, 4: 25}
+#: Side of the pool kernels, whatever the scale: 3.5 sigmas either side up to 3.4 HR px
+#: (wider blurs lose their tails, renormalised).
+KERNEL_SIZE = 25
+#: Scales the model is written for (even: the alignment blur of :func:`alignment_covariance`).
+SCALES = (2, 4)
 # Rec. 601 luma weights: the blur is the same in every channel, the noise is averaged.
 _LUMA = np.array([0.299, 0.587, 0.114])
 # Smallest kernel variance (HR px^2) used to build a kernel, so that a degenerate fit
 # (no blur along one axis) still gives an invertible covariance.
 _MIN_VARIANCE = 0.01
+
+
+class SpectralKernel(NamedTuple):
+    """A pool kernel and how it was found.
+
+    Attributes:
+        kernel (np.ndarray): float32 ``(KERNEL_SIZE, KERNEL_SIZE)`` kernel summing to 1.
+        covariance (np.ndarray): Its Gaussian's covariance, HR pixels squared, ``(x, y)``:
+            the fitted blur less :func:`alignment_covariance`.
+        fit (SpectralFit): The fit it came from.
+    """
+    kernel: np.ndarray
+    covariance: np.ndarray
+    fit: 'SpectralFit'
 
 
 class PowerSpectrum(NamedTuple):
@@ -235,8 +252,8 @@ def fit_gaussian_blur(spectrum: PowerSpectrum, scale: int, min_frequency_bin: in
     Returns:
         SpectralFit: The blur covariance in HR pixels squared and the other fitted values.
     """
-    if scale not in MIN_KERNEL_SIZE:
-        raise ValueError(f'scale must be one of {sorted(MIN_KERNEL_SIZE)}, got {scale}')
+    if scale not in SCALES:
+        raise ValueError(f'scale must be one of {SCALES}, got {scale}')
     tile = spectrum.power.shape[0]
     freqs = np.fft.fftfreq(tile)
     freq_y, freq_x = np.meshgrid(freqs, freqs, indexing='ij')
@@ -255,29 +272,49 @@ def fit_gaussian_blur(spectrum: PowerSpectrum, scale: int, min_frequency_bin: in
         cost=float(best.cost))
 
 
-def kernel_from_covariance(covariance: np.ndarray, scale: int) -> np.ndarray:
+def alignment_covariance(scale: int) -> np.ndarray:
+    """The blur :func:`align_kernel` adds to every pool kernel at ``scale`` (HR px^2).
+
+    The degradation transforms move a pool kernel onto the LR sampling grid by linear
+    interpolation, which at even scales blurs by a 2-tap box along each axis (variance
+    1/4). The spectrum sees the total blur, so the pool kernel is the fitted covariance
+    less this one.
+    """
+    delta = np.zeros((3, 3), np.float32)
+    delta[1, 1] = 1
+    return kernel_covariance(align_kernel(delta, scale))
+
+
+def kernel_from_covariance(covariance: np.ndarray, size: int = KERNEL_SIZE) -> np.ndarray:
     """A pool kernel: the sampled, centred Gaussian of a blur covariance.
 
-    Its side is the larger of :data:`MIN_KERNEL_SIZE` for ``scale`` and 3.5 major sigmas
-    either side of the centre; variances under 0.01 px^2 are raised to it.
+    Variances under 0.01 px^2 are raised to it (a fit with no blur along an axis).
 
     Args:
-        covariance (np.ndarray): ``2 x 2``, HR pixels squared, ``(x, y)``.
-        scale (int): 2 or 4.
+        covariance (np.ndarray): ``2 x 2`` symmetric, HR pixels squared, ``(x, y)``.
+        size (int): Odd kernel side. Default: :data:`KERNEL_SIZE`.
 
     Returns:
-        np.ndarray: float32 square, odd-sized kernel summing to 1.
+        np.ndarray: float32 ``(size, size)`` kernel summing to 1.
     """
     values, vectors = np.linalg.eigh(np.asarray(covariance, dtype=np.float64))
     values = np.maximum(values, _MIN_VARIANCE)
-    radius = math.ceil(3.5 * math.sqrt(values[-1]))
-    size = max(MIN_KERNEL_SIZE[scale], 2 * radius + 1)
     return gaussian_kernel_from_covariance(vectors @ np.diag(values) @ vectors.T, size)
+
+
+def spectral_pool_kernel(spectrum: PowerSpectrum, scale: int) -> SpectralKernel:
+    """The pool kernel of one periodogram: the fitted blur less :func:`alignment_covariance`."""
+    fit = fit_gaussian_blur(spectrum, scale)
+    covariance = fit.covariance - alignment_covariance(scale)
+    kernel = kernel_from_covariance(covariance)
+    values, vectors = np.linalg.eigh(covariance)
+    covariance = vectors @ np.diag(np.maximum(values, _MIN_VARIANCE)) @ vectors.T
+    return SpectralKernel(kernel, covariance, fit)
 
 
 def estimate_kernels_spectral(images: Sequence[np.ndarray], scale: int, pooled: bool = False,
                               tile: int = SPECTRUM_TILE,
-                              names: Optional[Sequence[str]] = None) -> List[np.ndarray]:
+                              names: Optional[Sequence[str]] = None) -> List[SpectralKernel]:
     """Estimate pool kernels with the spectral Gaussian fit.
 
     Args:
@@ -290,13 +327,12 @@ def estimate_kernels_spectral(images: Sequence[np.ndarray], scale: int, pooled: 
         names (list[str], optional): Image names for error messages.
 
     Returns:
-        list[np.ndarray]: One float32 kernel per image (see :func:`kernel_from_covariance`).
+        list[SpectralKernel]: One per image (see :func:`spectral_pool_kernel`).
     """
+    if not len(images):
+        raise ValueError('no images to estimate kernels from')
     names = names or [f'image {i}' for i in range(len(images))]
     spectra = [image_power_spectrum(im, tile, name) for im, name in zip(images, names)]
     if pooled:
-        kernel = kernel_from_covariance(
-            fit_gaussian_blur(pool_power_spectra(spectra), scale).covariance, scale)
-        return [kernel.copy() for _ in spectra]
-    return [kernel_from_covariance(fit_gaussian_blur(s, scale).covariance, scale)
-            for s in spectra]
+        return [spectral_pool_kernel(pool_power_spectra(spectra), scale)] * len(spectra)
+    return [spectral_pool_kernel(s, scale) for s in spectra]
