@@ -45,6 +45,9 @@ _LUMA = np.array([0.299, 0.587, 0.114])
 # Smallest kernel variance (HR px^2) used to build a kernel, so that a degenerate fit
 # (no blur along one axis) still gives an invertible covariance.
 _MIN_VARIANCE = 0.01
+#: Largest variance (HR px^2) a pool kernel takes: 3.5 sigmas fill half its side. A fit
+#: beyond it (a flat spectrum, all noise, leaves the blur undetermined) is clamped.
+MAX_VARIANCE = ((KERNEL_SIZE // 2) / 3.5)**2
 
 
 class SpectralKernel(NamedTuple):
@@ -55,10 +58,13 @@ class SpectralKernel(NamedTuple):
         covariance (np.ndarray): Its Gaussian's covariance, HR pixels squared, ``(x, y)``:
             the fitted blur less :func:`alignment_covariance`.
         fit (SpectralFit): The fit it came from.
+        clamped (bool): The fitted blur was wider than :data:`MAX_VARIANCE` along an axis
+            (and was clamped to it): the image told little about its blur.
     """
     kernel: np.ndarray
     covariance: np.ndarray
     fit: 'SpectralFit'
+    clamped: bool
 
 
 class PowerSpectrum(NamedTuple):
@@ -288,7 +294,8 @@ def alignment_covariance(scale: int) -> np.ndarray:
 def kernel_from_covariance(covariance: np.ndarray, size: int = KERNEL_SIZE) -> np.ndarray:
     """A pool kernel: the sampled, centred Gaussian of a blur covariance.
 
-    Variances under 0.01 px^2 are raised to it (a fit with no blur along an axis).
+    Variances under 0.01 px^2 are raised to it (a fit with no blur along an axis); the
+    caller keeps them under :data:`MAX_VARIANCE` (larger ones lose their tails).
 
     Args:
         covariance (np.ndarray): ``2 x 2`` symmetric, HR pixels squared, ``(x, y)``.
@@ -305,11 +312,10 @@ def kernel_from_covariance(covariance: np.ndarray, size: int = KERNEL_SIZE) -> n
 def spectral_pool_kernel(spectrum: PowerSpectrum, scale: int) -> SpectralKernel:
     """The pool kernel of one periodogram: the fitted blur less :func:`alignment_covariance`."""
     fit = fit_gaussian_blur(spectrum, scale)
-    covariance = fit.covariance - alignment_covariance(scale)
-    kernel = kernel_from_covariance(covariance)
-    values, vectors = np.linalg.eigh(covariance)
-    covariance = vectors @ np.diag(np.maximum(values, _MIN_VARIANCE)) @ vectors.T
-    return SpectralKernel(kernel, covariance, fit)
+    values, vectors = np.linalg.eigh(fit.covariance - alignment_covariance(scale))
+    covariance = vectors @ np.diag(np.clip(values, _MIN_VARIANCE, MAX_VARIANCE)) @ vectors.T
+    return SpectralKernel(kernel_from_covariance(covariance), covariance, fit,
+                          bool(values[-1] > MAX_VARIANCE))
 
 
 def estimate_kernels_spectral(images: Sequence[np.ndarray], scale: int, pooled: bool = False,

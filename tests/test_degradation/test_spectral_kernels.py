@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+from _helpers import power_law_image
 
 from mmssg.degradation.functional import (add_noise, align_kernel, anisotropic_gaussian_kernel,
                                           blur_downsample, gaussian_noise, kernel_covariance,
@@ -14,16 +15,6 @@ from mmssg.degradation.spectral_kernels import (KERNEL_SIZE, alignment_covarianc
 
 # sigma 1.0 x 2.0 HR px at 0.6 rad: covariance [[1.96, -1.40], [-1.40, 3.04]].
 TRUE_KERNEL = anisotropic_gaussian_kernel(21, 1.0, 2.0, 0.6)
-
-
-def power_law_image(size, seed, exponent=2.0):
-    """Random-phase content with power ``|f|^-exponent``: what the estimator's model assumes."""
-    rng = np.random.default_rng(seed)
-    freq = np.hypot(*np.meshgrid(np.fft.fftfreq(size), np.fft.fftfreq(size), indexing='ij'))
-    freq[0, 0] = 1
-    image = np.fft.ifft2(np.fft.fft2(rng.standard_normal((size, size))) *
-                         freq**(-exponent / 2)).real
-    return 128 + 40 * image / image.std()
 
 
 def degrade(hr, scale, seed, kernel=TRUE_KERNEL):

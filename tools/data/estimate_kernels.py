@@ -18,10 +18,11 @@ files with reasons, parameters), ``settings`` (what determines a kernel:
 method, scale, kernel size, and for KernelGAN iterations, crop, seed, schedule, for the
 spectral methods the periodogram tile, pooled: the image list),
 ``kernel_size``, ``seconds``, ``suspect`` (images whose generator grew no
-kernel) and ``images`` (per kernel in the folder: ``file``, ``pool_file``,
-``seed_index``, ``settings``, ``batch``, and for KernelGAN ``device``, ``final_losses``,
-``raw_kernel_sum``, for the spectral methods ``covariance`` (HR px^2, ``(x, y)``),
-``exponent``, ``noise_power`` and ``pooled_images``).
+kernel, or whose spectral fit was clamped) and ``images`` (per kernel in the
+folder: ``file``, ``pool_file``, ``seed_index``, ``settings``, ``batch``, and
+for KernelGAN ``device``, ``final_losses``, ``raw_kernel_sum``, for the
+spectral methods ``covariance`` (HR px^2, ``(x, y)``), ``exponent``,
+``noise_power``, ``clamped`` and ``pooled_images``).
 
 Resuming. Each kernel is written in one step (a temporary file renamed), so a
 killed run never leaves half a kernel. A rerun skips every image whose kernel
@@ -176,7 +177,12 @@ def select_work(jobs, max_images, seed, shard):
 
 
 def _describe(differences):
-    """``{'key': (recorded, asked)}`` as ``key=recorded (this run: asked), ...``."""
+    """``{'key': (recorded, asked)}`` as ``key=recorded (this run: asked), ...``.
+
+    Another method differs in every other setting too: it alone is named then.
+    """
+    if 'method' in differences:
+        differences = dict(method=differences['method'])
     return ', '.join(f'{key}={old!r} (this run: {new!r})'
                      for key, (old, new) in differences.items())
 
@@ -297,10 +303,12 @@ def run_parameters(args, shard=None):
 
 
 def suspects(records):
-    # The generator's own kernel should sum to ~1; far from it, the
-    # generator never grew a kernel and the saved one is noise.
+    # KernelGAN: the generator's own kernel should sum to ~1; far from it, the
+    # generator never grew a kernel and the saved one is noise. Spectral: the
+    # fitted blur was wider than a kernel holds (a spectrum of mostly noise).
     return sorted(r['file'] for r in records
-                  if abs(r.get('raw_kernel_sum', 1) - 1) > SUSPECT_SUM_TOLERANCE)
+                  if abs(r.get('raw_kernel_sum', 1) - 1) > SUSPECT_SUM_TOLERANCE
+                  or r.get('clamped'))
 
 
 def kernelgan_batch(args, batch, images):
@@ -317,7 +325,7 @@ def spectral_record(result, pooled_images=1):
     """The record fields of a :class:`SpectralKernel`."""
     return dict(covariance=np.round(result.covariance, 6).tolist(),
                 exponent=result.fit.exponent, noise_power=result.fit.noise_power,
-                pooled_images=pooled_images)
+                clamped=result.clamped, pooled_images=pooled_images)
 
 
 def pooled_estimate(args, usable):
@@ -457,8 +465,10 @@ def main(argv=None):
     merged = merge_shards(args, shard[1], settings, digest)
     new_suspects = suspects(r for name, r in progress.records.items() if name not in done)
     if new_suspects:
-        print(f'warning: the generator of {len(new_suspects)} image(s) did not grow a kernel '
-              f'(raw kernel sum far from 1; more --iters or another --seed may help): '
+        why = ('the generator did not grow a kernel (raw kernel sum far from 1; more --iters '
+               'or another --seed may help)' if args.method == 'kernelgan' else
+               'the spectrum fixed no blur (mostly noise), the kernel is the widest allowed')
+        print(f'warning: {len(new_suspects)} image(s) are suspect, {why}: '
               f'{", ".join(new_suspects)}', file=sys.stderr)
     size = settings['kernel_size']
     where = (f'{merged} written' if merged else
