@@ -325,3 +325,22 @@ def test_pooled_method_gives_every_image_one_kernel_of_the_whole_set(estimate, t
     (src / 'bremen' / 'img_03.png').write_bytes((tmp_path / 'more/aachen/img_03.png').read_bytes())
     with pytest.raises(ValueError, match='pooled_over='):
         estimate([str(src), str(out), *SPECTRAL, '--method', 'spectral-pooled'])
+
+
+def test_kernel_estimation_benchmark_smoke(tmp_path):
+    bench = runpy.run_path(osp.join(REPO_ROOT, 'benchmarks', 'kernel_estimation.py'),
+                           run_name='bench')['main']
+    out, rows = tmp_path / 'report.md', tmp_path / 'rows.json'
+    assert bench(['--methods', 'spectral', 'spectral-pooled', 'kernelgan', '--iters', '2',
+                  '--scales', '4', '--seeds', '0', '--max-images', '2', '--renders', '0',
+                  '--hr-size', '256', '--out', str(out), '--json', str(rows)]) == 0
+    report = json.loads(rows.read_text())
+    assert sorted(report['results']) == ['kernelgan/4', 'spectral-pooled/4', 'spectral/4']
+    for method_rows in report['results'].values():
+        assert [r['image'] for r in method_rows] == ['astronaut', 'camera']
+        for row in method_rows:
+            assert row['none_err'] == 1 and 0 < row['iso_err'] < 1
+            assert 0 <= row['est']['angle_err'] <= 90 and row['est']['err'] >= 0
+    spectral = {d['method']: d for d in report['dependence']}['spectral']
+    assert spectral['diff'] == 0 and spectral['angle_diff'] == 0
+    assert '| spectral | x4 | 2 |' in out.read_text()
