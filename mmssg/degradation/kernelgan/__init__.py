@@ -70,7 +70,7 @@ from .crops import IMAGE_CHANNELS, crop_probability_map, prepare_image, sample_c
 from .kernels import (GENERATOR_KERNEL_SIZES, KERNEL_SIZE_X2, KERNEL_SIZE_X4, bicubic_kernel,
                       boundary_penalty_mask, center_kernel, compose_x4_kernel, postprocess_kernel,
                       zero_negligible_values)
-from .losses import (bicubic_loss, boundaries_loss, centralized_loss, lsgan_loss, sparsity_loss,
+from .losses import (bicubic_loss, boundaries_loss, centralized_loss, gan_loss, sparsity_loss,
                      sum_to_one_loss)
 from .networks import GroupedSpectralNormConv2d, KernelGenerator, PatchDiscriminator
 from .trainer import (KernelGAN, KernelGANResult, KernelGANSchedule, estimate_kernels,
@@ -80,7 +80,7 @@ __all__ = [
     'IMAGE_CHANNELS', 'crop_probability_map', 'prepare_image', 'sample_crop_corners',
     'GENERATOR_KERNEL_SIZES', 'KERNEL_SIZE_X2', 'KERNEL_SIZE_X4', 'bicubic_kernel',
     'boundary_penalty_mask', 'center_kernel', 'compose_x4_kernel', 'postprocess_kernel',
-    'zero_negligible_values', 'bicubic_loss', 'boundaries_loss', 'centralized_loss', 'lsgan_loss',
+    'zero_negligible_values', 'bicubic_loss', 'boundaries_loss', 'centralized_loss', 'gan_loss',
     'sparsity_loss', 'sum_to_one_loss', 'GroupedSpectralNormConv2d', 'KernelGenerator',
     'PatchDiscriminator', 'KernelGAN', 'KernelGANResult', 'KernelGANSchedule', 'estimate_kernels',
     'image_generators', 'run_kernelgan'
