@@ -218,6 +218,25 @@ def align_kernel(kernel, scale):
     return (out / out.sum()).astype(np.float32)
 
 
+def drop_alpha(image, name='image'):
+    """An ``(H, W)`` or ``(H, W, C)`` image as an array, its alpha channel dropped.
+
+    Args:
+        image (np.ndarray): The image; C must be 1, 3 or 4.
+        name (str): How to name the image in error messages. Default: 'image'.
+
+    Raises:
+        ValueError: Another shape, naming the image and its shape.
+    """
+    image = np.asarray(image)
+    if image.ndim == 3 and image.shape[2] in (1, 3, 4):
+        image = image[..., :3]
+    elif image.ndim != 2:
+        raise ValueError(f'{name}: expected an (H, W) or (H, W, C) image with C in '
+                         f'{{1, 3, 4}}, got shape {image.shape}')
+    return image
+
+
 def _as_float32(img):
     img = np.asarray(img)
     return img if img.dtype == np.float32 else img.astype(np.float32)

@@ -37,7 +37,7 @@ from typing import List, NamedTuple, Optional, Sequence
 import numpy as np
 from scipy.optimize import least_squares
 
-from .functional import align_kernel, gaussian_kernel_from_covariance, kernel_covariance
+from .functional import align_kernel, drop_alpha, gaussian_kernel_from_covariance, kernel_covariance
 
 #: Side of the square tiles of the averaged periodogram (LR pixels).
 SPECTRUM_TILE = 32
@@ -102,12 +102,7 @@ def luminance(image: np.ndarray, name: str = 'image') -> np.ndarray:
             dropped); uint8, uint16, or float in [0, 1].
         name (str): How to name the image in error messages. Default: 'image'.
     """
-    image = np.asarray(image)
-    if image.ndim == 3 and image.shape[2] in (1, 3, 4):
-        image = image[..., :3]
-    elif image.ndim != 2:
-        raise ValueError(f'{name}: expected an (H, W) or (H, W, C) image with C in '
-                         f'{{1, 3, 4}}, got shape {image.shape}')
+    image = drop_alpha(image, name)
     if image.dtype == np.uint16:
         scale = 255 / 65535
     elif np.issubdtype(image.dtype, np.floating):
