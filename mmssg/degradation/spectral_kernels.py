@@ -11,9 +11,9 @@ frequency bin but DC. The content's free parameters are its amplitude, its expon
 second and fourth angular harmonic of its amplitude (scenes with mostly horizontal or
 vertical structure), so that anisotropic *content* is not read as anisotropic *blur*: the
 former changes the spectrum by a factor that does not depend on frequency, the latter by
-one that grows with it. The pool kernel is the sampled, centred Gaussian of the fitted
-blur less :func:`alignment_covariance` (the degradation transforms add that back),
-:data:`KERNEL_SIZE` taps a side.
+one that grows with it. The degradation transforms add :func:`alignment_kernel` to every
+pool kernel, so the model does too; the pool kernel is the sampled, centred Gaussian of
+the fitted blur, :data:`KERNEL_SIZE` taps a side.
 
 What it needs: a roughly scale-invariant image (the power law) and a noise floor that is
 flat. Measured by ``benchmarks/kernel_estimation.py`` (ten photographs and demo renders,
@@ -23,10 +23,10 @@ each with its own known anisotropic blur, Gaussian noise sigma 2, three seeds; f
 where the blur acts mostly on aliased frequencies, it averages 0.47 against 0.27 (better in
 47 %): per image it is not usable at x4. Images of one camera share one blur:
 ``pooled=True`` averages their periodograms before the fit, which averages out the content
-of each: 0.075 at x2 and 0.21 at x4 (better than the isotropic guess in 73 % and 67 % of the
-cameras, sizes within 4 % and 12 %, x4 reading about 0.4 px^2 too wide). JPEG shapes the
+of each: 0.065 at x2 and 0.21 at x4 (better than the isotropic guess in 80 % and 67 % of the
+cameras, sizes within 3 % and 11 %, x4 reading about 0.4 px^2 too wide). JPEG shapes the
 spectrum: on the demo's camera (JPEG quality 90) the pooled x4 fit gets the orientation
-(148 against 150 degrees) but the minor sigma far too small (0.28 against 1.2 px).
+(148 against 150 degrees) but the minor sigma far too small (0.25 against 1.2 px).
 
 Unlike KernelGAN it has no randomness and no training: an image's kernel is the same
 alone or in any batch (``pooled=False``), and a folder takes seconds.
@@ -37,14 +37,14 @@ from typing import List, NamedTuple, Optional, Sequence
 import numpy as np
 from scipy.optimize import least_squares
 
-from .functional import align_kernel, drop_alpha, gaussian_kernel_from_covariance, kernel_covariance
+from .functional import align_kernel, drop_alpha, gaussian_kernel_from_covariance
 
 #: Side of the square tiles of the averaged periodogram (LR pixels).
 SPECTRUM_TILE = 32
 #: Side of the pool kernels, whatever the scale: 3.5 sigmas either side up to 3.4 HR px
 #: (wider blurs lose their tails, renormalised).
 KERNEL_SIZE = 25
-#: Scales the model is written for (even: the alignment blur of :func:`alignment_covariance`).
+#: Scales the model is written for.
 SCALES = (2, 4)
 # Rec. 601 luma weights: the blur is the same in every channel, the noise is averaged.
 _LUMA = np.array([0.299, 0.587, 0.114])
@@ -62,7 +62,7 @@ class SpectralKernel(NamedTuple):
     Attributes:
         kernel (np.ndarray): float32 ``(KERNEL_SIZE, KERNEL_SIZE)`` kernel summing to 1.
         covariance (np.ndarray): Its Gaussian's covariance, HR pixels squared, ``(x, y)``:
-            the fitted blur less :func:`alignment_covariance`.
+            the fitted blur.
         fit (SpectralFit): The fit it came from.
         clamped (bool): The fitted blur was wider than :data:`MAX_VARIANCE` along an axis
             (and was clamped to it): the image told little about its blur.
@@ -155,13 +155,14 @@ def pool_power_spectra(spectra: Sequence[PowerSpectrum]) -> PowerSpectrum:
 class AliasedGaussianBlurSpectrum:
     """The model of an LR periodogram: aliased, Gaussian-blurred power law plus noise.
 
-    ``P(f) = sum_m A(theta_m) |nu_m|^-alpha exp(-4 pi^2 nu_m^T C nu_m) + N`` with
-    ``nu_m = f + m`` over the aliases that lie in the HR band (``|nu| <= s/2`` per axis,
-    halved on its edge), frequencies in cycles per LR pixel, ``C`` in LR pixels squared
-    (``C_HR / s^2``) and ``A(theta) = exp(a0 + a2 cos 2theta + b2 sin 2theta + a4 cos 4theta
-    + b4 sin 4theta)``.
+    ``P(f) = sum_m A(theta_m) |nu_m|^-alpha |H(nu_m)|^2 exp(-4 pi^2 nu_m^T C nu_m) + N``
+    with ``H`` the transfer function of :func:`alignment_kernel` (which the degradation
+    transforms add to every pool kernel) and ``nu_m = f + m`` over the aliases that lie in
+    the HR band (``|nu| <= s/2`` per axis, halved on its edge), frequencies in cycles per
+    LR pixel, ``C`` in LR pixels squared (``C_HR / s^2``) and
+    ``A(theta) = exp(a0 + a2 cos 2theta + b2 sin 2theta + a4 cos 4theta + b4 sin 4theta)``.
 
-    Parameters (a vector, :meth:`unpack` names them): ``a0, alpha``, the Cholesky factor
+    Parameters (one vector, in this order): ``a0, alpha``, the Cholesky factor
     of ``C`` (``log l11, l21, log l22``), ``a2, b2, a4, b4`` and ``log N``.
 
     Args:
@@ -186,13 +187,22 @@ class AliasedGaussianBlurSpectrum:
                     aliases.append((weight, nu_y, nu_x))
         weight, nu_y, nu_x = (np.stack(a) for a in zip(*aliases))  # (aliases, bins)
         with np.errstate(divide='ignore'):
-            self.log_weight = np.log(weight)
+            self.log_weight = np.log(weight) + self._log_alignment_power(nu_y, nu_x, scale)
         # Quadratic-form monomials of the blur, and the content's regressors.
         self.monomials = np.stack([nu_x * nu_x, 2 * nu_x * nu_y, nu_y * nu_y])
         theta = np.arctan2(nu_y, nu_x)
         self.harmonics = np.stack([np.cos(2 * theta), np.sin(2 * theta),
                                    np.cos(4 * theta), np.sin(4 * theta)])
         self.log_r2 = np.log(np.maximum(nu_x**2 + nu_y**2, 1e-300))
+
+    @staticmethod
+    def _log_alignment_power(nu_y: np.ndarray, nu_x: np.ndarray, scale: int) -> np.ndarray:
+        """``log |H|^2`` of :func:`alignment_kernel` at LR frequencies (``-inf`` at zeros)."""
+        kernel = alignment_kernel(scale)
+        rows, cols = np.nonzero(kernel)
+        phase = -2j * math.pi / scale * (nu_y[..., None] * rows + nu_x[..., None] * cols)
+        power = np.abs((kernel[rows, cols] * np.exp(phase)).sum(axis=-1))**2
+        return np.log(np.maximum(power, 0))
 
     @staticmethod
     def covariance(params: np.ndarray) -> np.ndarray:
@@ -279,17 +289,17 @@ def fit_gaussian_blur(spectrum: PowerSpectrum, scale: int, min_frequency_bin: in
         cost=float(best.cost))
 
 
-def alignment_covariance(scale: int) -> np.ndarray:
-    """The blur :func:`align_kernel` adds to every pool kernel at ``scale`` (HR px^2).
+def alignment_kernel(scale: int) -> np.ndarray:
+    """The blur :func:`align_kernel` adds to every pool kernel at ``scale``.
 
     The degradation transforms move a pool kernel onto the LR sampling grid by linear
-    interpolation, which at even scales blurs by a 2-tap box along each axis (variance
-    1/4). The spectrum sees the total blur, so the pool kernel is the fitted covariance
-    less this one.
+    interpolation, which at even scales blurs by a 2-tap box along each axis (it zeroes
+    the HR Nyquist frequency, which a Gaussian of its variance, 1/4, would not). The
+    spectrum sees the pool kernel and this one together, so the model includes it.
     """
     delta = np.zeros((3, 3), np.float32)
     delta[1, 1] = 1
-    return kernel_covariance(align_kernel(delta, scale))
+    return align_kernel(delta, scale)
 
 
 def kernel_from_covariance(covariance: np.ndarray, size: int = KERNEL_SIZE) -> np.ndarray:
@@ -311,9 +321,9 @@ def kernel_from_covariance(covariance: np.ndarray, size: int = KERNEL_SIZE) -> n
 
 
 def spectral_pool_kernel(spectrum: PowerSpectrum, scale: int) -> SpectralKernel:
-    """The pool kernel of one periodogram: the fitted blur less :func:`alignment_covariance`."""
+    """The pool kernel of one periodogram: the fitted blur."""
     fit = fit_gaussian_blur(spectrum, scale)
-    values, vectors = np.linalg.eigh(fit.covariance - alignment_covariance(scale))
+    values, vectors = np.linalg.eigh(fit.covariance)
     covariance = vectors @ np.diag(np.clip(values, _MIN_VARIANCE, MAX_VARIANCE)) @ vectors.T
     return SpectralKernel(kernel_from_covariance(covariance), covariance, fit,
                           bool(values[-1] > MAX_VARIANCE))

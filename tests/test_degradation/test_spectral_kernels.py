@@ -9,7 +9,7 @@ from _helpers import power_law_image
 from mmssg.degradation.functional import (add_noise, align_kernel, anisotropic_gaussian_kernel,
                                           blur_downsample, gaussian_noise, kernel_covariance,
                                           quantize)
-from mmssg.degradation.spectral_kernels import (KERNEL_SIZE, alignment_covariance,
+from mmssg.degradation.spectral_kernels import (KERNEL_SIZE, alignment_kernel,
                                                 estimate_kernels_spectral, image_power_spectrum,
                                                 kernel_from_covariance)
 
@@ -34,9 +34,11 @@ def lr_x2():
 
 
 def test_alignment_blur_is_the_half_pixel_box():
-    # Linear interpolation half-way between two taps is the box [1/2, 1/2]: variance 1/4.
+    # Linear interpolation half-way between two taps is the box [1/2, 1/2] along each axis.
     for scale in (2, 4):
-        np.testing.assert_allclose(alignment_covariance(scale), np.eye(2) / 4, atol=1e-6)
+        kernel = alignment_kernel(scale)
+        np.testing.assert_allclose(kernel[kernel > 0], np.full(4, 0.25), atol=1e-7)
+        np.testing.assert_allclose(kernel_covariance(kernel), np.eye(2) / 4, atol=1e-6)
 
 
 def test_pool_kernel_has_the_asked_covariance():
