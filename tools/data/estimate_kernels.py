@@ -92,6 +92,7 @@ from mmssg.utils import (SUMMARY_NAME, differing_settings, finish, parallel_map,
 #: networks); benchmarks/kernelgan_throughput.py finds where images per second
 #: stop growing, to be confirmed on a GPU.
 DEFAULT_BATCH = dict(cpu=16, cuda=128)
+#: The estimators ``--method`` chooses from (the first is the paper's and the default).
 METHODS = ('kernelgan', 'spectral', 'spectral-pooled')
 #: Raw kernel sums further than this from 1 mean the generator grew no kernel.
 SUSPECT_SUM_TOLERANCE = 0.2
@@ -110,7 +111,8 @@ def parse_args(argv=None):
     parser.add_argument('src_dir', help='folder of real LR images (searched recursively)')
     parser.add_argument('out_dir', help='where to write <name>.npy and summary.json')
     parser.add_argument('--scale', type=int, choices=(2, 4), required=True,
-                        help='SR scale the kernels are for (x4 composes the x2 kernel)')
+                        help="SR scale the kernels are for (KernelGAN's x4 kernel composes "
+                        'its x2 kernel)')
     parser.add_argument('--method', choices=METHODS, default='kernelgan',
                         help="'kernelgan' (the paper's), 'spectral' (a Gaussian fitted to each "
                         "image's spectrum) or 'spectral-pooled' (one fit to all images: one "
