@@ -3,6 +3,7 @@
 import copy
 import os
 
+import numpy as np
 from mmengine.config import Config
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -39,3 +40,14 @@ def tiny_model_cfg(num_blocks=2, mid_channels=8, with_segmentor=True):
     extra.stage4.update(num_modules=1, num_blocks=(1, 1, 1, 1), num_channels=(4, 8, 16, 32))
     model.segmentor.decode_head.update(in_channels=[4, 8, 16, 32], channels=60)
     return model
+
+
+def power_law_image(size, seed, exponent=2.0):
+    """``size x size`` random-phase content with power ``|f|^-exponent`` (natural images are
+    close to ``exponent`` 2), float64 around 128 with a standard deviation of 40."""
+    rng = np.random.default_rng(seed)
+    freq = np.hypot(*np.meshgrid(np.fft.fftfreq(size), np.fft.fftfreq(size), indexing='ij'))
+    freq[0, 0] = 1
+    image = np.fft.ifft2(np.fft.fft2(rng.standard_normal((size, size))) *
+                         freq**(-exponent / 2)).real
+    return 128 + 40 * image / image.std()

@@ -54,18 +54,35 @@ def anisotropic_gaussian_kernel(kernel_size, sigma_x, sigma_y, theta=0.0):
     Returns:
         np.ndarray: ``(kernel_size, kernel_size)`` float32 kernel summing to 1.
     """
-    if kernel_size < 1 or kernel_size % 2 == 0:
-        raise ValueError(f'kernel_size must be a positive odd integer, got {kernel_size}')
     if sigma_x <= 0 or sigma_y <= 0:
         raise ValueError(f'sigmas must be positive, got sigma_x={sigma_x}, sigma_y={sigma_y}')
+    rot = np.array([[math.cos(theta), -math.sin(theta)], [math.sin(theta), math.cos(theta)]])
+    return gaussian_kernel_from_covariance(rot @ np.diag([sigma_x**2, sigma_y**2]) @ rot.T,
+                                           kernel_size)
+
+
+def gaussian_kernel_from_covariance(covariance, kernel_size):
+    """A normalised Gaussian kernel with a given covariance, centred in its array.
+
+    Args:
+        covariance (np.ndarray): ``2 x 2`` symmetric positive-definite matrix in
+            array coordinates ``(x, y)`` = (column, row), in pixels squared (the
+            order of :func:`kernel_covariance`).
+        kernel_size (int): Odd side length of the kernel.
+
+    Returns:
+        np.ndarray: ``(kernel_size, kernel_size)`` float32 kernel summing to 1.
+    """
+    if kernel_size < 1 or kernel_size % 2 == 0:
+        raise ValueError(f'kernel_size must be a positive odd integer, got {kernel_size}')
+    cov = np.asarray(covariance, dtype=np.float64)
+    if cov.shape != (2, 2) or not np.allclose(cov, cov.T) or np.linalg.eigvalsh(cov)[0] <= 0:
+        raise ValueError(f'covariance must be a symmetric positive-definite 2x2 matrix, got {cov}')
     radius = kernel_size // 2
     ax = np.arange(-radius, radius + 1, dtype=np.float64)
     xx, yy = np.meshgrid(ax, ax)  # xx varies along columns, yy along rows
-    rot = np.array([[math.cos(theta), -math.sin(theta)], [math.sin(theta), math.cos(theta)]])
-    cov = rot @ np.diag([sigma_x**2, sigma_y**2]) @ rot.T
-    inv = np.linalg.inv(cov)
     xy = np.stack([xx, yy], axis=-1)
-    kernel = np.exp(-0.5 * np.einsum('...i,ij,...j->...', xy, inv, xy))
+    kernel = np.exp(-0.5 * np.einsum('...i,ij,...j->...', xy, np.linalg.inv(cov), xy))
     return (kernel / kernel.sum()).astype(np.float32)
 
 
@@ -115,21 +132,34 @@ def kernel_center_of_mass(kernel):
     return float(kernel.sum(axis=1) @ rows / total), float(kernel.sum(axis=0) @ cols / total)
 
 
-def kernel_sigmas(kernel):
-    """Standard deviations of a kernel along its principal axes, ``(minor, major)``.
+def kernel_covariance(kernel):
+    """The second-moment matrix of a kernel about its centre of mass.
 
-    The square roots of the eigenvalues of the kernel's second-moment matrix: for an
-    anisotropic Gaussian they are its two sigmas. Used to compare estimated kernels with
-    a known blur.
+    Args:
+        kernel (np.ndarray): 2-D kernel with a positive sum (normalised here).
+
+    Returns:
+        np.ndarray: ``2 x 2`` float64 matrix in array coordinates ``(x, y)`` =
+        (column, row), pixels squared: for a Gaussian kernel (not truncated), its
+        covariance.
     """
     kernel = np.asarray(kernel, dtype=np.float64)
     kernel = kernel / kernel.sum()
     rows, cols = np.mgrid[:kernel.shape[0], :kernel.shape[1]]
     cy, cx = kernel_center_of_mass(kernel)
     dy, dx = rows - cy, cols - cx
-    cov = [[(kernel * dx * dx).sum(), (kernel * dx * dy).sum()],
-           [(kernel * dx * dy).sum(), (kernel * dy * dy).sum()]]
-    minor, major = np.sqrt(np.clip(np.linalg.eigvalsh(cov), 0, None))
+    cxy = (kernel * dx * dy).sum()
+    return np.array([[(kernel * dx * dx).sum(), cxy], [cxy, (kernel * dy * dy).sum()]])
+
+
+def kernel_sigmas(kernel):
+    """Standard deviations of a kernel along its principal axes, ``(minor, major)``.
+
+    The square roots of the eigenvalues of :func:`kernel_covariance`: for an
+    anisotropic Gaussian they are its two sigmas. Used to compare estimated kernels with
+    a known blur.
+    """
+    minor, major = np.sqrt(np.clip(np.linalg.eigvalsh(kernel_covariance(kernel)), 0, None))
     return float(minor), float(major)
 
 
@@ -186,6 +216,25 @@ def align_kernel(kernel, scale):
     out = _shift_1d_linear(out, shift, axis=0)
     out = _shift_1d_linear(out, shift, axis=1)
     return (out / out.sum()).astype(np.float32)
+
+
+def drop_alpha(image, name='image'):
+    """An ``(H, W)`` or ``(H, W, C)`` image as an array, its alpha channel dropped.
+
+    Args:
+        image (np.ndarray): The image; C must be 1, 3 or 4.
+        name (str): How to name the image in error messages. Default: 'image'.
+
+    Raises:
+        ValueError: Another shape, naming the image and its shape.
+    """
+    image = np.asarray(image)
+    if image.ndim == 3 and image.shape[2] in (1, 3, 4):
+        image = image[..., :3]
+    elif image.ndim != 2:
+        raise ValueError(f'{name}: expected an (H, W) or (H, W, C) image with C in '
+                         f'{{1, 3, 4}}, got shape {image.shape}')
+    return image
 
 
 def _as_float32(img):

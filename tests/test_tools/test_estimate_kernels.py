@@ -11,10 +11,10 @@ import time
 
 import numpy as np
 import pytest
-from _helpers import REPO_ROOT
+from _helpers import REPO_ROOT, power_law_image
 from PIL import Image
 
-from mmssg.degradation.functional import validate_kernel
+from mmssg.degradation.functional import kernel_covariance, validate_kernel
 from mmssg.degradation.pools import load_kernel_pool
 from mmssg.utils import EXIT_ERROR, EXIT_OK, EXIT_SKIPPED
 
@@ -259,3 +259,88 @@ def test_a_run_killed_with_sigkill_resumes_to_the_uninterrupted_pool(estimate, t
     resumed, whole = _summary(out), _summary(tmp_path / 'reference')
     for key in ('images', 'suspect', 'settings', 'images_found', 'images_read'):
         assert resumed[key] == whole[key], key
+
+
+SPECTRAL = ['--scale', '4', '--no-progress', '--workers', '1']
+
+
+def _photo_folder(root, count):
+    """``count`` photograph-like (power-law) 96x96 images, as the spectral fit expects."""
+    for i in range(count):
+        city = root / ('aachen' if i % 2 else 'bremen')
+        city.mkdir(parents=True, exist_ok=True)
+        image = np.clip(power_law_image(96, i), 0, 255).astype(np.uint8)
+        Image.fromarray(image).save(city / f'img_{i:02d}.png')
+    return root
+
+
+def test_spectral_method_writes_a_pool_that_records_each_fit(estimate, tmp_path, capsys):
+    src, out = _photo_folder(tmp_path / 'lr', 3), tmp_path / 'pool'
+    assert estimate([str(src), str(out), *SPECTRAL, '--method', 'spectral']) == EXIT_OK
+    assert 'wrote 3 kernels (25x25, x4)' in capsys.readouterr().out
+    pool = load_kernel_pool(str(out), scale=4)
+    summary = _summary(out)
+    assert summary['settings'] == dict(method='spectral', scale=4, kernel_size=25, tile=32)
+    assert summary['parameters']['method'] == 'spectral'
+    for name, kernel in zip(pool.names, pool.kernels):
+        record = next(r for r in summary['images'] if r['pool_file'] == name)
+        # The recorded covariance is the saved kernel's (measured independently here).
+        np.testing.assert_allclose(kernel_covariance(kernel), record['covariance'], atol=2e-3)
+        assert record['pooled_images'] == 1 and 'raw_kernel_sum' not in record
+        assert not record['clamped']
+    assert summary['suspect'] == []
+    # An image's kernel does not depend on the others in the folder.
+    alone = tmp_path / 'alone'
+    (alone / 'bremen').mkdir(parents=True)
+    (alone / 'bremen' / 'img_00.png').write_bytes((src / 'bremen' / 'img_00.png').read_bytes())
+    assert estimate([str(alone), str(tmp_path / 'pool1'), *SPECTRAL, '--method',
+                     'spectral']) == EXIT_OK
+    assert (np.load(tmp_path / 'pool1' / 'bremen__img_00.npy').tobytes() ==
+            np.load(out / 'bremen__img_00.npy').tobytes())
+
+
+def test_another_method_on_a_pool_needs_redo(estimate, tmp_path):
+    src, out = _lr_folder(tmp_path / 'lr', 2), tmp_path / 'pool'
+    assert estimate([str(src), str(out), *QUICK, '--batch', '2']) == EXIT_OK
+    first = _kernels(out)
+    with pytest.raises(ValueError, match=r"made with method='kernelgan' \(this run: 'spectral'\)"):
+        estimate([str(src), str(out), *QUICK, '--method', 'spectral'])
+    assert _kernels(out) == first
+    assert estimate([str(src), str(out), *QUICK, '--method', 'spectral', '--redo']) == EXIT_OK
+    summary = _summary(out)
+    assert {r['settings']['method'] for r in summary['images']} == {'spectral'}
+    assert {np.load(out / n).shape for n in first} == {(25, 25)}
+
+
+def test_pooled_method_gives_every_image_one_kernel_of_the_whole_set(estimate, tmp_path):
+    src, out = _photo_folder(tmp_path / 'lr', 3), tmp_path / 'pool'
+    with pytest.raises(ValueError, match='cannot be sharded'):
+        estimate([str(src), str(out), *SPECTRAL, '--method', 'spectral-pooled', '--shard', '0/2'])
+    assert estimate([str(src), str(out), *SPECTRAL, '--method', 'spectral-pooled']) == EXIT_OK
+    kernels = _kernels(out)
+    assert len(kernels) == 3 and len(set(kernels.values())) == 1
+    assert {r['pooled_images'] for r in _summary(out)['images']} == {3}
+    # A pooled kernel depends on the whole image list: a grown folder is another setting.
+    _photo_folder(tmp_path / 'more', 4)
+    (src / 'bremen' / 'img_03.png').write_bytes((tmp_path / 'more/aachen/img_03.png').read_bytes())
+    with pytest.raises(ValueError, match='pooled_over='):
+        estimate([str(src), str(out), *SPECTRAL, '--method', 'spectral-pooled'])
+
+
+def test_kernel_estimation_benchmark_smoke(tmp_path):
+    bench = runpy.run_path(osp.join(REPO_ROOT, 'benchmarks', 'kernel_estimation.py'),
+                           run_name='bench')['main']
+    out, rows = tmp_path / 'report.md', tmp_path / 'rows.json'
+    assert bench(['--methods', 'spectral', 'spectral-pooled', 'kernelgan', '--iters', '2',
+                  '--scales', '4', '--seeds', '0', '--max-images', '2', '--renders', '0',
+                  '--hr-size', '256', '--out', str(out), '--json', str(rows)]) == 0
+    report = json.loads(rows.read_text())
+    assert sorted(report['results']) == ['kernelgan/4', 'spectral-pooled/4', 'spectral/4']
+    for method_rows in report['results'].values():
+        assert [r['image'] for r in method_rows] == ['astronaut', 'camera']
+        for row in method_rows:
+            assert row['none_err'] == 1 and 0 < row['iso_err'] < 1
+            assert 0 <= row['est']['angle_err'] <= 90 and row['est']['err'] >= 0
+    spectral = {d['method']: d for d in report['dependence']}['spectral']
+    assert spectral['diff'] == 0 and spectral['angle_diff'] == 0
+    assert '| spectral | x4 | 2 |' in out.read_text()

@@ -1,5 +1,12 @@
 # Copyright (c) mmssg contributors. All rights reserved.
-"""Build a KernelGAN blur-kernel pool from a folder of real LR images.
+"""Build a blur-kernel pool from a folder of real LR images.
+
+``--method`` chooses the estimator: ``kernelgan`` (the default, the paper's: KernelGAN per
+image, :mod:`mmssg.degradation.kernelgan`), ``spectral`` (a Gaussian blur fitted to each
+image's power spectrum, :mod:`mmssg.degradation.spectral_kernels`; deterministic, seconds
+per folder) or ``spectral-pooled`` (one such fit to the pooled spectrum of all images, for a
+folder from one camera: every kernel is the same). ``benchmarks/kernel_estimation.py``
+measures them against known blurs (figures in ``benchmarks/RESULTS.md``).
 
 Writes one ``<name>.npy`` per image (float32, square, odd size, centred,
 summing to 1; a true convolution kernel at HR resolution for ``--scale``),
@@ -8,21 +15,26 @@ folders joined by ``__`` (:func:`mmssg.utils.output_names`, as the noise-pool
 tool names its files), and a ``summary.json``: the common fields of
 :mod:`mmssg.utils.summary` (source folder, images found and read, skipped
 files with reasons, parameters), ``settings`` (what determines a kernel:
-method, scale, kernel size, iterations, crop, seed, schedule),
+method, scale, kernel size, and for KernelGAN iterations, crop, seed, schedule, for the
+spectral methods the periodogram tile, pooled: the image list),
 ``kernel_size``, ``seconds``, ``suspect`` (images whose generator grew no
-kernel) and ``images`` (per kernel in the folder: ``file``, ``pool_file``,
-``seed_index``, ``settings``, ``batch``, ``device``, ``final_losses``,
-``raw_kernel_sum``).
+kernel, or whose spectral fit was clamped) and ``images`` (per kernel in the
+folder: ``file``, ``pool_file``, ``seed_index``, ``settings``, ``batch``, and
+for KernelGAN ``device``, ``final_losses``, ``raw_kernel_sum``, for the
+spectral methods ``covariance`` (HR px^2, ``(x, y)``), ``exponent``,
+``noise_power``, ``clamped`` and ``pooled_images``).
 
 Resuming. Each kernel is written in one step (a temporary file renamed), so a
 killed run never leaves half a kernel. A rerun skips every image whose kernel
 exists and was made with the same ``settings``; a kernel made with other
 settings (or a ``.npy`` no summary accounts for) stops the run with an error
 naming the summary and the differing values, unless ``--redo`` asks to
-recompute it. Images are trained in fixed batches of the image list (``--batch``
+recompute it (a pool made with another ``--method`` is one of these). Images are
+trained in fixed batches of the image list (``--batch``
 consecutive usable images of the shard), whatever is already done, so a
 resumed run writes exactly the kernels an uninterrupted run would have
-(batched sums make a kernel depend a little on its batch).
+(batched sums make a KernelGAN kernel depend a little on its batch; a spectral one does not).
+``spectral-pooled`` fits all usable images at once and cannot be sharded.
 
 Sharding. ``--shard I/N`` (or ``torchrun``'s ``RANK`` / ``WORLD_SIZE``) makes
 this process estimate images ``I, I+N, I+2N, ...`` of the sorted list, so that
@@ -42,6 +54,8 @@ Examples::
 
     python tools/data/estimate_kernels.py data/real_lr data/kernel_pool_x4 --scale 4 \
         --device cuda
+    python tools/data/estimate_kernels.py data/real_lr data/kernel_pool_x4 --scale 4 \
+        --method spectral-pooled
     torchrun --nproc_per_node 8 tools/data/estimate_kernels.py data/real_lr \
         data/kernel_pool_x4 --scale 4 --device cuda
 
@@ -60,11 +74,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from typing import NamedTuple
 
+import numpy as np
 import torch
 from tqdm import tqdm
 
 from mmssg.degradation.kernelgan import (KERNEL_SIZE_X2, KERNEL_SIZE_X4, KernelGANSchedule,
                                          prepare_image, run_kernelgan)
+from mmssg.degradation.spectral_kernels import (KERNEL_SIZE, SPECTRUM_TILE, image_power_spectrum,
+                                                pool_power_spectra, spectral_pool_kernel)
 from mmssg.utils import (SUMMARY_NAME, differing_settings, finish, parallel_map, parse_shard,
                          read_image, recorded_outputs, run_tool, save_npy_atomic, seeded_subset,
                          shard_from_environment, shard_summary_name, skipped_input, source_images,
@@ -75,6 +92,8 @@ from mmssg.utils import (SUMMARY_NAME, differing_settings, finish, parallel_map,
 #: networks); benchmarks/kernelgan_throughput.py finds where images per second
 #: stop growing, to be confirmed on a GPU.
 DEFAULT_BATCH = dict(cpu=16, cuda=128)
+#: The estimators ``--method`` chooses from (the first is the paper's and the default).
+METHODS = ('kernelgan', 'spectral', 'spectral-pooled')
 #: Raw kernel sums further than this from 1 mean the generator grew no kernel.
 SUSPECT_SUM_TOLERANCE = 0.2
 
@@ -88,12 +107,18 @@ class WorkItem(NamedTuple):
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
-        description='Estimate one KernelGAN blur kernel per image (SSG-RWSR section 3.2).')
+        description='Estimate one blur kernel per image (SSG-RWSR section 3.2).')
     parser.add_argument('src_dir', help='folder of real LR images (searched recursively)')
     parser.add_argument('out_dir', help='where to write <name>.npy and summary.json')
     parser.add_argument('--scale', type=int, choices=(2, 4), required=True,
-                        help='SR scale the kernels are for (x4 composes the x2 kernel)')
-    parser.add_argument('--iters', type=int, default=3000, help='training steps per image')
+                        help="SR scale the kernels are for (KernelGAN's x4 kernel composes "
+                        'its x2 kernel)')
+    parser.add_argument('--method', choices=METHODS, default='kernelgan',
+                        help="'kernelgan' (the paper's), 'spectral' (a Gaussian fitted to each "
+                        "image's spectrum) or 'spectral-pooled' (one fit to all images: one "
+                        "camera); see benchmarks/RESULTS.md for how they compare")
+    parser.add_argument('--iters', type=int, default=3000,
+                        help='KernelGAN training steps per image')
     parser.add_argument('--device', default='cpu', help="'cpu', 'cuda' or 'cuda:N'")
     parser.add_argument('--seed', type=int, default=0,
                         help='seeds every image (with its index) and the --max-images draw')
@@ -127,12 +152,21 @@ def process_device(device, environ=None):
     return device
 
 
-def kernel_settings(args):
-    """Everything that determines an image's kernel (besides the image and its seed index)."""
-    return dict(method='kernelgan', scale=args.scale,
-                kernel_size=KERNEL_SIZE_X4 if args.scale == 4 else KERNEL_SIZE_X2,
-                iterations=args.iters, crop=args.crop, seed=args.seed,
-                schedule=asdict(KernelGANSchedule()))
+def kernel_settings(args, digest=None):
+    """Everything that determines an image's kernel (besides the image and its seed index).
+
+    ``digest`` names the run's image list, which a pooled kernel depends on.
+    """
+    if args.method == 'kernelgan':
+        return dict(method='kernelgan', scale=args.scale,
+                    kernel_size=KERNEL_SIZE_X4 if args.scale == 4 else KERNEL_SIZE_X2,
+                    iterations=args.iters, crop=args.crop, seed=args.seed,
+                    schedule=asdict(KernelGANSchedule()))
+    settings = dict(method=args.method, scale=args.scale, kernel_size=KERNEL_SIZE,
+                    tile=SPECTRUM_TILE)
+    if args.method == 'spectral-pooled':
+        settings['pooled_over'] = digest
+    return settings
 
 
 def select_work(jobs, max_images, seed, shard):
@@ -145,7 +179,12 @@ def select_work(jobs, max_images, seed, shard):
 
 
 def _describe(differences):
-    """``{'key': (recorded, asked)}`` as ``key=recorded (this run: asked), ...``."""
+    """``{'key': (recorded, asked)}`` as ``key=recorded (this run: asked), ...``.
+
+    Another method differs in every other setting too: it alone is named then.
+    """
+    if 'method' in differences:
+        differences = dict(method=differences['method'])
     return ', '.join(f'{key}={old!r} (this run: {new!r})'
                      for key, (old, new) in differences.items())
 
@@ -190,10 +229,14 @@ def sort_out(work, out_dir, settings, redo):
     return done, todo
 
 
-def check_image(src_dir, crop, rel):
+def check_image(src_dir, method, crop, rel):
     """``None`` when the image can be used, else its :func:`skipped_input` entry."""
     try:
-        prepare_image(read_image(osp.join(src_dir, rel)), min_size=crop, name=rel)
+        image = read_image(osp.join(src_dir, rel))
+        if method == 'kernelgan':
+            prepare_image(image, min_size=crop, name=rel)
+        else:
+            image_power_spectrum(image, name=rel)
     except (OSError, ValueError) as error:
         return skipped_input(rel, error)
     return None
@@ -212,7 +255,9 @@ def plan_batches(work, done, unusable, batch):
                     if any(it.pool_file not in done for it in b)]
 
 
-def read_batch(src_dir, batch):
+def read_batch(src_dir, batch, method):
+    if method == 'spectral-pooled':  # the kernel is fitted already (pooled_estimate)
+        return [None] * len(batch)
     return [read_image(osp.join(src_dir, item.file)) for item in batch]
 
 
@@ -251,36 +296,71 @@ class ShardProgress:
 
 
 def run_parameters(args, shard=None):
-    parameters = dict(scale=args.scale, iterations=args.iters, seed=args.seed, batch=args.batch,
-                      crop=args.crop, device=str(args.device), max_images=args.max_images,
-                      redo=args.redo)
+    parameters = dict(method=args.method, scale=args.scale, iterations=args.iters,
+                      seed=args.seed, batch=args.batch, crop=args.crop, device=str(args.device),
+                      max_images=args.max_images, redo=args.redo)
     if shard is not None:
         parameters['shard'] = f'{shard[0]}/{shard[1]}'
     return parameters
 
 
 def suspects(records):
-    # The generator's own kernel should sum to ~1; far from it, the
-    # generator never grew a kernel and the saved one is noise.
+    # KernelGAN: the generator's own kernel should sum to ~1; far from it, the
+    # generator never grew a kernel and the saved one is noise. Spectral: the
+    # fitted blur was wider than a kernel holds (a spectrum of mostly noise).
     return sorted(r['file'] for r in records
-                  if abs(r['raw_kernel_sum'] - 1) > SUSPECT_SUM_TOLERANCE)
+                  if abs(r.get('raw_kernel_sum', 1) - 1) > SUSPECT_SUM_TOLERANCE
+                  or r.get('clamped'))
 
 
-def estimate_batch(args, settings, shard, number, batch, images):
-    """Train one batch; its kernels and their summary records, by kernel file."""
+def kernelgan_batch(args, batch, images):
+    """KernelGAN on one batch: its kernels and the per-image record fields."""
     results = run_kernelgan(images, scale=args.scale, iters=args.iters, device=args.device,
                             seed=args.seed, batch_size=len(images), crop=args.crop,
                             progress=not args.no_progress,
                             indices=[item.seed_index for item in batch])
+    return [(r.kernel, dict(device=str(args.device), final_losses=r.losses,
+                            raw_kernel_sum=float(r.raw_kernel_x2.sum()))) for r in results]
+
+
+def spectral_record(result, pooled_images=1):
+    """The record fields of a :class:`SpectralKernel`."""
+    return dict(covariance=np.round(result.covariance, 6).tolist(),
+                exponent=result.fit.exponent, noise_power=result.fit.noise_power,
+                clamped=result.clamped, pooled_images=pooled_images)
+
+
+def pooled_estimate(args, usable):
+    """``spectral-pooled``: one fit to the periodograms of all usable images, each read once."""
+    spectra = parallel_map(functools.partial(spectrum_of, args.src_dir),
+                           [item.file for item in usable], args.workers, 'spectra',
+                           not args.no_progress)
+    result = spectral_pool_kernel(pool_power_spectra(spectra), args.scale)
+    return result.kernel, spectral_record(result, len(spectra))
+
+
+def spectrum_of(src_dir, rel):
+    return image_power_spectrum(read_image(osp.join(src_dir, rel)), name=rel)
+
+
+def estimate_batch(args, settings, shard, number, batch, images):
+    """Estimate one batch; its kernels and their summary records, by kernel file."""
+    if args.method == 'kernelgan':
+        estimates = kernelgan_batch(args, batch, images)
+    elif args.method == 'spectral':
+        estimates = []
+        for item, image in zip(batch, images):
+            result = spectral_pool_kernel(image_power_spectrum(image, name=item.file), args.scale)
+            estimates.append((result.kernel, spectral_record(result)))
+    else:
+        estimates = [args.pooled] * len(batch)
     kernels, records = {}, {}
-    for item, result in zip(batch, results):
-        kernels[item.pool_file] = result.kernel
+    for item, (kernel, extra) in zip(batch, estimates):
+        kernels[item.pool_file] = kernel
         records[item.pool_file] = dict(
             file=item.file, pool_file=item.pool_file, seed_index=item.seed_index,
             settings=settings, batch=dict(shard=f'{shard[0]}/{shard[1]}', number=number,
-                                          images=len(batch)),
-            device=str(args.device), final_losses=result.losses,
-            raw_kernel_sum=float(result.raw_kernel_x2.sum()))
+                                          images=len(batch)), **extra)
     return kernels, records
 
 
@@ -292,11 +372,12 @@ def run_batches(args, progress, batches, total):
                f'kernels, shard {progress.shard[0]}/{progress.shard[1]}',
                disable=args.no_progress)
     with bar, ThreadPoolExecutor(1) as reader:
-        pending = reader.submit(read_batch, args.src_dir, batches[0][1]) if batches else None
+        pending = reader.submit(read_batch, args.src_dir, batches[0][1],
+                                args.method) if batches else None
         for k, (number, batch) in enumerate(batches):
             images = pending.result()
             if k + 1 < len(batches):
-                pending = reader.submit(read_batch, args.src_dir, batches[k + 1][1])
+                pending = reader.submit(read_batch, args.src_dir, batches[k + 1][1], args.method)
             kernels, records = estimate_batch(args, progress.settings, progress.shard, number,
                                               batch, images)
             new = [it.pool_file for it in batch if it.pool_file not in progress.records
@@ -356,19 +437,27 @@ def main(argv=None):
         if getattr(args, name) is not None and getattr(args, name) < 1:
             raise ValueError(f'--{name.replace("_", "-")} must be at least 1, got '
                              f'{getattr(args, name)}')
-    settings = kernel_settings(args)
+    if args.method == 'spectral-pooled' and shard[1] > 1:
+        raise ValueError(f'--method spectral-pooled fits all images at once and cannot be '
+                         f'sharded (shard {shard[0]}/{shard[1]} asked for); run one process')
     work, digest = select_work(jobs, args.max_images, args.seed, shard)
+    settings = kernel_settings(args, digest)
     done, todo = sort_out(work, args.out_dir, settings, args.redo)
     # Check the images to estimate first (so a bad file is reported before
     # hours of training), but keep only one batch in memory at a time.
-    checks = parallel_map(functools.partial(check_image, args.src_dir, args.crop),
+    checks = parallel_map(functools.partial(check_image, args.src_dir, args.method, args.crop),
                           [item.file for item in todo],
                           args.workers, 'checking images', not args.no_progress)
     skipped = [c for c in checks if c is not None]
-    usable, batches = plan_batches(work, done, {s['file'] for s in skipped}, args.batch)
+    unusable = {s['file'] for s in skipped}
+    pooled = args.method == 'spectral-pooled'
+    usable, batches = plan_batches(work, done, unusable, max(1, len(work)) if pooled
+                                   else args.batch)
     if work and not usable:
         raise ValueError(f'none of the {len(work)} images in {args.src_dir!r} could be used: '
                          + '; '.join(f'{s["file"]}: {s["reason"]}' for s in skipped[:5]))
+    if pooled and batches:
+        args.pooled = pooled_estimate(args, usable)
     os.makedirs(args.out_dir, exist_ok=True)
     progress = ShardProgress(args, shard, settings,
                              dict(found=len(work), usable=usable, skipped=skipped, digest=digest),
@@ -378,8 +467,10 @@ def main(argv=None):
     merged = merge_shards(args, shard[1], settings, digest)
     new_suspects = suspects(r for name, r in progress.records.items() if name not in done)
     if new_suspects:
-        print(f'warning: the generator of {len(new_suspects)} image(s) did not grow a kernel '
-              f'(raw kernel sum far from 1; more --iters or another --seed may help): '
+        why = ('the generator did not grow a kernel (raw kernel sum far from 1; more --iters '
+               'or another --seed may help)' if args.method == 'kernelgan' else
+               'the spectrum fixed no blur (mostly noise), the kernel is the widest allowed')
+        print(f'warning: {len(new_suspects)} image(s) are suspect, {why}: '
               f'{", ".join(new_suspects)}', file=sys.stderr)
     size = settings['kernel_size']
     where = (f'{merged} written' if merged else

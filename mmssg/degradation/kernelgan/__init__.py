@@ -53,13 +53,14 @@ whatever the size of its gradient, so where a gradient is rounding noise the
 two runs step in different directions and then drift apart. The gradients
 themselves agree to rounding (tested).
 
-Quality, measured on small images (150-256 px LR photographs blurred with
-known Gaussians): the estimate is a centred blob whose width hardly follows
-the true blur (per-axis variances of about 1-3 px^2 whether the truth had
-0.6 x 1.0 or 0.8 x 2.0 px sigmas), so it beats a bicubic guess on wide blurs
-and loses to it on narrow ones, and its orientation is right only about half
-the time. The public code, run on a few of the same inputs, behaved alike.
-Check a pool (e.g. the spread of its kernel shapes) before training on it.
+Quality, measured by ``benchmarks/kernel_estimation.py`` (photographs and demo renders of
+128-256 px LR with known anisotropic Gaussian blurs; ``benchmarks/RESULTS.md``): the x2
+kernel's sigmas hardly go below about 1.1 px nor follow the truth (its error is no better
+than that of the mean of its own estimates), and since the x4 kernel is the x2 kernel
+composed with itself (covariance x5), x4 kernels come out about twice too wide on every
+image. For a folder of images from one camera, :mod:`mmssg.degradation.spectral_kernels`
+(``tools/data/estimate_kernels.py --method spectral-pooled``) does much better. Check a
+pool (e.g. the spread of its kernel shapes) before training on it.
 
 Modules: :mod:`.kernels` (bicubic prior, post-processing, x4 composition),
 :mod:`.crops` (image preparation, crop sampling), :mod:`.losses`,
@@ -70,7 +71,7 @@ from .crops import IMAGE_CHANNELS, crop_probability_map, prepare_image, sample_c
 from .kernels import (GENERATOR_KERNEL_SIZES, KERNEL_SIZE_X2, KERNEL_SIZE_X4, bicubic_kernel,
                       boundary_penalty_mask, center_kernel, compose_x4_kernel, postprocess_kernel,
                       zero_negligible_values)
-from .losses import (bicubic_loss, boundaries_loss, centralized_loss, lsgan_loss, sparsity_loss,
+from .losses import (bicubic_loss, boundaries_loss, centralized_loss, gan_loss, sparsity_loss,
                      sum_to_one_loss)
 from .networks import GroupedSpectralNormConv2d, KernelGenerator, PatchDiscriminator
 from .trainer import (KernelGAN, KernelGANResult, KernelGANSchedule, estimate_kernels,
@@ -80,7 +81,7 @@ __all__ = [
     'IMAGE_CHANNELS', 'crop_probability_map', 'prepare_image', 'sample_crop_corners',
     'GENERATOR_KERNEL_SIZES', 'KERNEL_SIZE_X2', 'KERNEL_SIZE_X4', 'bicubic_kernel',
     'boundary_penalty_mask', 'center_kernel', 'compose_x4_kernel', 'postprocess_kernel',
-    'zero_negligible_values', 'bicubic_loss', 'boundaries_loss', 'centralized_loss', 'lsgan_loss',
+    'zero_negligible_values', 'bicubic_loss', 'boundaries_loss', 'centralized_loss', 'gan_loss',
     'sparsity_loss', 'sum_to_one_loss', 'GroupedSpectralNormConv2d', 'KernelGenerator',
     'PatchDiscriminator', 'KernelGAN', 'KernelGANResult', 'KernelGANSchedule', 'estimate_kernels',
     'image_generators', 'run_kernelgan'

@@ -3,6 +3,8 @@
 import numpy as np
 from scipy import ndimage
 
+from ..functional import drop_alpha
+
 IMAGE_CHANNELS = 3
 
 
@@ -20,12 +22,7 @@ def prepare_image(image: np.ndarray, min_size: int = 64, name: str = 'image') ->
         np.ndarray: ``(3, H', W')`` float32, H' and W' cut down to even sizes so
         that the image tiles the x2 grid.
     """
-    image = np.asarray(image)
-    if image.ndim == 3 and image.shape[2] in (1, 3, 4):
-        image = image[..., :3]
-    elif image.ndim != 2:
-        raise ValueError(f'{name}: expected an (H, W) or (H, W, C) image with C in '
-                         f'{{1, 3, 4}}, got shape {image.shape}')
+    image = drop_alpha(image, name)
     height, width = image.shape[:2]
     if height < min_size or width < min_size:
         raise ValueError(f'{name}: size {height}x{width} is too small; KernelGAN needs at '

@@ -65,12 +65,16 @@ def bicubic_loss(g_input: torch.Tensor, g_output: torch.Tensor,
     return ((g_output - reference)**2).flatten(1).mean(dim=1)
 
 
-def lsgan_loss(prediction: torch.Tensor, target_is_real: bool) -> torch.Tensor:
-    """Least-squares GAN loss per image.
+def gan_loss(prediction: torch.Tensor, target_is_real: bool) -> torch.Tensor:
+    """Adversarial loss per image: mean ``|D - 1|`` (real) or ``|D|`` (fake).
+
+    The published KernelGAN's: an L1 distance of the discriminator's sigmoid map from
+    its label (a squared distance, as LSGAN takes, gives the generator weaker gradients
+    where the map is near the label).
 
     Args:
         prediction (torch.Tensor): ``(B, ...)`` discriminator map.
         target_is_real (bool): Compare with 1 (real) or 0 (fake).
     """
     target = 1.0 if target_is_real else 0.0
-    return ((prediction - target)**2).flatten(1).mean(dim=1)
+    return (prediction - target).abs().flatten(1).mean(dim=1)

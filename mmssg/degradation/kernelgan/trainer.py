@@ -8,7 +8,7 @@ import torch
 
 from .crops import crop_probability_map, prepare_image, sample_crop_corners
 from .kernels import KERNEL_SIZE_X2, bicubic_kernel, boundary_penalty_mask, postprocess_kernel
-from .losses import (bicubic_loss, boundaries_loss, centralized_loss, lsgan_loss, sparsity_loss,
+from .losses import (bicubic_loss, boundaries_loss, centralized_loss, gan_loss, sparsity_loss,
                      sum_to_one_loss)
 from .networks import KernelGenerator, PatchDiscriminator
 
@@ -189,7 +189,7 @@ class KernelGAN:
         g_output = self.generator(g_input, corr_kernel)
         kernels = corr_kernel.flip(-2, -1)
         losses = dict(
-            adversarial=lsgan_loss(self.discriminator(g_output), True),
+            adversarial=gan_loss(self.discriminator(g_output), True),
             bicubic=bicubic_loss(g_input, g_output, self.bicubic),
             sum_to_one=sum_to_one_loss(kernels),
             boundaries=boundaries_loss(kernels, self.boundary_mask),
@@ -203,11 +203,11 @@ class KernelGAN:
         return losses
 
     def discriminator_loss(self, g_input: torch.Tensor, d_real: torch.Tensor) -> torch.Tensor:
-        """Per-image LSGAN loss of the discriminator, ``(B,)``."""
+        """Per-image adversarial loss of the discriminator, ``(B,)``."""
         with torch.no_grad():
             fake = self.generator(g_input)
-        fake_loss = lsgan_loss(self.discriminator(fake + self._noise(fake)), False)
-        real_loss = lsgan_loss(self.discriminator(d_real + self._noise(d_real)), True)
+        fake_loss = gan_loss(self.discriminator(fake + self._noise(fake)), False)
+        real_loss = gan_loss(self.discriminator(d_real + self._noise(d_real)), True)
         return 0.5 * (fake_loss + real_loss)
 
     def train_step(self, step: int) -> None:
