@@ -1,13 +1,16 @@
 # The two commands of the README. Each creates or refreshes .venv first.
 #   make demo   the whole SSG-RWSR pipeline on generated demo data (CPU)
-#   make test   the test suite
+#   make test   the linters (make lint), then the test suite
 PYTHON ?= python3.11
 VENV ?= .venv
 PY := $(VENV)/bin/python
 DEMO_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: env demo test
+# what the linters read (their settings are in setup.cfg)
+LINT_PATHS := mmssg tools tests configs benchmarks setup.py
+
+.PHONY: env demo lint test
 
 env:
 	@PYTHON=$(PYTHON) MMSSG_VENV=$(VENV) bash tools/setup_env.sh
@@ -15,5 +18,13 @@ env:
 demo: env
 	$(PY) tools/demo.py $(DEMO_ARGS)
 
-test: env
+# OpenMMLab's checks: flake8, import order (isort) and formatting (yapf; --diff fails on
+# any change it would make). `pre-commit run --all-files` runs the same from
+# .pre-commit-config.yaml.
+lint: env
+	$(PY) -m flake8 $(LINT_PATHS)
+	$(PY) -m isort --check-only --diff $(LINT_PATHS)
+	$(PY) -m yapf --diff --recursive --parallel $(LINT_PATHS)
+
+test: lint
 	$(PY) -m pytest tests $(PYTEST_ARGS)

@@ -42,9 +42,14 @@ import torch
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmssg.degradation.functional import (add_noise, align_kernel,  # noqa: E402
-                                          anisotropic_gaussian_kernel, blur_downsample,
-                                          gaussian_noise, kernel_covariance, quantize)
+from mmssg.degradation.functional import (
+    add_noise,
+    align_kernel,  # noqa: E402
+    anisotropic_gaussian_kernel,
+    blur_downsample,
+    gaussian_noise,
+    kernel_covariance,
+    quantize)
 from mmssg.degradation.kernelgan import run_kernelgan  # noqa: E402
 from mmssg.degradation.spectral_kernels import estimate_kernels_spectral  # noqa: E402
 from mmssg.demo import generate_scene  # noqa: E402
@@ -101,19 +106,24 @@ def compare(cov_est, cov_true):
     minor, major, angle = principal(cov_est)
     true_angle = principal(cov_true)[2]
     diff = abs(angle - true_angle) % 180
-    return dict(err=float(np.linalg.norm(cov_est - cov_true) / np.linalg.norm(cov_true)),
-                minor=minor, major=major, angle_err=min(diff, 180 - diff))
+    return dict(
+        err=float(np.linalg.norm(cov_est - cov_true) / np.linalg.norm(cov_true)),
+        minor=minor,
+        major=major,
+        angle_err=min(diff, 180 - diff))
 
 
 def estimate(method, lrs, scale, seed, args):
     """One covariance per LR image (HR px^2)."""
     if method == 'kernelgan':
-        results = run_kernelgan(lrs, scale=scale, iters=args.iters, seed=seed,
-                                batch_size=len(lrs), crop=args.crop)
+        results = run_kernelgan(
+            lrs, scale=scale, iters=args.iters, seed=seed, batch_size=len(lrs), crop=args.crop)
         kernels = [r.kernel for r in results]
     else:
-        kernels = [r.kernel for r in
-                   estimate_kernels_spectral(lrs, scale, pooled=method == 'spectral-pooled')]
+        kernels = [
+            r.kernel
+            for r in estimate_kernels_spectral(lrs, scale, pooled=method == 'spectral-pooled')
+        ]
     return [kernel_covariance(k) for k in kernels]
 
 
@@ -129,8 +139,10 @@ def evaluate(method, images, scale, seed, args):
     kernels, lrs = make_lr_set(images, scale, seed)
     if method == 'spectral-pooled':  # camera i: every image through image i's kernel
         rng = np.random.default_rng([seed, scale, 1])
-        estimates = [estimate(method, [degrade(hr, k, scale, rng) for _, hr in images],
-                              scale, seed, args)[0] for k in kernels]
+        estimates = [
+            estimate(method, [degrade(hr, k, scale, rng) for _, hr in images], scale, seed, args)[0]
+            for k in kernels
+        ]
     else:
         estimates = estimate(method, lrs, scale, seed, args)
     return estimates, kernels
@@ -144,9 +156,16 @@ def score(images, kernels, estimates, seed):
         cov = kernel_covariance(kernel)
         minor, major, _ = principal(cov)
         iso = np.trace(cov) / 2 * np.eye(2)
-        rows.append(dict(image=name, seed=seed, true_minor=minor, true_major=major,
-                         est=compare(est, cov), iso_err=compare(iso, cov)['err'],
-                         mean_err=compare(mean, cov)['err'], none_err=1.0))
+        rows.append(
+            dict(
+                image=name,
+                seed=seed,
+                true_minor=minor,
+                true_major=major,
+                est=compare(est, cov),
+                iso_err=compare(iso, cov)['err'],
+                mean_err=compare(mean, cov)['err'],
+                none_err=1.0))
     return rows
 
 
@@ -156,55 +175,67 @@ def batch_dependence(method, images, scale, seed, args, in_batch):
     cov_true = kernel_covariance(kernels[0])
     alone = estimate(method, lrs[:1], scale, seed, args)[0]
     diff = abs(principal(alone)[2] - principal(in_batch)[2]) % 180
-    return dict(image=images[0][0], scale=scale,
-                diff=float(np.linalg.norm(alone - in_batch) / np.linalg.norm(cov_true)),
-                angle_diff=min(diff, 180 - diff), alone=compare(alone, cov_true),
-                batch=compare(in_batch, cov_true))
+    return dict(
+        image=images[0][0],
+        scale=scale,
+        diff=float(np.linalg.norm(alone - in_batch) / np.linalg.norm(cov_true)),
+        angle_diff=min(diff, 180 - diff),
+        alone=compare(alone, cov_true),
+        batch=compare(in_batch, cov_true))
 
 
 def summarise(rows):
     """Averages and shares over rows of one method and scale."""
     est = [r['est'] for r in rows]
     aniso = [r['est']['angle_err'] for r in rows if r['true_major'] >= 1.5 * r['true_minor']]
-    size_ratio = [math.sqrt(r['est']['minor'] * r['est']['major'] /
-                            (r['true_minor'] * r['true_major'])) for r in rows]
+    size_ratio = [
+        math.sqrt(r['est']['minor'] * r['est']['major'] / (r['true_minor'] * r['true_major']))
+        for r in rows
+    ]
     return dict(
-        images=len(rows), err=np.mean([e['err'] for e in est]),
+        images=len(rows),
+        err=np.mean([e['err'] for e in est]),
         iso_err=np.mean([r['iso_err'] for r in rows]),
         mean_err=np.mean([r['mean_err'] for r in rows]),
         beats_iso=np.mean([r['est']['err'] < r['iso_err'] for r in rows]),
         size_ratio=np.mean(size_ratio),
-        sigma_rel_err=np.mean([abs(e[k] / r[f'true_{k}'] - 1) for r, e in zip(rows, est)
-                               for k in ('minor', 'major')]),
+        sigma_rel_err=np.mean([
+            abs(e[k] / r[f'true_{k}'] - 1) for r, e in zip(rows, est) for k in ('minor', 'major')
+        ]),
         median_angle_err_aniso=float(np.median(aniso)) if aniso else float('nan'),
         aniso_images=len(aniso))
 
 
 def markdown(args, results, dependence, seconds):
     """The report: settings, averages per method and scale, batch dependence, per image."""
-    lines = [f'{platform.machine()}, {os.cpu_count()} CPUs, load average '
-             f'{os.getloadavg()[0]:.1f}, torch {torch.__version__}, '
-             f'{time.strftime("%Y-%m-%d")}, {seconds:.0f} s', '',
-             '| method | scale | images x seeds | err | iso err | mean-estimate err | none err | '
-             'beats iso | geo. mean size est/true | sigma rel. err | median angle err '
-             '(ratio >= 1.5) |', '|---' * 11 + '|']
+    lines = [
+        f'{platform.machine()}, {os.cpu_count()} CPUs, load average '
+        f'{os.getloadavg()[0]:.1f}, torch {torch.__version__}, '
+        f'{time.strftime("%Y-%m-%d")}, {seconds:.0f} s', '',
+        '| method | scale | images x seeds | err | iso err | mean-estimate err | none err | '
+        'beats iso | geo. mean size est/true | sigma rel. err | median angle err '
+        '(ratio >= 1.5) |', '|---' * 11 + '|'
+    ]
     for key, rows in results.items():
         s = summarise(rows)
-        lines.append(
-                     f'| {key.replace("/", " | x")} | {s["images"]} | {s["err"]:.3f} | '
+        lines.append(f'| {key.replace("/", " | x")} | {s["images"]} | {s["err"]:.3f} | '
                      f'{s["iso_err"]:.3f} | {s["mean_err"]:.3f} | 1 | '
                      f'{100 * s["beats_iso"]:.0f}% | {s["size_ratio"]:.2f} | '
                      f'{100 * s["sigma_rel_err"]:.0f}% | {s["median_angle_err_aniso"]:.1f} '
                      f'({s["aniso_images"]}) |')
     if dependence:
-        lines += ['', '| method | scale | image | alone vs batch: cov. diff / norm(C_true) | '
-                  'angle diff | err alone | err in batch |', '|---' * 7 + '|']
+        lines += [
+            '', '| method | scale | image | alone vs batch: cov. diff / norm(C_true) | '
+            'angle diff | err alone | err in batch |', '|---' * 7 + '|'
+        ]
         for method, dep in dependence:
             lines.append(f'| {method} | x{dep["scale"]} | {dep["image"]} | {dep["diff"]:.3f} | '
                          f'{dep["angle_diff"]:.1f} | {dep["alone"]["err"]:.3f} | '
                          f'{dep["batch"]["err"]:.3f} |')
-    lines += ['', '| method | scale | seed | image | true sigmas | est. sigmas | angle err | '
-              'err | iso err | mean err |', '|---' * 10 + '|']
+    lines += [
+        '', '| method | scale | seed | image | true sigmas | est. sigmas | angle err | '
+        'err | iso err | mean err |', '|---' * 10 + '|'
+    ]
     for key, rows in results.items():
         for r in rows:
             e = r['est']
@@ -219,14 +250,19 @@ def save_json(args, results, dependence):
     """The rows so far (rewritten after every seed, so that a long run leaves partial results)."""
     if args.json:
         with open(args.json, 'w') as f:
-            json.dump(dict(args=vars(args), results=results,
-                           dependence=[dict(method=m, **d) for m, d in dependence]), f, indent=1)
+            json.dump(
+                dict(
+                    args=vars(args),
+                    results=results,
+                    dependence=[dict(method=m, **d) for m, d in dependence]),
+                f,
+                indent=1)
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--methods', nargs='+', choices=METHODS,
-                        default=['spectral', 'spectral-pooled'])
+    parser.add_argument(
+        '--methods', nargs='+', choices=METHODS, default=['spectral', 'spectral-pooled'])
     parser.add_argument('--scales', type=int, nargs='+', choices=(2, 4), default=[2, 4])
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument('--iters', type=int, default=3000, help='KernelGAN steps')
@@ -234,8 +270,8 @@ def parse_args(argv=None):
     parser.add_argument('--hr-size', type=int, default=512, help='photographs: centre crop side')
     parser.add_argument('--renders', type=int, default=3, help="demo renders (1024x512 HR)")
     parser.add_argument('--max-images', type=int, default=None, help='use the first K images')
-    parser.add_argument('--no-batch-check', action='store_true',
-                        help='skip the alone-vs-batch check')
+    parser.add_argument(
+        '--no-batch-check', action='store_true', help='skip the alone-vs-batch check')
     parser.add_argument('--threads', type=int, default=1, help='torch CPU threads')
     parser.add_argument('--out', help='write the Markdown tables here')
     parser.add_argument('--json', help='write the rows here')
@@ -258,11 +294,13 @@ def main(argv=None):
                 if seed == args.seeds[0]:
                     first_estimate = estimates[0]
                 save_json(args, results, dependence)
-            print(f'{key}: ' + ', '.join(f'{k} {v:.3f}' for k, v in
-                                         summarise(results[key]).items()), flush=True)
+            print(
+                f'{key}: ' + ', '.join(f'{k} {v:.3f}' for k, v in summarise(results[key]).items()),
+                flush=True)
             if method != 'spectral-pooled' and not args.no_batch_check and len(images) > 1:
-                dependence.append((method, batch_dependence(method, images, scale, args.seeds[0],
-                                                            args, first_estimate)))
+                dependence.append((method,
+                                   batch_dependence(method, images, scale, args.seeds[0], args,
+                                                    first_estimate)))
     report = markdown(args, results, dependence, time.time() - start)
     print(report)
     if args.out:

@@ -48,6 +48,6 @@ def power_law_image(size, seed, exponent=2.0):
     rng = np.random.default_rng(seed)
     freq = np.hypot(*np.meshgrid(np.fft.fftfreq(size), np.fft.fftfreq(size), indexing='ij'))
     freq[0, 0] = 1
-    image = np.fft.ifft2(np.fft.fft2(rng.standard_normal((size, size))) *
-                         freq**(-exponent / 2)).real
+    image = np.fft.ifft2(np.fft.fft2(rng.standard_normal(
+        (size, size))) * freq**(-exponent / 2)).real
     return 128 + 40 * image / image.std()

@@ -115,7 +115,8 @@ def luminance(image: np.ndarray, name: str = 'image') -> np.ndarray:
     return image
 
 
-def image_power_spectrum(image: np.ndarray, tile: int = SPECTRUM_TILE,
+def image_power_spectrum(image: np.ndarray,
+                         tile: int = SPECTRUM_TILE,
                          name: str = 'image') -> PowerSpectrum:
     """Welch periodogram of an image's luminance: Hann tiles, half overlapping.
 
@@ -191,8 +192,11 @@ class AliasedGaussianBlurSpectrum:
         # Quadratic-form monomials of the blur, and the content's regressors.
         self.monomials = np.stack([nu_x * nu_x, 2 * nu_x * nu_y, nu_y * nu_y])
         theta = np.arctan2(nu_y, nu_x)
-        self.harmonics = np.stack([np.cos(2 * theta), np.sin(2 * theta),
-                                   np.cos(4 * theta), np.sin(4 * theta)])
+        self.harmonics = np.stack(
+            [np.cos(2 * theta),
+             np.sin(2 * theta),
+             np.cos(4 * theta),
+             np.sin(4 * theta)])
         self.log_r2 = np.log(np.maximum(nu_x**2 + nu_y**2, 1e-300))
 
     @staticmethod
@@ -214,8 +218,8 @@ class AliasedGaussianBlurSpectrum:
         """``(aliases, bins)`` log power of each alias before noise."""
         cov = self.covariance(params)
         quad = np.tensordot([cov[0, 0], cov[0, 1], cov[1, 1]], self.monomials, axes=1)
-        return (self.log_weight + params[0] + np.tensordot(params[5:9], self.harmonics, axes=1)
-                - 0.5 * params[1] * self.log_r2 - 4 * math.pi**2 * quad)
+        return (self.log_weight + params[0] + np.tensordot(params[5:9], self.harmonics, axes=1) -
+                0.5 * params[1] * self.log_r2 - 4 * math.pi**2 * quad)
 
     def log_power(self, params: np.ndarray) -> np.ndarray:
         """Model log power at the fitted bins."""
@@ -230,8 +234,9 @@ class AliasedGaussianBlurSpectrum:
         xx, xy2, yy = self.monomials
         l11, l21, l22 = math.exp(params[2]), params[3], math.exp(params[4])
         # d quad / d (log l11, l21, log l22) through C = L L^T.
-        d_quad = [2 * l11 * l11 * xx + l11 * l21 * xy2, l11 * xy2 + 2 * l21 * yy,
-                  2 * l22 * l22 * yy]
+        d_quad = [
+            2 * l11 * l11 * xx + l11 * l21 * xy2, l11 * xy2 + 2 * l21 * yy, 2 * l22 * l22 * yy
+        ]
         columns = [share.sum(axis=0), (share * -0.5 * self.log_r2).sum(axis=0)]
         columns += [(share * -4 * math.pi**2 * d).sum(axis=0) for d in d_quad]
         columns += [(share * h).sum(axis=0) for h in self.harmonics]
@@ -254,7 +259,9 @@ class AliasedGaussianBlurSpectrum:
         return params
 
 
-def fit_gaussian_blur(spectrum: PowerSpectrum, scale: int, min_frequency_bin: int = 1,
+def fit_gaussian_blur(spectrum: PowerSpectrum,
+                      scale: int,
+                      min_frequency_bin: int = 1,
                       start_sigma: float = 0.5) -> SpectralFit:
     """Fit :class:`AliasedGaussianBlurSpectrum` to a periodogram.
 
@@ -279,9 +286,12 @@ def fit_gaussian_blur(spectrum: PowerSpectrum, scale: int, min_frequency_bin: in
         raise ValueError('the power spectrum has empty bins (a constant image?)')
     model = AliasedGaussianBlurSpectrum(freq_y[used], freq_x[used], scale)
     observed = np.log(spectrum.power[used])
-    best = least_squares(lambda p: model.log_power(p) - observed,
-                         model.initial_params(observed, start_sigma), jac=model.jacobian,
-                         loss='soft_l1', f_scale=0.5)
+    best = least_squares(
+        lambda p: model.log_power(p) - observed,
+        model.initial_params(observed, start_sigma),
+        jac=model.jacobian,
+        loss='soft_l1',
+        f_scale=0.5)
     return SpectralFit(
         covariance=model.covariance(best.x) * scale**2,
         exponent=float(best.x[1]),
@@ -325,11 +335,13 @@ def spectral_pool_kernel(spectrum: PowerSpectrum, scale: int) -> SpectralKernel:
     fit = fit_gaussian_blur(spectrum, scale)
     values, vectors = np.linalg.eigh(fit.covariance)
     covariance = vectors @ np.diag(np.clip(values, _MIN_VARIANCE, MAX_VARIANCE)) @ vectors.T
-    return SpectralKernel(kernel_from_covariance(covariance), covariance, fit,
-                          bool(values[-1] > MAX_VARIANCE))
+    return SpectralKernel(
+        kernel_from_covariance(covariance), covariance, fit, bool(values[-1] > MAX_VARIANCE))
 
 
-def estimate_kernels_spectral(images: Sequence[np.ndarray], scale: int, pooled: bool = False,
+def estimate_kernels_spectral(images: Sequence[np.ndarray],
+                              scale: int,
+                              pooled: bool = False,
                               tile: int = SPECTRUM_TILE,
                               names: Optional[Sequence[str]] = None) -> List[SpectralKernel]:
     """Estimate pool kernels with the spectral Gaussian fit.

@@ -30,8 +30,8 @@ def test_generator_output_is_saved_kernel_blur_and_subsample():
     for b in range(2):
         for c in range(3):
             expected = valid_blur_and_subsample(images[b, c].double().numpy(), kernels[b])
-            np.testing.assert_allclose(output[b, c], expected, rtol=1e-4,
-                                       atol=1e-5 * np.abs(expected).max())
+            np.testing.assert_allclose(
+                output[b, c], expected, rtol=1e-4, atol=1e-5 * np.abs(expected).max())
     # Not symmetric, so a flipped (correlation) kernel would fail the check above.
     assert np.abs(kernels[0] - kernels[0, ::-1, ::-1]).max() > 0.1 * np.abs(kernels[0]).max()
 

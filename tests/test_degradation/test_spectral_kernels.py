@@ -75,8 +75,10 @@ def test_pooled_x4_finds_the_orientation_and_size():
     results = estimate_kernels_spectral(lrs, 4, pooled=True)
     assert len(results) == 4 and all(r is results[0] for r in results)
     assert relative_error(results[0].covariance, truth) < 0.25
-    angles = [math.degrees(math.atan2(*np.linalg.eigh(c)[1][::-1, 1])) % 180
-              for c in (results[0].covariance, truth)]
+    angles = [
+        math.degrees(math.atan2(*np.linalg.eigh(c)[1][::-1, 1])) % 180
+        for c in (results[0].covariance, truth)
+    ]
     assert min(abs(angles[0] - angles[1]), 180 - abs(angles[0] - angles[1])) < 5
 
 
@@ -92,8 +94,10 @@ def test_an_image_gets_the_same_kernel_alone_or_in_any_batch(lr_x2):
 def test_input_forms_agree(lr_x2):
     gray = lr_x2[0]
     rgb = np.repeat(gray[..., None], 3, axis=2)
-    spectra = [image_power_spectrum(im).power for im in
-               (gray, rgb, rgb.astype(np.uint16) * 257, gray.astype(np.float32) / 255)]
+    spectra = [
+        image_power_spectrum(im).power
+        for im in (gray, rgb, rgb.astype(np.uint16) * 257, gray.astype(np.float32) / 255)
+    ]
     for power in spectra[1:]:  # DC is removed (rounding error only): compared absolutely
         np.testing.assert_allclose(power.ravel()[1:], spectra[0].ravel()[1:], rtol=1e-5)
         assert power[0, 0] < 1e-6 * power.max()

@@ -30,8 +30,11 @@ def estimate():
 
 
 def run_from_shell(*args):
-    return subprocess.run([sys.executable, TOOL, *map(str, args)], capture_output=True, text=True,
-                          cwd=REPO_ROOT, env=dict(os.environ, OMP_NUM_THREADS='1'))
+    return subprocess.run([sys.executable, TOOL, *map(str, args)],
+                          capture_output=True,
+                          text=True,
+                          cwd=REPO_ROOT,
+                          env=dict(os.environ, OMP_NUM_THREADS='1'))
 
 
 def test_shell_run_turns_an_error_into_one_line_naming_the_folder(tmp_path):
@@ -61,8 +64,9 @@ def test_writes_kernels_and_lists_unreadable_images(estimate, tmp_path, capsys):
     Image.fromarray(np.zeros((30, 30), np.uint8)).save(src / 'tiny.png')
     (src / 'notes.txt').write_text('ignored')
 
-    status = estimate([str(src), str(out), '--scale', '4', '--iters', '3', '--batch', '2',
-                       '--seed', '7'])
+    status = estimate(
+        [str(src),
+         str(out), '--scale', '4', '--iters', '3', '--batch', '2', '--seed', '7'])
     assert status == EXIT_SKIPPED
     captured = capsys.readouterr()
     assert 'broken.png' in captured.err and 'tiny.png' in captured.err
@@ -96,8 +100,7 @@ def test_searches_city_folders_and_names_kernels_by_relative_path(estimate, tmp_
         Image.fromarray((rng.random((64, 64, 3)) * 255).astype(np.uint8)).save(src / city / name)
     status = estimate([str(src), str(out), '--scale', '2', '--iters', '2', '--batch', '3'])
     assert status == EXIT_OK
-    names = ['aachen__a_leftImg8bit.npy', 'bremen__b_leftImg8bit.npy',
-             'cologne__a_leftImg8bit.npy']
+    names = ['aachen__a_leftImg8bit.npy', 'bremen__b_leftImg8bit.npy', 'cologne__a_leftImg8bit.npy']
     assert sorted(os.listdir(out)) == names + ['summary.json']
     assert load_kernel_pool(str(out)).names == names
 
@@ -108,8 +111,8 @@ def _lr_folder(root, count, size=64, seed=3):
     for i in range(count):
         city = root / ('aachen' if i % 2 else 'bremen')
         city.mkdir(parents=True, exist_ok=True)
-        Image.fromarray((rng.random((size, size + 2 * i, 3)) * 255).astype(np.uint8)).save(
-            city / f'img_{i:02d}.png')
+        Image.fromarray((rng.random(
+            (size, size + 2 * i, 3)) * 255).astype(np.uint8)).save(city / f'img_{i:02d}.png')
     return root
 
 
@@ -141,10 +144,12 @@ def test_a_rerun_skips_finished_kernels_and_other_settings_need_redo(estimate, t
     assert {p.name: p.stat().st_mtime_ns for p in out.glob('*.npy')} == stamps
     assert _summary(out)['images'] == summary['images']
 
-    with pytest.raises(ValueError, match=rf'4 kernel\(s\) in {out} were not made with the '
-                       rf'settings of this run; pass --redo .* {out}/summary\.json records '
-                       r'aachen__img_01\.npy made with iterations=3 \(this run: 4\) '
-                       r'\(and 3 more\)'):
+    with pytest.raises(
+            ValueError,
+            match=rf'4 kernel\(s\) in {out} were not made with the '
+            rf'settings of this run; pass --redo .* {out}/summary\.json records '
+            r'aachen__img_01\.npy made with iterations=3 \(this run: 4\) '
+            r'\(and 3 more\)'):
         estimate([str(src), str(out), *QUICK[:2], '--iters', '4', *QUICK[4:]])
     assert _kernels(out) == first  # nothing touched
     assert estimate([str(src), str(out), *QUICK[:2], '--iters', '4', *QUICK[4:], '--redo']) == 0
@@ -158,8 +163,10 @@ def test_kernels_no_summary_accounts_for_are_not_overwritten(estimate, tmp_path)
     mine = np.zeros((13, 13), np.float32)
     mine[6, 6] = 1
     np.save(out / 'bremen__img_00.npy', mine)
-    with pytest.raises(ValueError, match=rf'{out}/bremen__img_00\.npy exists, but no summary '
-                       rf'in {out} records it'):
+    with pytest.raises(
+            ValueError,
+            match=rf'{out}/bremen__img_00\.npy exists, but no summary '
+            rf'in {out} records it'):
         estimate([str(src), str(out), *QUICK])
     np.testing.assert_array_equal(np.load(out / 'bremen__img_00.npy'), mine)
     assert estimate([str(src), str(out), *QUICK, '--redo']) == EXIT_OK
@@ -198,8 +205,9 @@ def test_shards_fill_one_pool_and_the_last_one_writes_the_summary(estimate, tmp_
     assert estimate([str(src), str(sharded), *QUICK, '--batch', '1']) == EXIT_OK
     assert 'summary.json follows when all 2 shards are done' in capsys.readouterr().out
     # Images 1 and 3 of the sorted list (aachen/01, aachen/03, bremen/00, bremen/02, ...).
-    assert sorted(os.listdir(sharded)) == ['aachen__img_03.npy', 'bremen__img_02.npy',
-                                           'summary.shard-1-of-2.json']
+    assert sorted(os.listdir(sharded)) == [
+        'aachen__img_03.npy', 'bremen__img_02.npy', 'summary.shard-1-of-2.json'
+    ]
     monkeypatch.delenv('WORLD_SIZE')
     assert estimate([str(src), str(sharded), *QUICK, '--batch', '1', '--shard', '0/2']) == 0
     assert f'{sharded}/summary.json written' in capsys.readouterr().out
@@ -227,8 +235,10 @@ def test_max_images_draws_the_same_seeded_subset_whatever_the_sharding(estimate,
 def test_shards_of_one_pool_must_share_their_settings(estimate, tmp_path):
     src, out = _lr_folder(tmp_path / 'lr', 2), tmp_path / 'pool'
     estimate([str(src), str(out), *QUICK, '--shard', '0/2'])
-    with pytest.raises(ValueError, match=r'summary\.shard-0-of-2\.json was made with '
-                       r'iterations=3 \(this run: 5\); all shards of a pool need the same'):
+    with pytest.raises(
+            ValueError,
+            match=r'summary\.shard-0-of-2\.json was made with '
+            r'iterations=3 \(this run: 5\); all shards of a pool need the same'):
         estimate([str(src), str(out), *QUICK[:2], '--iters', '5', *QUICK[4:], '--shard', '1/2'])
 
 
@@ -239,9 +249,12 @@ def test_a_run_killed_with_sigkill_resumes_to_the_uninterrupted_pool(estimate, t
     reference = _kernels(tmp_path / 'reference')
 
     out = tmp_path / 'pool'
-    process = subprocess.Popen([sys.executable, TOOL, str(src), str(out), *args], cwd=REPO_ROOT,
-                               env=dict(os.environ, OMP_NUM_THREADS='1'),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, TOOL, str(src), str(out), *args],
+        cwd=REPO_ROOT,
+        env=dict(os.environ, OMP_NUM_THREADS='1'),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
     while not list(out.glob('*.npy')) and process.poll() is None and time.time() < deadline:
         time.sleep(0.01)
@@ -293,10 +306,10 @@ def test_spectral_method_writes_a_pool_that_records_each_fit(estimate, tmp_path,
     alone = tmp_path / 'alone'
     (alone / 'bremen').mkdir(parents=True)
     (alone / 'bremen' / 'img_00.png').write_bytes((src / 'bremen' / 'img_00.png').read_bytes())
-    assert estimate([str(alone), str(tmp_path / 'pool1'), *SPECTRAL, '--method',
-                     'spectral']) == EXIT_OK
-    assert (np.load(tmp_path / 'pool1' / 'bremen__img_00.npy').tobytes() ==
-            np.load(out / 'bremen__img_00.npy').tobytes())
+    assert estimate([str(alone),
+                     str(tmp_path / 'pool1'), *SPECTRAL, '--method', 'spectral']) == EXIT_OK
+    assert (np.load(tmp_path / 'pool1' / 'bremen__img_00.npy').tobytes() == np.load(
+        out / 'bremen__img_00.npy').tobytes())
 
 
 def test_another_method_on_a_pool_needs_redo(estimate, tmp_path):
@@ -328,12 +341,15 @@ def test_pooled_method_gives_every_image_one_kernel_of_the_whole_set(estimate, t
 
 
 def test_kernel_estimation_benchmark_smoke(tmp_path):
-    bench = runpy.run_path(osp.join(REPO_ROOT, 'benchmarks', 'kernel_estimation.py'),
-                           run_name='bench')['main']
+    bench = runpy.run_path(
+        osp.join(REPO_ROOT, 'benchmarks', 'kernel_estimation.py'), run_name='bench')['main']
     out, rows = tmp_path / 'report.md', tmp_path / 'rows.json'
-    assert bench(['--methods', 'spectral', 'spectral-pooled', 'kernelgan', '--iters', '2',
-                  '--scales', '4', '--seeds', '0', '--max-images', '2', '--renders', '0',
-                  '--hr-size', '256', '--out', str(out), '--json', str(rows)]) == 0
+    assert bench([
+        '--methods', 'spectral', 'spectral-pooled', 'kernelgan', '--iters', '2', '--scales', '4',
+        '--seeds', '0', '--max-images', '2', '--renders', '0', '--hr-size', '256', '--out',
+        str(out), '--json',
+        str(rows)
+    ]) == 0
     report = json.loads(rows.read_text())
     assert sorted(report['results']) == ['kernelgan/4', 'spectral-pooled/4', 'spectral/4']
     for method_rows in report['results'].values():

@@ -110,34 +110,60 @@ def parse_args(argv=None):
         description='Estimate one blur kernel per image (SSG-RWSR section 3.2).')
     parser.add_argument('src_dir', help='folder of real LR images (searched recursively)')
     parser.add_argument('out_dir', help='where to write <name>.npy and summary.json')
-    parser.add_argument('--scale', type=int, choices=(2, 4), required=True,
-                        help="SR scale the kernels are for (KernelGAN's x4 kernel composes "
-                        'its x2 kernel)')
-    parser.add_argument('--method', choices=METHODS, default='kernelgan',
-                        help="'kernelgan' (the paper's), 'spectral' (a Gaussian fitted to each "
-                        "image's spectrum) or 'spectral-pooled' (one fit to all images: one "
-                        "camera); see benchmarks/RESULTS.md for how they compare")
-    parser.add_argument('--iters', type=int, default=3000,
-                        help='KernelGAN training steps per image')
+    parser.add_argument(
+        '--scale',
+        type=int,
+        choices=(2, 4),
+        required=True,
+        help="SR scale the kernels are for (KernelGAN's x4 kernel composes "
+        'its x2 kernel)')
+    parser.add_argument(
+        '--method',
+        choices=METHODS,
+        default='kernelgan',
+        help="'kernelgan' (the paper's), 'spectral' (a Gaussian fitted to each "
+        "image's spectrum) or 'spectral-pooled' (one fit to all images: one "
+        "camera); see benchmarks/RESULTS.md for how they compare")
+    parser.add_argument(
+        '--iters', type=int, default=3000, help='KernelGAN training steps per image')
     parser.add_argument('--device', default='cpu', help="'cpu', 'cuda' or 'cuda:N'")
-    parser.add_argument('--seed', type=int, default=0,
-                        help='seeds every image (with its index) and the --max-images draw')
-    parser.add_argument('--batch', type=int, default=None,
-                        help='images estimated at once on the device (batched networks). An '
-                        "image's seeds do not depend on it, its kernel does a little (sums "
-                        f"run in another order). Default: {DEFAULT_BATCH['cpu']} on CPU, "
-                        f"{DEFAULT_BATCH['cuda']} on CUDA")
+    parser.add_argument(
+        '--seed',
+        type=int,
+        default=0,
+        help='seeds every image (with its index) and the --max-images draw')
+    parser.add_argument(
+        '--batch',
+        type=int,
+        default=None,
+        help='images estimated at once on the device (batched networks). An '
+        "image's seeds do not depend on it, its kernel does a little (sums "
+        f"run in another order). Default: {DEFAULT_BATCH['cpu']} on CPU, "
+        f"{DEFAULT_BATCH['cuda']} on CUDA")
     parser.add_argument('--crop', type=int, default=64, help='generator crop size (even)')
-    parser.add_argument('--shard', default=None, metavar='I/N',
-                        help='estimate only images I, I+N, ... of the sorted list (default: '
-                        "torchrun's RANK/WORLD_SIZE, else all)")
-    parser.add_argument('--max-images', type=int, default=None, metavar='K',
-                        help='estimate a random subset of K images, drawn with --seed')
-    parser.add_argument('--redo', action='store_true',
-                        help='recompute kernels made with other settings instead of stopping')
-    parser.add_argument('--workers', type=int, default=min(8, os.cpu_count() or 1),
-                        help='processes checking the images before training (default: '
-                        'min(8, CPU cores))')
+    parser.add_argument(
+        '--shard',
+        default=None,
+        metavar='I/N',
+        help='estimate only images I, I+N, ... of the sorted list (default: '
+        "torchrun's RANK/WORLD_SIZE, else all)")
+    parser.add_argument(
+        '--max-images',
+        type=int,
+        default=None,
+        metavar='K',
+        help='estimate a random subset of K images, drawn with --seed')
+    parser.add_argument(
+        '--redo',
+        action='store_true',
+        help='recompute kernels made with other settings instead of stopping')
+    parser.add_argument(
+        '--workers',
+        type=int,
+        default=min(8,
+                    os.cpu_count() or 1),
+        help='processes checking the images before training (default: '
+        'min(8, CPU cores))')
     parser.add_argument('--no-progress', action='store_true', help='hide the progress bars')
     return parser.parse_args(argv)
 
@@ -158,12 +184,16 @@ def kernel_settings(args, digest=None):
     ``digest`` names the run's image list, which a pooled kernel depends on.
     """
     if args.method == 'kernelgan':
-        return dict(method='kernelgan', scale=args.scale,
-                    kernel_size=KERNEL_SIZE_X4 if args.scale == 4 else KERNEL_SIZE_X2,
-                    iterations=args.iters, crop=args.crop, seed=args.seed,
-                    schedule=asdict(KernelGANSchedule()))
-    settings = dict(method=args.method, scale=args.scale, kernel_size=KERNEL_SIZE,
-                    tile=SPECTRUM_TILE)
+        return dict(
+            method='kernelgan',
+            scale=args.scale,
+            kernel_size=KERNEL_SIZE_X4 if args.scale == 4 else KERNEL_SIZE_X2,
+            iterations=args.iters,
+            crop=args.crop,
+            seed=args.seed,
+            schedule=asdict(KernelGANSchedule()))
+    settings = dict(
+        method=args.method, scale=args.scale, kernel_size=KERNEL_SIZE, tile=SPECTRUM_TILE)
     if args.method == 'spectral-pooled':
         settings['pooled_over'] = digest
     return settings
@@ -224,8 +254,8 @@ def sort_out(work, out_dir, settings, redo):
     if clashes and not redo:
         raise ValueError(f'{len(clashes)} kernel(s) in {out_dir} were not made with the settings '
                          f'of this run; pass --redo to recompute them, or choose another output '
-                         f'folder. {clashes[0]}' + (f' (and {len(clashes) - 1} more)'
-                                                    if len(clashes) > 1 else ''))
+                         f'folder. {clashes[0]}' +
+                         (f' (and {len(clashes) - 1} more)' if len(clashes) > 1 else ''))
     return done, todo
 
 
@@ -286,19 +316,35 @@ class ShardProgress:
     def save(self, complete):
         args = self.args
         write_summary(
-            args.out_dir, args.src_dir, self.work['found'], len(self.work['usable']),
-            self.work['skipped'], run_parameters(args, self.shard), name=self.name,
-            settings=self.settings, work=self.work['digest'],
-            shard=dict(index=self.shard[0], count=self.shard[1]), complete=complete,
-            done_before=self.done_before, kernel_size=self.settings['kernel_size'],
-            seconds=round(time.time() - self.start, 1), suspect=suspects(self.records.values()),
+            args.out_dir,
+            args.src_dir,
+            self.work['found'],
+            len(self.work['usable']),
+            self.work['skipped'],
+            run_parameters(args, self.shard),
+            name=self.name,
+            settings=self.settings,
+            work=self.work['digest'],
+            shard=dict(index=self.shard[0], count=self.shard[1]),
+            complete=complete,
+            done_before=self.done_before,
+            kernel_size=self.settings['kernel_size'],
+            seconds=round(time.time() - self.start, 1),
+            suspect=suspects(self.records.values()),
             images=[self.records[name] for name in sorted(self.records)])
 
 
 def run_parameters(args, shard=None):
-    parameters = dict(method=args.method, scale=args.scale, iterations=args.iters,
-                      seed=args.seed, batch=args.batch, crop=args.crop, device=str(args.device),
-                      max_images=args.max_images, redo=args.redo)
+    parameters = dict(
+        method=args.method,
+        scale=args.scale,
+        iterations=args.iters,
+        seed=args.seed,
+        batch=args.batch,
+        crop=args.crop,
+        device=str(args.device),
+        max_images=args.max_images,
+        redo=args.redo)
     if shard is not None:
         parameters['shard'] = f'{shard[0]}/{shard[1]}'
     return parameters
@@ -308,33 +354,45 @@ def suspects(records):
     # KernelGAN: the generator's own kernel should sum to ~1; far from it, the
     # generator never grew a kernel and the saved one is noise. Spectral: the
     # fitted blur was wider than a kernel holds (a spectrum of mostly noise).
-    return sorted(r['file'] for r in records
-                  if abs(r.get('raw_kernel_sum', 1) - 1) > SUSPECT_SUM_TOLERANCE
-                  or r.get('clamped'))
+    return sorted(
+        r['file'] for r in records
+        if abs(r.get('raw_kernel_sum', 1) - 1) > SUSPECT_SUM_TOLERANCE or r.get('clamped'))
 
 
 def kernelgan_batch(args, batch, images):
     """KernelGAN on one batch: its kernels and the per-image record fields."""
-    results = run_kernelgan(images, scale=args.scale, iters=args.iters, device=args.device,
-                            seed=args.seed, batch_size=len(images), crop=args.crop,
-                            progress=not args.no_progress,
-                            indices=[item.seed_index for item in batch])
-    return [(r.kernel, dict(device=str(args.device), final_losses=r.losses,
-                            raw_kernel_sum=float(r.raw_kernel_x2.sum()))) for r in results]
+    results = run_kernelgan(
+        images,
+        scale=args.scale,
+        iters=args.iters,
+        device=args.device,
+        seed=args.seed,
+        batch_size=len(images),
+        crop=args.crop,
+        progress=not args.no_progress,
+        indices=[item.seed_index for item in batch])
+    return [(r.kernel,
+             dict(
+                 device=str(args.device),
+                 final_losses=r.losses,
+                 raw_kernel_sum=float(r.raw_kernel_x2.sum()))) for r in results]
 
 
 def spectral_record(result, pooled_images=1):
     """The record fields of a :class:`SpectralKernel`."""
-    return dict(covariance=np.round(result.covariance, 6).tolist(),
-                exponent=result.fit.exponent, noise_power=result.fit.noise_power,
-                clamped=result.clamped, pooled_images=pooled_images)
+    return dict(
+        covariance=np.round(result.covariance, 6).tolist(),
+        exponent=result.fit.exponent,
+        noise_power=result.fit.noise_power,
+        clamped=result.clamped,
+        pooled_images=pooled_images)
 
 
 def pooled_estimate(args, usable):
     """``spectral-pooled``: one fit to the periodograms of all usable images, each read once."""
-    spectra = parallel_map(functools.partial(spectrum_of, args.src_dir),
-                           [item.file for item in usable], args.workers, 'spectra',
-                           not args.no_progress)
+    spectra = parallel_map(
+        functools.partial(spectrum_of, args.src_dir), [item.file for item in usable], args.workers,
+        'spectra', not args.no_progress)
     result = spectral_pool_kernel(pool_power_spectra(spectra), args.scale)
     return result.kernel, spectral_record(result, len(spectra))
 
@@ -358,19 +416,26 @@ def estimate_batch(args, settings, shard, number, batch, images):
     for item, (kernel, extra) in zip(batch, estimates):
         kernels[item.pool_file] = kernel
         records[item.pool_file] = dict(
-            file=item.file, pool_file=item.pool_file, seed_index=item.seed_index,
-            settings=settings, batch=dict(shard=f'{shard[0]}/{shard[1]}', number=number,
-                                          images=len(batch)), **extra)
+            file=item.file,
+            pool_file=item.pool_file,
+            seed_index=item.seed_index,
+            settings=settings,
+            batch=dict(shard=f'{shard[0]}/{shard[1]}', number=number, images=len(batch)),
+            **extra)
     return kernels, records
 
 
 def run_batches(args, progress, batches, total):
     """Estimate the batches (reading the next one meanwhile); returns the kernels written."""
     written = 0
-    bar = tqdm(total=total, initial=progress.done_before, unit='img', dynamic_ncols=True,
-               desc='kernels' if progress.shard[1] == 1 else
-               f'kernels, shard {progress.shard[0]}/{progress.shard[1]}',
-               disable=args.no_progress)
+    bar = tqdm(
+        total=total,
+        initial=progress.done_before,
+        unit='img',
+        dynamic_ncols=True,
+        desc='kernels'
+        if progress.shard[1] == 1 else f'kernels, shard {progress.shard[0]}/{progress.shard[1]}',
+        disable=args.no_progress)
     with bar, ThreadPoolExecutor(1) as reader:
         pending = reader.submit(read_batch, args.src_dir, batches[0][1],
                                 args.method) if batches else None
@@ -380,8 +445,10 @@ def run_batches(args, progress, batches, total):
                 pending = reader.submit(read_batch, args.src_dir, batches[k + 1][1], args.method)
             kernels, records = estimate_batch(args, progress.settings, progress.shard, number,
                                               batch, images)
-            new = [it.pool_file for it in batch if it.pool_file not in progress.records
-                   or not osp.isfile(osp.join(args.out_dir, it.pool_file))]
+            new = [
+                it.pool_file for it in batch if it.pool_file not in progress.records
+                or not osp.isfile(osp.join(args.out_dir, it.pool_file))
+            ]
             # Stale kernels (other settings, --redo) go before the new records
             # are saved, so that no record ever describes an old file.
             for name in new:
@@ -413,14 +480,24 @@ def merge_shards(args, count, settings, digest):
                              'the same settings (rerun that shard with them, or with --redo)')
         shards.append(summary)
     records = recorded_outputs(args.out_dir)
-    images = [rec.record for name, rec in sorted(records.items())
-              if osp.isfile(osp.join(args.out_dir, name))]
-    write_summary(args.out_dir, args.src_dir, sum(s['images_found'] for s in shards),
-                  sum(s['images_read'] for s in shards), sum((s['skipped'] for s in shards), []),
-                  run_parameters(args), shards=count, settings=settings, work=digest,
-                  kernel_size=settings['kernel_size'],
-                  seconds=max(s['seconds'] for s in shards), suspect=suspects(images),
-                  images=images)
+    images = [
+        rec.record for name, rec in sorted(records.items())
+        if osp.isfile(osp.join(args.out_dir, name))
+    ]
+    write_summary(
+        args.out_dir,
+        args.src_dir,
+        sum(s['images_found'] for s in shards),
+        sum(s['images_read'] for s in shards),
+        sum((s['skipped'] for s in shards), []),
+        run_parameters(args),
+        shards=count,
+        settings=settings,
+        work=digest,
+        kernel_size=settings['kernel_size'],
+        seconds=max(s['seconds'] for s in shards),
+        suspect=suspects(images),
+        images=images)
     if count == 1:  # one process: its progress file is the summary now
         os.remove(osp.join(args.out_dir, shard_summary_name(0, 1)))
     return osp.join(args.out_dir, SUMMARY_NAME)
@@ -445,17 +522,17 @@ def main(argv=None):
     done, todo = sort_out(work, args.out_dir, settings, args.redo)
     # Check the images to estimate first (so a bad file is reported before
     # hours of training), but keep only one batch in memory at a time.
-    checks = parallel_map(functools.partial(check_image, args.src_dir, args.method, args.crop),
-                          [item.file for item in todo],
-                          args.workers, 'checking images', not args.no_progress)
+    checks = parallel_map(
+        functools.partial(check_image, args.src_dir, args.method, args.crop),
+        [item.file for item in todo], args.workers, 'checking images', not args.no_progress)
     skipped = [c for c in checks if c is not None]
     unusable = {s['file'] for s in skipped}
     pooled = args.method == 'spectral-pooled'
-    usable, batches = plan_batches(work, done, unusable, max(1, len(work)) if pooled
-                                   else args.batch)
+    usable, batches = plan_batches(work, done, unusable,
+                                   max(1, len(work)) if pooled else args.batch)
     if work and not usable:
-        raise ValueError(f'none of the {len(work)} images in {args.src_dir!r} could be used: '
-                         + '; '.join(f'{s["file"]}: {s["reason"]}' for s in skipped[:5]))
+        raise ValueError(f'none of the {len(work)} images in {args.src_dir!r} could be used: ' +
+                         '; '.join(f'{s["file"]}: {s["reason"]}' for s in skipped[:5]))
     if pooled and batches:
         args.pooled = pooled_estimate(args, usable)
     os.makedirs(args.out_dir, exist_ok=True)
@@ -470,15 +547,17 @@ def main(argv=None):
         why = ('the generator did not grow a kernel (raw kernel sum far from 1; more --iters '
                'or another --seed may help)' if args.method == 'kernelgan' else
                'the spectrum fixed no blur (mostly noise), the kernel is the widest allowed')
-        print(f'warning: {len(new_suspects)} image(s) are suspect, {why}: '
-              f'{", ".join(new_suspects)}', file=sys.stderr)
+        print(
+            f'warning: {len(new_suspects)} image(s) are suspect, {why}: '
+            f'{", ".join(new_suspects)}',
+            file=sys.stderr)
     size = settings['kernel_size']
-    where = (f'{merged} written' if merged else
-             f'{SUMMARY_NAME} follows when all {shard[1]} shards are done')
+    where = (f'{merged} written'
+             if merged else f'{SUMMARY_NAME} follows when all {shard[1]} shards are done')
     done_line = (f'wrote {written} kernels ({size}x{size}, x{args.scale}) to {args.out_dir}, '
                  f'{len(done)} already there (shard {shard[0]}/{shard[1]}); {where}')
-    return finish(done_line, skipped, osp.join(args.out_dir, progress.name if not merged
-                                               else SUMMARY_NAME))
+    return finish(done_line, skipped,
+                  osp.join(args.out_dir, progress.name if not merged else SUMMARY_NAME))
 
 
 if __name__ == '__main__':

@@ -76,7 +76,9 @@ def crop_probability_map(image: np.ndarray, crop: int, quantile: float = 0.97) -
     return prob / prob.sum()
 
 
-def sample_crop_corners(prob_map: np.ndarray, num: int, rng: np.random.Generator,
+def sample_crop_corners(prob_map: np.ndarray,
+                        num: int,
+                        rng: np.random.Generator,
                         even: bool = False) -> np.ndarray:
     """Draw ``num`` top-left corners from a crop probability map.
 

@@ -126,8 +126,13 @@ class GroupedSpectralNormConv2d(nn.Module):
         init_gain (float): Xavier gain. Default: 0.1.
     """
 
-    def __init__(self, num_groups: int, in_channels: int, out_channels: int, kernel_size: int,
-                 generators: List[torch.Generator], init_gain: float = 0.1):
+    def __init__(self,
+                 num_groups: int,
+                 in_channels: int,
+                 out_channels: int,
+                 kernel_size: int,
+                 generators: List[torch.Generator],
+                 init_gain: float = 0.1):
         super().__init__()
         self.num_groups = num_groups
         shape = (out_channels, in_channels, kernel_size, kernel_size)
@@ -135,10 +140,13 @@ class GroupedSpectralNormConv2d(nn.Module):
             torch.cat([_xavier_normal(shape, init_gain, g) for g in generators]))
         self.bias = nn.Parameter(torch.zeros(num_groups * out_channels))
         fan_in = in_channels * kernel_size * kernel_size
-        self.register_buffer('u', F.normalize(
-            torch.stack([torch.randn(out_channels, generator=g) for g in generators]), dim=1))
-        self.register_buffer('v', F.normalize(
-            torch.stack([torch.randn(fan_in, generator=g) for g in generators]), dim=1))
+        self.register_buffer(
+            'u',
+            F.normalize(
+                torch.stack([torch.randn(out_channels, generator=g) for g in generators]), dim=1))
+        self.register_buffer(
+            'v',
+            F.normalize(torch.stack([torch.randn(fan_in, generator=g) for g in generators]), dim=1))
 
     def normalized_weight(self) -> torch.Tensor:
         """The weight divided, per group, by its estimated largest singular value."""

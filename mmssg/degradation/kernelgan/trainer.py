@@ -115,8 +115,8 @@ class KernelGAN:
         indices = list(range(len(images))) if indices is None else list(indices)
         num_images = len(images)
         prepared = [prepare_image(im, crop, name=f'image {i}') for im, i in zip(images, indices)]
-        g_rngs, d_rngs, weight_gens, self.noise_gens = zip(
-            *(image_generators(seed, i, self.device) for i in indices))
+        g_rngs, d_rngs, weight_gens, self.noise_gens = zip(*(image_generators(seed, i, self.device)
+                                                             for i in indices))
 
         self.images = [torch.from_numpy(im).to(self.device) for im in prepared]
         self._draw_crop_corners(prepared, g_rngs, d_rngs)
@@ -179,8 +179,8 @@ class KernelGAN:
 
     def crops(self, step: int):
         """The generator's crops and the discriminator's real crops for ``step``."""
-        return (self._crops(self.g_corners, self.crop, step),
-                self._crops(self.d_corners, self.crop // 2, step))
+        return (self._crops(self.g_corners, self.crop,
+                            step), self._crops(self.d_corners, self.crop // 2, step))
 
     def generator_losses(self, g_input: torch.Tensor) -> Dict[str, torch.Tensor]:
         """Per-image generator losses, ``'total'`` included (each ``(B,)``)."""
@@ -232,8 +232,7 @@ class KernelGAN:
         d_loss.sum().backward()
         self.opt_d.step()
 
-        self._update_schedule(step, g_losses['bicubic'].detach(),
-                              g_losses['sum_to_one'].detach())
+        self._update_schedule(step, g_losses['bicubic'].detach(), g_losses['sum_to_one'].detach())
         self.last_losses = dict(g_losses, d=d_loss)
         self.last_losses['g_total'] = self.last_losses.pop('total')
 
@@ -257,8 +256,8 @@ class KernelGAN:
             decaying = self.similar_to_bicubic & (self.lambda_bicubic > s.lambda_bicubic_min)
             decayed = torch.clamp(self.lambda_bicubic / s.bicubic_decay, min=s.lambda_bicubic_min)
             self.lambda_bicubic = torch.where(decaying, decayed, self.lambda_bicubic)
-            switch_on = (decaying & ~self.constraints_on &
-                         (self.lambda_bicubic < s.constraints_on_below))
+            switch_on = (
+                decaying & ~self.constraints_on & (self.lambda_bicubic < s.constraints_on_below))
             self.lambda_centralized = torch.where(switch_on, s.lambda_centralized,
                                                   self.lambda_centralized)
             self.lambda_sparse = torch.where(switch_on, s.lambda_sparse, self.lambda_sparse)
@@ -290,8 +289,10 @@ class KernelGAN:
             KernelGANResult(
                 kernel=postprocess_kernel(k, scale=scale),
                 raw_kernel_x2=k.astype(np.float32),
-                losses={name: float(values[i]) for name, values in losses.items()})
-            for i, k in enumerate(raw)
+                losses={
+                    name: float(values[i])
+                    for name, values in losses.items()
+                }) for i, k in enumerate(raw)
         ]
 
 
@@ -346,8 +347,14 @@ def run_kernelgan(images: Sequence[np.ndarray],
         for start in range(0, len(images), batch_size):
             chunk = list(images[start:start + batch_size])
             chunk_indices = indices[start:start + len(chunk)]
-            gan = KernelGAN(chunk, indices=chunk_indices, iters=iters, crop=crop, seed=seed,
-                            device=device, schedule=schedule)
+            gan = KernelGAN(
+                chunk,
+                indices=chunk_indices,
+                iters=iters,
+                crop=crop,
+                seed=seed,
+                device=device,
+                schedule=schedule)
             gan.run(progress=progress, desc=f'KernelGAN steps, {len(chunk)} images')
             results.extend(gan.results(scale))
     return results
