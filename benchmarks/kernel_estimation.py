@@ -42,17 +42,12 @@ import torch
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmssg.degradation.functional import (
-    add_noise,
-    align_kernel,  # noqa: E402
-    anisotropic_gaussian_kernel,
-    blur_downsample,
-    gaussian_noise,
-    kernel_covariance,
-    quantize)
-from mmssg.degradation.kernelgan import run_kernelgan  # noqa: E402
-from mmssg.degradation.spectral_kernels import estimate_kernels_spectral  # noqa: E402
-from mmssg.demo import generate_scene  # noqa: E402
+from mmssg.degradation.functional import (add_noise, align_kernel, anisotropic_gaussian_kernel,
+                                          blur_downsample, gaussian_noise, kernel_covariance,
+                                          quantize)
+from mmssg.degradation.kernelgan import run_kernelgan
+from mmssg.degradation.spectral_kernels import estimate_kernels_spectral
+from mmssg.demo import generate_scene
 
 PHOTOS = ('astronaut', 'camera', 'immunohistochemistry', 'retina', 'moon', 'gravel',
           'hubble_deep_field')
