@@ -49,8 +49,6 @@ SIZES = {
         num_val=8,
         num_clean=24,
         lr_size=(256, 128),
-        kernel_iters=200,
-        kernel_batch=16,
         generator_iters=400,
         segmentor_iters=200,
         joint_iters=800,
@@ -61,8 +59,6 @@ SIZES = {
         num_val=2,
         num_clean=3,
         lr_size=(256, 128),
-        kernel_iters=20,
-        kernel_batch=4,
         generator_iters=4,
         segmentor_iters=4,
         joint_iters=4,
@@ -201,18 +197,18 @@ def make_noise_pool(cfg, train_images, data_summary):
     return f'{kept} patches'
 
 
-def make_kernel_pool(cfg, train_images, data_summary, size, seed):
-    """Stage 3: the kernel pool from the real LR training images."""
+def make_kernel_pool(cfg, train_images, data_summary):
+    """Stage 3: the kernel pool from the real LR training images.
+
+    The estimator is the config's ``kernel_method``.
+    """
     if up_to_date(osp.join(cfg.kernel_pool, 'summary.json'), data_summary):
         return f'reusing {cfg.kernel_pool}'
     shutil.rmtree(cfg.kernel_pool, ignore_errors=True)
-    run_tool('data/estimate_kernels.py', [
-        train_images, cfg.kernel_pool, '--scale',
-        str(cfg.scale), '--iters',
-        str(size['kernel_iters']), '--batch',
-        str(size['kernel_batch']), '--seed',
-        str(seed)
-    ])
+    run_tool(
+        'data/estimate_kernels.py',
+        [train_images, cfg.kernel_pool, '--scale',
+         str(cfg.scale), '--method', cfg.kernel_method])
     return f'{len(glob.glob(osp.join(cfg.kernel_pool, "*.npy")))} kernels'
 
 
@@ -405,7 +401,7 @@ def main(argv=None):
     stages.run('noise-patch pool from the real LR training images (Eq. 2-4)',
                lambda: make_noise_pool(cfg, train_images, data_summary))
     stages.run('kernel pool from the real LR training images',
-               lambda: make_kernel_pool(cfg, train_images, data_summary, size, args.seed))
+               lambda: make_kernel_pool(cfg, train_images, data_summary))
     kernels = kernel_report(cfg.kernel_pool, osp.join(cfg.demo_data, 'camera_model.json'))
     print(kernels)
     stages.run('model-zoo stand-ins: bicubic-pretrained generator, LR-trained segmentor',
