@@ -301,6 +301,23 @@ def _contents(request, split_statistics, photos):
         })
 
 
+def _write_dataset(out_dir, request, split_counts, camera, progress):
+    """Write every file of a dataset under ``out_dir``; returns its complete summary."""
+    os.makedirs(out_dir, exist_ok=True)
+    summary = dict(
+        generator=GENERATOR_NAME, format_version=FORMAT_VERSION, complete=False, request=request)
+    _write_json(os.path.join(out_dir, 'summary.json'), summary)  # marks the folder as ours
+    split_statistics = {
+        split: _write_cityscapes_split(out_dir, split, count, request, camera, progress)
+        for split, count in zip(('train', 'val'), split_counts)
+    }
+    photos = _write_clean_hr(out_dir, request, progress)
+    _write_json(os.path.join(out_dir, 'camera_model.json'), camera.to_dict())
+    summary.update(_contents(request, split_statistics, photos))
+    _write_json(os.path.join(out_dir, 'summary.json'), summary)
+    return summary
+
+
 def make_demo_dataset(out_dir,
                       seed=0,
                       num_train=32,
@@ -349,18 +366,7 @@ def make_demo_dataset(out_dir,
     reusable = _reusable_summary(out_dir, request, fresh, log)
     if reusable is not None:
         return dict(reusable, reused=True)
-    os.makedirs(out_dir, exist_ok=True)
-    summary = dict(
-        generator=GENERATOR_NAME, format_version=FORMAT_VERSION, complete=False, request=request)
-    _write_json(os.path.join(out_dir, 'summary.json'), summary)  # marks the folder as ours
-    split_statistics = {
-        split: _write_cityscapes_split(out_dir, split, count, request, camera, progress)
-        for split, count in (('train', num_train), ('val', num_val))
-    }
-    photos = _write_clean_hr(out_dir, request, progress)
-    _write_json(os.path.join(out_dir, 'camera_model.json'), camera.to_dict())
-    summary.update(_contents(request, split_statistics, photos))
-    _write_json(os.path.join(out_dir, 'summary.json'), summary)
+    summary = _write_dataset(out_dir, request, (num_train, num_val), camera, progress)
     hr_width, hr_height = request['hr_size']
     log(f'Wrote the demo dataset to {out_dir}: {num_train} train + {num_val} val real LR '
         f'images {width}x{height} (HR {hr_width}x{hr_height}), {num_clean} clean renders '

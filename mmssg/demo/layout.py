@@ -261,6 +261,21 @@ def _tree_params(rng):
         texture_offset=(float(rng.uniform(0, 512)), float(rng.uniform(0, 512))))
 
 
+def _sample_crosswalk(rng):
+    """``(near, far)`` distances of a crosswalk, or None (seven scenes in ten)."""
+    if rng.random() >= 0.3:
+        return None
+    z = rng.uniform(12, 35)
+    return (z, z + rng.uniform(3, 5))
+
+
+def _sample_sky(rng):
+    """Colours of the sky at its top and at the horizon (overcast in three scenes in ten)."""
+    if rng.random() < 0.3:
+        return (150, 160, 172), (200, 204, 210)
+    return (_jitter_colour(rng, (70, 125, 200), 0.12), _jitter_colour(rng, (180, 205, 230), 0.05))
+
+
 def sample_scene_layout(rng, aspect=0.5):
     """Draw a random street scene.
 
@@ -290,13 +305,8 @@ def sample_scene_layout(rng, aspect=0.5):
     if rng.random() < 0.5:
         closing = _sample_closing_building(rng, focal, horizon, aspect, camera_height, left, right,
                                            street_end, photos)
-    crosswalk = None
-    if rng.random() < 0.3:
-        z = rng.uniform(12, 35)
-        crosswalk = (z, z + rng.uniform(3, 5))
-    overcast = rng.random() < 0.3
-    sky_top = (150, 160, 172) if overcast else _jitter_colour(rng, (70, 125, 200), 0.12)
-    sky_horizon = (200, 204, 210) if overcast else _jitter_colour(rng, (180, 205, 230), 0.05)
+    crosswalk = _sample_crosswalk(rng)
+    sky_top, sky_horizon = _sample_sky(rng)
     layout = SceneLayout(
         aspect=aspect,
         focal=focal,

@@ -296,6 +296,25 @@ class KernelGAN:
         ]
 
 
+def _checked_indices(images, scale, iters, batch_size, crop, first_index, indices):
+    """The seed index of every image, after checking every argument of :func:`run_kernelgan`.
+
+    Everything is validated before minutes are spent on the first batch.
+    """
+    if scale not in (2, 4):
+        raise ValueError(f'scale must be 2 or 4, got {scale}')
+    if batch_size < 1 or iters < 1:
+        raise ValueError(f'batch_size and iters must be positive, got {batch_size} and {iters}')
+    if indices is None:
+        indices = range(first_index, first_index + len(images))
+    indices = [int(i) for i in indices]
+    if len(indices) != len(images):
+        raise ValueError(f'{len(indices)} indices given for {len(images)} images')
+    for index, image in zip(indices, images):
+        prepare_image(image, crop, name=f'image {index}')
+    return indices
+
+
 def run_kernelgan(images: Sequence[np.ndarray],
                   scale: int = 2,
                   iters: int = 3000,
@@ -330,18 +349,7 @@ def run_kernelgan(images: Sequence[np.ndarray],
     Returns:
         list[KernelGANResult]: One per image, in order.
     """
-    if scale not in (2, 4):
-        raise ValueError(f'scale must be 2 or 4, got {scale}')
-    if batch_size < 1 or iters < 1:
-        raise ValueError(f'batch_size and iters must be positive, got {batch_size} and {iters}')
-    if indices is None:
-        indices = range(first_index, first_index + len(images))
-    indices = [int(i) for i in indices]
-    if len(indices) != len(images):
-        raise ValueError(f'{len(indices)} indices given for {len(images)} images')
-    # Validate everything before spending minutes on the first batch.
-    for index, image in zip(indices, images):
-        prepare_image(image, crop, name=f'image {index}')
+    indices = _checked_indices(images, scale, iters, batch_size, crop, first_index, indices)
     results = []
     with _deterministic_cudnn():
         for start in range(0, len(images), batch_size):
