@@ -197,12 +197,19 @@ def make_noise_pool(cfg, train_images, data_summary):
     return f'{kept} patches'
 
 
+def pool_method(summary_path):
+    """The ``--method`` a kernel pool's summary records (None when it records none)."""
+    return read_json(summary_path).get('settings', {}).get('method')
+
+
 def make_kernel_pool(cfg, train_images, data_summary):
     """Stage 3: the kernel pool from the real LR training images.
 
-    The estimator is the config's ``kernel_method``.
+    The estimator is the config's ``kernel_method``: a pool made by another one (an earlier
+    demo version's) is made again, never reused.
     """
-    if up_to_date(osp.join(cfg.kernel_pool, 'summary.json'), data_summary):
+    summary = osp.join(cfg.kernel_pool, 'summary.json')
+    if up_to_date(summary, data_summary) and pool_method(summary) == cfg.kernel_method:
         return f'reusing {cfg.kernel_pool}'
     shutil.rmtree(cfg.kernel_pool, ignore_errors=True)
     run_tool(

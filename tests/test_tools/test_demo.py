@@ -6,6 +6,7 @@ import math
 import os
 import os.path as osp
 import runpy
+from types import SimpleNamespace
 
 import cv2
 import numpy as np
@@ -102,3 +103,20 @@ def test_rerun_reuses_what_exists(demo, capsys):
     assert DEMO['main'](['--work-dir', str(work), '--quick']) == 0
     assert [os.path.getmtime(path) > before for path, before in zip(kept, mtimes)] == [True] * 2
     assert os.path.getmtime(stand_in) == stand_in_mtime
+
+
+def test_a_kernel_pool_of_another_estimator_is_not_reused(tmp_path):
+    pool = tmp_path / 'pool'
+    pool.mkdir()
+    data_summary = tmp_path / 'data_summary.json'
+    data_summary.write_text('{}')
+    (pool / 'summary.json').write_text(json.dumps(dict(settings=dict(method='kernelgan'))))
+    cfg = SimpleNamespace(kernel_pool=str(pool), kernel_method='kernelgan', scale=4)
+    note = DEMO['make_kernel_pool'](cfg, str(tmp_path / 'no_images'), str(data_summary))
+    assert note.startswith('reusing')
+    # the config now names another estimator: the old pool is removed and made again (here
+    # the tool then fails on the missing image folder, which shows it was run)
+    cfg.kernel_method = 'spectral-pooled'
+    with pytest.raises((SystemExit, Exception)):
+        DEMO['make_kernel_pool'](cfg, str(tmp_path / 'no_images'), str(data_summary))
+    assert not (pool / 'summary.json').exists()
