@@ -238,12 +238,12 @@ def train_stand_in(config, work_dir, target, iters, experiment, sources):
 def make_stand_ins(cfg, work, size, data_summary):
     """Stage 4: the model-zoo stand-ins the demo config starts from."""
     return '; '.join([
-        train_stand_in(PRETRAIN_GENERATOR, osp.join(work,
-                                                    'pretrain_generator'), cfg.generator_stand_in,
-                       size['generator_iters'], 'demo_pretrain_generator', [data_summary]),
-        train_stand_in(PRETRAIN_SEGMENTOR, osp.join(work,
-                                                    'pretrain_segmentor'), cfg.segmentor_stand_in,
-                       size['segmentor_iters'], 'demo_pretrain_segmentor', [data_summary])
+        train_stand_in(PRETRAIN_GENERATOR, osp.join(work, 'pretrain_generator'),
+                       cfg.generator_stand_in, size['generator_iters'], 'demo_pretrain_generator',
+                       [data_summary, PRETRAIN_GENERATOR]),
+        train_stand_in(PRETRAIN_SEGMENTOR, osp.join(work, 'pretrain_segmentor'),
+                       cfg.segmentor_stand_in, size['segmentor_iters'], 'demo_pretrain_segmentor',
+                       [data_summary, PRETRAIN_SEGMENTOR])
     ])
 
 
@@ -269,7 +269,8 @@ def initial_checkpoint(cfg, work):
 
 def train_joint(cfg, work, iters):
     """Stage 5: the three joint-training runs; returns {row: checkpoint}."""
-    sources = (cfg.generator_stand_in, cfg.segmentor_stand_in,
+    # the demo config too: an edited loss weight or schedule trains again
+    sources = (cfg.generator_stand_in, cfg.segmentor_stand_in, DEMO_CONFIG,
                osp.join(cfg.noise_pool, 'summary.json'), osp.join(cfg.kernel_pool, 'summary.json'))
     checkpoints, reused = {'stand_ins': initial_checkpoint(cfg, work)}, []
     for slug, turns in JOINT_RUNS.items():
@@ -293,7 +294,7 @@ def evaluate(work, checkpoints):
     results, reused = {}, []
     for slug, name in ROWS.items():
         out = results[slug] = osp.join(work, 'results', f'{slug}.json')
-        if up_to_date(out, checkpoints[slug]):
+        if up_to_date(out, checkpoints[slug], DEMO_CONFIG):  # the metrics are the config's
             reused.append(slug)
             continue
         os.makedirs(osp.dirname(out), exist_ok=True)
