@@ -1,0 +1,126 @@
+# Copyright (c) mmssg contributors. All rights reserved.
+"""Run commands as parallel one-thread processes, each after the ones it depends on.
+
+On a machine with few cores, small convolution networks use a core better alone than
+several threads share it: two one-thread training processes finish together in about two
+thirds of the time the same two take one after the other with two threads each. One thread
+per process also makes every result independent of how many cores the machine has.
+"""
+import os
+import subprocess
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional, Sequence
+
+# every thread pool a torch/numpy/OpenCV process may start
+ONE_THREAD_ENV = {
+    name: '1'
+    for name in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'OPENBLAS_NUM_THREADS',
+                 'NUMEXPR_NUM_THREADS')
+}
+
+
+@dataclass
+class Job:
+    """One command of :func:`run_jobs`.
+
+    Args:
+        name (str): A unique name, used in ``after`` of other jobs and in messages.
+        command (list[str]): The command line.
+        log (str): File that receives the command's output.
+        after (list[str]): Names of the jobs that must have succeeded first.
+        then (callable, optional): Called in this process when the command has succeeded,
+            before any job that waits for this one starts.
+    """
+    name: str
+    command: List[str]
+    log: str
+    after: List[str] = field(default_factory=list)
+    then: Optional[Callable[[], None]] = None
+
+
+def check_jobs(jobs: Sequence[Job]) -> None:
+    """Raise ValueError on a repeated name, an unknown dependency or a cycle."""
+    names = [job.name for job in jobs]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ValueError(f'job names must be unique; repeated: {repeated}')
+    for job in jobs:
+        unknown = [n for n in job.after if n not in names]
+        if unknown:
+            raise ValueError(f'job {job.name!r} waits for unknown jobs {unknown}')
+    done, pending = set(), list(jobs)
+    while pending:
+        ready = [job for job in pending if set(job.after) <= done]
+        if not ready:
+            raise ValueError(f'jobs wait for each other in a cycle: {[j.name for j in pending]}')
+        done.update(job.name for job in ready)
+        pending = [job for job in pending if job not in ready]
+
+
+def log_tail(path: str, lines: int = 30) -> str:
+    """The last ``lines`` lines of a log file ('' when it cannot be read)."""
+    try:
+        with open(path, errors='replace') as f:
+            return ''.join(f.readlines()[-lines:])
+    except OSError:
+        return ''
+
+
+def _start(job: Job, env: dict) -> subprocess.Popen:
+    os.makedirs(os.path.dirname(os.path.abspath(job.log)), exist_ok=True)
+    with open(job.log, 'w') as log:
+        return subprocess.Popen(job.command, stdout=log, stderr=subprocess.STDOUT, env=env)
+
+
+def _stop_all(running: Dict[str, subprocess.Popen]) -> None:
+    for proc in running.values():
+        proc.terminate()
+    for proc in running.values():
+        proc.wait()
+
+
+def run_jobs(jobs: Sequence[Job], slots: int, poll_s: float = 0.5) -> Dict[str, float]:
+    """Run ``jobs``, at most ``slots`` at once, each with one thread.
+
+    A job starts when every job in its ``after`` has succeeded, in the order given. When one
+    fails, the others are stopped and RuntimeError names it, its exit status and its log's
+    last lines.
+
+    Args:
+        jobs (Sequence[Job]): The commands (see :class:`Job`).
+        slots (int): How many may run at the same time (at least 1).
+        poll_s (float): Seconds between checks of the running processes.
+
+    Returns:
+        dict: Each job's wall-clock seconds.
+    """
+    if slots < 1:
+        raise ValueError(f'slots must be at least 1, got {slots}')
+    check_jobs(jobs)
+    env = dict(os.environ, **ONE_THREAD_ENV)
+    pending, running, started, seconds = list(jobs), {}, {}, {}
+    while pending or running:
+        for job in [j for j in pending if set(j.after) <= set(seconds)]:
+            if len(running) < slots:
+                running[job.name], started[job.name] = _start(job, env), time.time()
+                pending.remove(job)
+        time.sleep(poll_s)
+        for name, proc in list(running.items()):
+            if proc.poll() is None:
+                continue
+            del running[name]
+            job = next(j for j in jobs if j.name == name)
+            if proc.returncode:
+                _stop_all(running)
+                raise RuntimeError(f'{name} ended with exit status {proc.returncode}: '
+                                   f'{" ".join(job.command)}\nlast lines of {job.log}:\n'
+                                   f'{log_tail(job.log)}')
+            if job.then is not None:
+                try:
+                    job.then()
+                except BaseException:
+                    _stop_all(running)
+                    raise
+            seconds[name] = time.time() - started[name]
+    return seconds
