@@ -183,7 +183,8 @@ def make_data(cfg, size, seed):
         str(seed), '--num-train',
         str(size['num_train']), '--num-val',
         str(size['num_val']), '--num-clean',
-        str(size['num_clean']), '--lr-size', *map(str, size['lr_size'])
+        str(size['num_clean']), '--lr-size', *map(str, size['lr_size']), '--workers',
+        str(os.cpu_count() or 1)
     ])
     return ''
 

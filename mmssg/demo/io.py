@@ -12,6 +12,7 @@ One folder holds three things:
   last: its ``complete`` flag and ``request`` tell whether the folder can be reused.
 """
 import dataclasses
+import functools
 import json
 import os
 import shutil
@@ -19,6 +20,7 @@ import shutil
 import cv2
 import numpy as np
 
+from ..utils.parallel import parallel_map
 from .camera import CameraModel, apply_camera, camera_label_downsample
 from .labels import CITYSCAPES_CLASSES, IGNORE_INDEX
 from .render import CAMERA_STREAM, generate_scene, scene_rng
@@ -231,37 +233,56 @@ def _reusable_summary(out_dir, request, fresh, log):
     return None
 
 
-def _write_cityscapes_split(out_dir, split, count, request, camera, progress):
+def _map(fn, items, desc, progress, workers):
+    """``[fn(item) for item in items]``, in ``workers`` processes when more than one.
+
+    Every image draws from its own seeded streams, so the files do not depend on ``workers``.
+    """
+    items = list(items)
+    if workers > 1:
+        return parallel_map(fn, items, workers, desc, progress=progress is not _no_progress)
+    return [fn(item) for item in progress(items, len(items), desc)]
+
+
+def _write_scene(out_dir, split, request, camera, entry):
+    """Render one scene, photograph it and write its three files; returns label counts."""
+    index, (city, stem) = entry
+    seed, hr_size = request['seed'], tuple(request['hr_size'])
+    hr, hr_labels = generate_scene(seed, split, index, hr_size)
+    lr = apply_camera(hr, camera, scene_rng(seed, split, index, CAMERA_STREAM))
+    labels = camera_label_downsample(hr_labels, camera.scale)
+    paths = cityscapes_paths(split, city, stem)
+    _write_png(os.path.join(out_dir, paths['lr']), lr)
+    _write_png(os.path.join(out_dir, paths['label']), labels)
+    _write_png(os.path.join(out_dir, paths['hr']), hr)
+    return np.bincount(labels.ravel(), minlength=256)
+
+
+def _write_cityscapes_split(out_dir, split, count, request, camera, progress, workers=1):
     """Render, photograph and write the images of one split.
 
     Returns:
         tuple: ``(histogram, images_with_class)``: the 256-bin pixel histogram of the LR
         labels and, per class name, how many images hold it.
     """
-    seed, hr_size = request['seed'], tuple(request['hr_size'])
-    histogram = np.zeros(256, np.int64)
-    present = np.zeros(256, np.int64)
-    for index, (city, stem) in enumerate(
-            progress(split_entries(split, count), count, f'cityscapes/{split}')):
-        hr, hr_labels = generate_scene(seed, split, index, hr_size)
-        lr = apply_camera(hr, camera, scene_rng(seed, split, index, CAMERA_STREAM))
-        labels = camera_label_downsample(hr_labels, camera.scale)
-        paths = cityscapes_paths(split, city, stem)
-        _write_png(os.path.join(out_dir, paths['lr']), lr)
-        _write_png(os.path.join(out_dir, paths['label']), labels)
-        _write_png(os.path.join(out_dir, paths['hr']), hr)
-        counts = np.bincount(labels.ravel(), minlength=256)
-        histogram += counts
-        present += counts > 0
+    write = functools.partial(_write_scene, out_dir, split, request, camera)
+    counts = _map(write, enumerate(split_entries(split, count)), f'cityscapes/{split}', progress,
+                  workers)
+    counts = np.array(counts, dtype=np.int64).reshape(-1, 256)
+    histogram, present = counts.sum(axis=0), (counts > 0).sum(axis=0)
     return histogram, {name: int(present[i]) for i, name in enumerate(CITYSCAPES_CLASSES)}
 
 
-def _write_clean_hr(out_dir, request, progress):
+def _write_render(out_dir, request, index):
+    hr, _ = generate_scene(request['seed'], 'clean', index, tuple(request['hr_size']))
+    _write_png(os.path.join(out_dir, 'clean_hr', f'render_{index:04d}.png'), hr)
+
+
+def _write_clean_hr(out_dir, request, progress, workers=1):
     """Write the clean HR renders and photographs; returns the photographs by name."""
-    num_clean = request['num_clean']
-    for index in progress(range(num_clean), num_clean, 'clean_hr/render'):
-        hr, _ = generate_scene(request['seed'], 'clean', index, tuple(request['hr_size']))
-        _write_png(os.path.join(out_dir, 'clean_hr', f'render_{index:04d}.png'), hr)
+    _map(
+        functools.partial(_write_render, out_dir, request), range(request['num_clean']),
+        'clean_hr/render', progress, workers)
     photos = load_photographs()
     for name in progress(PHOTO_NAMES, len(PHOTO_NAMES), 'clean_hr/photo'):
         _write_png(os.path.join(out_dir, 'clean_hr', f'photo_{name}.png'), photos[name])
@@ -301,17 +322,17 @@ def _contents(request, split_statistics, photos):
         })
 
 
-def _write_dataset(out_dir, request, split_counts, camera, progress):
+def _write_dataset(out_dir, request, split_counts, camera, progress, workers):
     """Write every file of a dataset under ``out_dir``; returns its complete summary."""
     os.makedirs(out_dir, exist_ok=True)
     summary = dict(
         generator=GENERATOR_NAME, format_version=FORMAT_VERSION, complete=False, request=request)
     _write_json(os.path.join(out_dir, 'summary.json'), summary)  # marks the folder as ours
     split_statistics = {
-        split: _write_cityscapes_split(out_dir, split, count, request, camera, progress)
+        split: _write_cityscapes_split(out_dir, split, count, request, camera, progress, workers)
         for split, count in zip(('train', 'val'), split_counts)
     }
-    photos = _write_clean_hr(out_dir, request, progress)
+    photos = _write_clean_hr(out_dir, request, progress, workers)
     _write_json(os.path.join(out_dir, 'camera_model.json'), camera.to_dict())
     summary.update(_contents(request, split_statistics, photos))
     _write_json(os.path.join(out_dir, 'summary.json'), summary)
@@ -327,7 +348,8 @@ def make_demo_dataset(out_dir,
                       fresh=False,
                       camera=None,
                       progress=None,
-                      log=print):
+                      log=print,
+                      workers=1):
     """Generate (or reuse) the demo dataset under ``out_dir``.
 
     A complete dataset made with the same arguments is reused as it is (nothing is
@@ -347,6 +369,8 @@ def make_demo_dataset(out_dir,
         progress (callable | None): ``progress(iterable, total, desc)`` wrapping each loop
             (e.g. tqdm). Default: no display.
         log (callable): Receives one-line status messages. Default: print.
+        workers (int): Processes that render the scenes; the files are the same for any
+            number. Default: 1.
 
     Returns:
         dict: The summary (also in ``summary.json``), with ``reused`` telling whether an
@@ -366,7 +390,7 @@ def make_demo_dataset(out_dir,
     reusable = _reusable_summary(out_dir, request, fresh, log)
     if reusable is not None:
         return dict(reusable, reused=True)
-    summary = _write_dataset(out_dir, request, (num_train, num_val), camera, progress)
+    summary = _write_dataset(out_dir, request, (num_train, num_val), camera, progress, workers)
     hr_width, hr_height = request['hr_size']
     log(f'Wrote the demo dataset to {out_dir}: {num_train} train + {num_val} val real LR '
         f'images {width}x{height} (HR {hr_width}x{hr_height}), {num_clean} clean renders '

@@ -112,8 +112,10 @@ def test_required_classes_present_and_summary_counts_them(dataset):
 
 def test_same_seed_gives_identical_files_and_other_seeds_differ(tmp_path):
     cli = load_cli()
-    for name, seed in (('a', 7), ('b', 7), ('c', 8)):
-        assert cli.main([str(tmp_path / name), '--seed', str(seed)] + TINY) == 0
+    # 'b' is rendered by two worker processes: the same files as one process
+    for name, seed, workers in (('a', 7, 1), ('b', 7, 2), ('c', 8, 1)):
+        argv = [str(tmp_path / name), '--seed', str(seed), '--workers', str(workers)]
+        assert cli.main(argv + TINY) == 0
     files = rel_files(tmp_path / 'a')
     assert files == rel_files(tmp_path / 'b') == rel_files(tmp_path / 'c')
     _, mismatch, errors = filecmp.cmpfiles(tmp_path / 'a', tmp_path / 'b', files, shallow=False)

@@ -50,6 +50,11 @@ def parse_args(argv=None):
         help='LR image size; HR is 4x (default: %(default)s)')
     parser.add_argument(
         '--fresh', action='store_true', help='regenerate even if a complete dataset exists')
+    parser.add_argument(
+        '--workers',
+        type=int,
+        default=1,
+        help='processes that render the scenes (the same files for any number; default: 1)')
     parser.add_argument('--quiet', action='store_true', help='no progress bars')
     return parser.parse_args(argv)
 
@@ -75,7 +80,8 @@ def main(argv=None):
         num_clean=args.num_clean,
         lr_size=tuple(args.lr_size),
         fresh=args.fresh,
-        progress=progress)
+        progress=progress,
+        workers=args.workers)
     if not summary['reused']:
         print(f'Done in {time.time() - start:.1f} s')
     return EXIT_OK
