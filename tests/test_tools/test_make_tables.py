@@ -89,9 +89,9 @@ def test_table3_layout_marks_random_weights_and_bolds_the_best(tmp_path, capsys)
     assert markdown == capsys.readouterr().out.split('wrote')[0].rstrip('\n') + '\n'
     rows = table_rows(markdown)
     assert rows[0] == ['Method', 'PSNR ↑', 'SSIM ↑', 'LPIPS* ↓', 'DISTS* ↓']
-    assert rows[2] == ['Bicubic', '27.51', '0.620', '0.640', '0.190']
-    assert rows[3] == ['RealSR', '25.88', '0.770', '0.260', '0.100']
-    assert rows[4] == ['Ours', '**29.08**', '**0.830**', '**0.190**', '**0.070**']
+    assert rows[2] == ['Bicubic', '27.51', '0.620', '0.6400', '0.1900']
+    assert rows[3] == ['RealSR', '25.88', '0.770', '0.2600', '0.1000']
+    assert rows[4] == ['Ours', '**29.08**', '**0.830**', '**0.1900**', '**0.0700**']
     assert 'random network weights' in markdown and '500 images' in markdown
     with open(csv_path, encoding='utf-8') as f:
         table = list(csv.reader(f))

@@ -42,8 +42,8 @@ ARROWS = {UP: '↑', DOWN: '↓'}
 KNOWN_METRICS = {
     'PSNR': ('PSNR', UP, '{:.2f}'),
     'SSIM': ('SSIM', UP, '{:.3f}'),
-    'LPIPS': ('LPIPS', DOWN, '{:.3f}'),
-    'DISTS': ('DISTS', DOWN, '{:.3f}'),
+    'LPIPS': ('LPIPS', DOWN, '{:.4f}'),
+    'DISTS': ('DISTS', DOWN, '{:.4f}'),
     'NIMA': ('NIMA', UP, '{:.2f}'),
     'MetaIQA': ('Meta-IQA', UP, '{:.3f}'),
     'NIQE': ('NIQE', DOWN, '{:.2f}'),
