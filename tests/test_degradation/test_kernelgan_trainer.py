@@ -35,7 +35,7 @@ def test_estimate_on_blurred_photos_beats_bicubic():
     """
     true_kernel = gaussian_kernel(sigma_row=0.8, sigma_col=2.0)
     images = [photo_lr('chelsea', true_kernel), photo_lr('coffee', true_kernel)]
-    results = run_kernelgan(images, scale=2, iters=600, seed=0, batch_size=2)
+    results = run_kernelgan(images, scale=2, iters=300, seed=0, batch_size=2)
 
     assert len(results) == 2
     bicubic_distance = np.abs(bicubic_kernel() - true_kernel).sum()
