@@ -22,8 +22,8 @@ everything it was made from (so a rebuilt pool or stand-in is never followed by 
 
 Every file goes under the work directory (``--readme`` also rewrites the README's results
 block). Stages 4 and 5 run their tools as parallel one-thread processes (``--jobs``; their
-logs go to ``logs/``): on a few cores that trains small networks about 1.5 times faster than
-one process with every thread, and makes each result independent of the number of cores.
+logs go to ``logs/``), which keeps every core busy with the small networks' work and fixes
+each run's arithmetic whatever the number of cores.
 The other stages run their tools in this process.
 """
 import argparse
@@ -124,7 +124,10 @@ def parse_args(argv=None):
         '--readme',
         help='also write the results into this README, between '
         f'the lines {README_BEGIN} and {README_END}')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error(f'--jobs must be at least 1, got {args.jobs}')
+    return args
 
 
 def run_tool(name, argv):
@@ -162,11 +165,6 @@ class Stages:
 def up_to_date(target, *sources):
     """Whether ``target`` exists and was written after every one of ``sources``."""
     return osp.exists(target) and all(osp.getmtime(target) >= osp.getmtime(s) for s in sources)
-
-
-def newest_checkpoint(work_dir):
-    paths = glob.glob(osp.join(work_dir, 'iter_*.pth'))
-    return max(paths, key=lambda p: int(osp.basename(p)[5:-4])) if paths else None
 
 
 def load_demo_config(work):
@@ -263,7 +261,8 @@ def stand_in_job(name, config, work_dir, target, iters, sources, log_dir):
 
     def keep_checkpoint():
         os.makedirs(osp.dirname(target), exist_ok=True)
-        shutil.copyfile(newest_checkpoint(work_dir), target)
+        # the checkpoint of this run's last step, never an older run's left in work_dir
+        shutil.copyfile(osp.join(work_dir, f'iter_{iters}.pth'), target)
 
     return tool_job(
         name,
@@ -335,14 +334,15 @@ def joint_jobs(cfg, work, iters):
 def eval_jobs(work, checkpoints, training):
     """tools/test.py for every row not up to date; returns (jobs, {row: results file}).
 
-    ``training`` names the rows whose checkpoints are being trained again (their scores are
-    redone after them). The Table 4-only rows skip the slow NIQE and DISTS.
+    ``training`` holds the names of the training jobs about to run: a row whose checkpoint
+    one of them writes is scored again after it. The Table 4-only rows skip the slow NIQE and
+    DISTS.
     """
     results, jobs = {}, []
     for slug, name in ROWS.items():
         out = results[slug] = osp.join(work, 'results', f'{slug}.json')
-        after = [f'train_{slug if slug != "bicubic" else "ssg_rwsr"}']
-        after = [a for a in after if a[len('train_'):] in training]
+        run = 'ssg_rwsr' if slug == 'bicubic' else slug  # bicubic's mIoU uses its segmentor
+        after = [f'train_{run}'] if f'train_{run}' in training else []
         if not after and up_to_date(out, checkpoints[slug], DEMO_CONFIG, TABLE4_TEST):
             continue  # the metrics are the configs'
         os.makedirs(osp.dirname(out), exist_ok=True)
@@ -369,7 +369,7 @@ def train_and_evaluate(cfg, work, iters, slots):
     Returns ({row: checkpoint}, {row: results file}).
     """
     training, checkpoints = joint_jobs(cfg, work, iters)
-    scoring, results = eval_jobs(work, checkpoints, {job.name[len('train_'):] for job in training})
+    scoring, results = eval_jobs(work, checkpoints, {job.name for job in training})
     note = run_parallel(training + scoring, slots) or 'reusing every run and score'
     return (checkpoints, results), note
 

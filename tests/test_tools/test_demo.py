@@ -110,7 +110,7 @@ def test_a_newer_pool_trains_and_scores_again_but_keeps_the_stand_ins(demo):
     os.utime(work / 'pools' / 'kernels_x4' / 'summary.json')
     training, checkpoints = DEMO['joint_jobs'](cfg, str(work), 4)
     assert [job.name for job in training] == [f'train_{slug}' for slug in DEMO['JOINT_RUNS']]
-    scoring, _ = DEMO['eval_jobs'](str(work), checkpoints, set(DEMO['JOINT_RUNS']))
+    scoring, _ = DEMO['eval_jobs'](str(work), checkpoints, {job.name for job in training})
     assert {
         job.name: job.after
         for job in scoring
@@ -140,3 +140,9 @@ def test_a_kernel_pool_of_another_estimator_is_not_reused(tmp_path):
     with pytest.raises((SystemExit, Exception)):
         DEMO['make_kernel_pool'](cfg, str(tmp_path / 'no_images'), str(data_summary))
     assert not (pool / 'summary.json').exists()
+
+
+def test_jobs_below_one_is_refused_naming_the_value(capsys):
+    with pytest.raises(SystemExit):
+        DEMO['parse_args'](['--jobs', '0'])
+    assert '--jobs must be at least 1, got 0' in capsys.readouterr().err
