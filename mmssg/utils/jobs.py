@@ -1,10 +1,9 @@
 # Copyright (c) mmssg contributors. All rights reserved.
 """Run commands as parallel one-thread processes, each after the ones it depends on.
 
-On a machine with few cores, small convolution networks use a core better alone than
-several threads share it: two one-thread training processes finish together in about two
-thirds of the time the same two take one after the other with two threads each. One thread
-per process also makes every result independent of how many cores the machine has.
+Small convolution networks keep several threads of one process poorly busy; independent
+runs side by side, one thread each, keep every core busy instead. One thread per process
+also fixes each run's arithmetic whatever the number of cores.
 """
 import os
 import subprocess
