@@ -21,10 +21,11 @@ everything it was made from (so a rebuilt pool or stand-in is never followed by 
    (``tools/analysis/compare_crops.py``)
 
 Every file goes under the work directory (``--readme`` also rewrites the README's results
-block). Stages 4 and 5 run their tools as parallel one-thread processes (``--jobs``; their
-logs go to ``logs/``), which keeps every core busy with the small networks' work and fixes
-each run's arithmetic whatever the number of cores.
-The other stages run their tools in this process.
+block). Stages 4 and 5 run their tools as separate processes on ``--jobs`` threads in all
+(their logs go to ``logs/``): the two stand-ins one after the other with every thread, since
+every later run waits for both; then the joint runs and the scores side by side with one
+thread each, which keeps every core busy with the small networks' work and fixes each run's
+arithmetic whatever the number of cores. The other stages run their tools in this process.
 """
 import argparse
 import glob
@@ -55,21 +56,23 @@ SIZES = {
         lr_size=(256, 128),
         generator_iters=400,
         segmentor_iters=200,
-        joint_iters=800,
+        joint_turns=400,
         figure_rows=3),
     'quick':
     dict(
         num_train=4,
         num_val=2,
         num_clean=3,
-        lr_size=(256, 128),
+        lr_size=(192, 96),
         generator_iters=4,
         segmentor_iters=4,
-        joint_iters=4,
+        joint_turns=2,
         figure_rows=2),
 }
 # The rows (folder names under sr/ and results/ -> row names), the three joint-training
-# runs with their turns, and the two tables.
+# runs with their turns, and the two tables. Every joint run makes the same number of turns
+# of each of its kinds (``joint_turns``): the full run is the two ablations' turns together,
+# so Table 4 shows what adding the other kind of turn gives, at the cost of those turns.
 ROWS = {
     'bicubic': 'bicubic',
     'stand_ins': 'before joint training',
@@ -83,7 +86,8 @@ JOINT_RUNS = {
     'guided_only': ['guided']
 }
 TABLE3_TITLE = 'Table 3 layout: the demo\'s real-LR val images against their hidden HR renders'
-TABLE4_TITLE = 'Table 4 layout: what each turn adds (same start, same schedule)'
+TABLE4_TITLE = ('Table 4 layout: what each turn adds (same start; every run makes the same '
+                'number of turns of each of its kinds)')
 TABLES = {
     'table3': (['bicubic', 'stand_ins',
                 'ssg_rwsr'], ['PSNR', 'SSIM', 'LPIPS', 'DISTS', 'NIQE', 'SR/mIoU',
@@ -117,9 +121,10 @@ def parse_args(argv=None):
     parser.add_argument(
         '--jobs',
         type=int,
-        default=(os.cpu_count() or 1) + 1,
-        help='how many training and test processes run at once, one thread each '
-        '(default: the number of cores + 1)')
+        default=os.cpu_count() or 1,
+        help='how many threads the training and test processes use in all: that many '
+        'one-thread runs at once, or one stand-in with that many threads '
+        '(default: the number of cores)')
     parser.add_argument(
         '--readme',
         help='also write the results into this README, between '
@@ -228,21 +233,22 @@ def make_kernel_pool(cfg, train_images, data_summary):
     return f'{len(glob.glob(osp.join(cfg.kernel_pool, "*.npy")))} kernels'
 
 
-def tool_job(name, tool, argv, log_dir, after=(), then=None):
+def tool_job(name, tool, argv, log_dir, after=(), then=None, threads=1):
     """A :class:`~mmssg.utils.Job` that runs ``tools/<tool>`` in its own process."""
     from mmssg.utils import Job
     command = [sys.executable, osp.join(REPO_ROOT, 'tools', *tool.split('/')), *argv]
-    return Job(name, command, osp.join(log_dir, f'{name}.log'), list(after), then)
+    return Job(name, command, osp.join(log_dir, f'{name}.log'), list(after), then, threads)
 
 
 def run_parallel(jobs, slots):
-    """Run ``jobs`` as one-thread processes; returns a note of their wall-clock times."""
+    """Run ``jobs`` on ``slots`` threads; returns a note of their wall-clock times."""
     from mmssg.utils import run_jobs
     if not jobs:
         return ''
+    threads = sorted({min(job.threads, slots) for job in jobs})
     print(
-        f'running {", ".join(job.name for job in jobs)} ({slots} at a time, one thread each; '
-        f'logs in {osp.dirname(jobs[0].log)})',
+        f'running {", ".join(job.name for job in jobs)} ({slots} threads in all, '
+        f'{"/".join(map(str, threads))} per job; logs in {osp.dirname(jobs[0].log)})',
         flush=True)
     try:
         seconds = run_jobs(jobs, slots)
@@ -251,7 +257,7 @@ def run_parallel(jobs, slots):
     return ', '.join(f'{name} {s:.0f} s' for name, s in seconds.items())
 
 
-def stand_in_job(name, config, work_dir, target, iters, sources, log_dir):
+def stand_in_job(name, config, work_dir, target, iters, sources, log_dir, threads):
     """Train a model-zoo stand-in with tools/train.py and keep its checkpoint as ``target``.
 
     None when ``target`` is newer than every one of ``sources`` (it is reused).
@@ -271,19 +277,24 @@ def stand_in_job(name, config, work_dir, target, iters, sources, log_dir):
             f'default_hooks.checkpoint.interval={iters}', f'experiment_name=demo_{name}'
         ],
         log_dir,
-        then=keep_checkpoint)
+        then=keep_checkpoint,
+        threads=threads)
 
 
 def make_stand_ins(cfg, work, size, data_summary, slots):
-    """Stage 4: the model-zoo stand-ins the demo config starts from, side by side."""
+    """Stage 4: the model-zoo stand-ins the demo config starts from.
+
+    They run one after the other, each with every thread: every joint run waits for both,
+    and the generator's, much the longer, would otherwise keep one core busy alone.
+    """
     log_dir = osp.join(work, 'logs')
     jobs = [
         stand_in_job('pretrain_generator', PRETRAIN_GENERATOR, osp.join(work, 'pretrain_generator'),
                      cfg.generator_stand_in, size['generator_iters'],
-                     [data_summary, PRETRAIN_GENERATOR], log_dir),
+                     [data_summary, PRETRAIN_GENERATOR], log_dir, slots),
         stand_in_job('pretrain_segmentor', PRETRAIN_SEGMENTOR, osp.join(work, 'pretrain_segmentor'),
                      cfg.segmentor_stand_in, size['segmentor_iters'],
-                     [data_summary, PRETRAIN_SEGMENTOR], log_dir)
+                     [data_summary, PRETRAIN_SEGMENTOR], log_dir, slots)
     ]
     jobs = [job for job in jobs if job is not None]
     return run_parallel(jobs, slots) or 'reusing both'
@@ -309,13 +320,17 @@ def initial_checkpoint(cfg, work):
     return path
 
 
-def joint_jobs(cfg, work, iters):
-    """The three joint-training runs still to do; returns (jobs, {row: checkpoint})."""
+def joint_jobs(cfg, work, turns):
+    """The three joint-training runs still to do; returns (jobs, {row: checkpoint}).
+
+    Each run makes ``turns`` turns of each of its kinds.
+    """
     # the demo config too: an edited loss weight or schedule trains again
     sources = (cfg.generator_stand_in, cfg.segmentor_stand_in, DEMO_CONFIG,
                osp.join(cfg.noise_pool, 'summary.json'), osp.join(cfg.kernel_pool, 'summary.json'))
     checkpoints, jobs = {'stand_ins': initial_checkpoint(cfg, work)}, []
-    for slug, turns in JOINT_RUNS.items():
+    for slug, kinds in JOINT_RUNS.items():
+        iters = turns * len(kinds)
         train_dir = osp.join(work, 'train', slug)
         checkpoint = checkpoints[slug] = osp.join(train_dir, f'iter_{iters}.pth')
         if up_to_date(checkpoint, *sources):
@@ -324,7 +339,7 @@ def joint_jobs(cfg, work, iters):
             tool_job(f'train_{slug}', 'train.py', [
                 DEMO_CONFIG, '--work-dir', train_dir, '--cfg-options',
                 f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
-                f'train_cfg.val_begin={iters + 1}', f'train_cfg.turns=[{",".join(turns)}]',
+                f'train_cfg.val_begin={iters + 1}', f'train_cfg.turns=[{",".join(kinds)}]',
                 f'default_hooks.checkpoint.interval={iters}', f'experiment_name=demo_{slug}'
             ], osp.join(work, 'logs')))
     checkpoints['bicubic'] = checkpoints['ssg_rwsr']  # its segmentor scores bicubic's mIoU
@@ -363,12 +378,12 @@ def eval_jobs(work, checkpoints, training):
     return jobs, results
 
 
-def train_and_evaluate(cfg, work, iters, slots):
+def train_and_evaluate(cfg, work, turns, slots):
     """Stage 5: the three joint runs and tools/test.py for every row, side by side.
 
     Returns ({row: checkpoint}, {row: results file}).
     """
-    training, checkpoints = joint_jobs(cfg, work, iters)
+    training, checkpoints = joint_jobs(cfg, work, turns)
     scoring, results = eval_jobs(work, checkpoints, {job.name for job in training})
     note = run_parallel(training + scoring, slots) or 'reusing every run and score'
     return (checkpoints, results), note
@@ -484,7 +499,7 @@ def main(argv=None):
     checkpoints, results = stages.run(
         'joint training (both turns, adapted only, guided only) and tools/test.py for every '
         'row on the real-LR val split (hidden HR renders)',
-        lambda: train_and_evaluate(cfg, work, size['joint_iters'], args.jobs))
+        lambda: train_and_evaluate(cfg, work, size['joint_turns'], args.jobs))
     stages.run('tools/inference.py on the real-LR val images (no segmentor)',
                lambda: check_inference(work, checkpoints['ssg_rwsr'], val_images))
     tables = stages.run(

@@ -1,9 +1,10 @@
 # Copyright (c) mmssg contributors. All rights reserved.
-"""Run commands as parallel one-thread processes, each after the ones it depends on.
+"""Run commands as parallel processes with set thread counts, each after its dependencies.
 
 Small convolution networks keep several threads of one process poorly busy; independent
 runs side by side, one thread each, keep every core busy instead. One thread per process
-also fixes each run's arithmetic whatever the number of cores.
+also fixes each run's arithmetic whatever the number of cores. A job that nothing can run
+beside (a stand-in every later run waits for) takes several threads instead.
 """
 import os
 import subprocess
@@ -12,11 +13,13 @@ from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence
 
 # every thread pool a torch/numpy/OpenCV process may start
-ONE_THREAD_ENV = {
-    name: '1'
-    for name in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'OPENBLAS_NUM_THREADS',
-                 'NUMEXPR_NUM_THREADS')
-}
+THREAD_VARIABLES = ('OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'OPENBLAS_NUM_THREADS',
+                    'NUMEXPR_NUM_THREADS')
+
+
+def thread_env(threads: int) -> Dict[str, str]:
+    """The environment variables that give a process ``threads`` threads."""
+    return {name: str(threads) for name in THREAD_VARIABLES}
 
 
 @dataclass
@@ -30,12 +33,15 @@ class Job:
         after (list[str]): Names of the jobs that must have succeeded first.
         then (callable, optional): Called in this process when the command has succeeded,
             before any job that waits for this one starts.
+        threads (int): Threads the process may use; it takes as many of
+            :func:`run_jobs`'s slots (all of them when it asks for more). Defaults to 1.
     """
     name: str
     command: List[str]
     log: str
     after: List[str] = field(default_factory=list)
     then: Optional[Callable[[], None]] = None
+    threads: int = 1
 
 
 def check_jobs(jobs: Sequence[Job]) -> None:
@@ -45,6 +51,8 @@ def check_jobs(jobs: Sequence[Job]) -> None:
     if repeated:
         raise ValueError(f'job names must be unique; repeated: {repeated}')
     for job in jobs:
+        if job.threads < 1:
+            raise ValueError(f'job {job.name!r} asks for {job.threads} threads; at least 1')
         unknown = [n for n in job.after if n not in names]
         if unknown:
             raise ValueError(f'job {job.name!r} waits for unknown jobs {unknown}')
@@ -66,8 +74,9 @@ def log_tail(path: str, lines: int = 30) -> str:
         return ''
 
 
-def _start(job: Job, env: dict) -> subprocess.Popen:
+def _start(job: Job, threads: int) -> subprocess.Popen:
     os.makedirs(os.path.dirname(os.path.abspath(job.log)), exist_ok=True)
+    env = dict(os.environ, **thread_env(threads))
     with open(job.log, 'w') as log:
         return subprocess.Popen(job.command, stdout=log, stderr=subprocess.STDOUT, env=env)
 
@@ -80,15 +89,17 @@ def _stop_all(running: Dict[str, subprocess.Popen]) -> None:
 
 
 def run_jobs(jobs: Sequence[Job], slots: int, poll_s: float = 0.5) -> Dict[str, float]:
-    """Run ``jobs``, at most ``slots`` at once, each with one thread.
+    """Run ``jobs`` with at most ``slots`` threads busy at once.
 
-    A job starts when every job in its ``after`` has succeeded, in the order given. When one
+    A job starts when every job in its ``after`` has succeeded and its threads (at most
+    ``slots``) are free, in the order given. When one
     fails, the others are stopped and RuntimeError names it, its exit status and its log's
     last lines.
 
     Args:
         jobs (Sequence[Job]): The commands (see :class:`Job`).
-        slots (int): How many may run at the same time (at least 1).
+        slots (int): How many threads may run at the same time (at least 1), usually the
+            number of cores.
         poll_s (float): Seconds between checks of the running processes.
 
     Returns:
@@ -97,18 +108,19 @@ def run_jobs(jobs: Sequence[Job], slots: int, poll_s: float = 0.5) -> Dict[str, 
     if slots < 1:
         raise ValueError(f'slots must be at least 1, got {slots}')
     check_jobs(jobs)
-    env = dict(os.environ, **ONE_THREAD_ENV)
-    pending, running, started, seconds = list(jobs), {}, {}, {}
+    pending, running, started, seconds, busy = list(jobs), {}, {}, {}, {}
     while pending or running:
         for job in [j for j in pending if set(j.after) <= set(seconds)]:
-            if len(running) < slots:
-                running[job.name], started[job.name] = _start(job, env), time.time()
+            threads = min(job.threads, slots)
+            if sum(busy.values()) + threads <= slots:
+                running[job.name], started[job.name] = _start(job, threads), time.time()
+                busy[job.name] = threads
                 pending.remove(job)
         time.sleep(poll_s)
         for name, proc in list(running.items()):
             if proc.poll() is None:
                 continue
-            del running[name]
+            del running[name], busy[name]
             job = next(j for j in jobs if j.name == name)
             if proc.returncode:
                 _stop_all(running)

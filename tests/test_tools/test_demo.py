@@ -35,7 +35,7 @@ def test_data_and_pools(demo):
     work, _ = demo
     lr = sorted(
         glob.glob(str(work / 'data' / 'cityscapes' / 'leftImg8bit' / 'train' / '*' / '*.png')))
-    assert len(lr) == 4 and cv2.imread(lr[0]).shape == (128, 256, 3)
+    assert len(lr) == 4 and cv2.imread(lr[0]).shape == (96, 192, 3)
     noise = json.load(open(work / 'pools' / 'noise_p32' / 'summary.json'))
     assert noise['patches_kept'] > 0
     kernels = sorted(glob.glob(str(work / 'pools' / 'kernels_x4' / '*.npy')))
@@ -46,8 +46,10 @@ def test_data_and_pools(demo):
 
 def test_three_joint_runs_and_a_results_file_per_row(demo):
     work, results = demo
+    # two turns of each kind: four for both turns, two for each ablation
     for path in ['pretrained/generator_bicubic.pth', 'pretrained/segmentor.pth'] + [
-            f'train/{slug}/iter_4.pth' for slug in ('ssg_rwsr', 'adapted_only', 'guided_only')
+            'train/ssg_rwsr/iter_4.pth', 'train/adapted_only/iter_2.pth',
+            'train/guided_only/iter_2.pth'
     ]:
         assert osp.getsize(work / path) > 10_000, path
     table3 = DEMO['TABLES']['table3'][0]
@@ -82,7 +84,7 @@ def test_sr_images_inference_and_figure(demo):
     work, _ = demo
     for slug in ROWS:
         sr = sorted(glob.glob(str(work / 'sr' / slug / '*' / '*.png')))
-        assert len(sr) == 2 and cv2.imread(sr[0]).shape == (512, 1024, 3), slug
+        assert len(sr) == 2 and cv2.imread(sr[0]).shape == (384, 768, 3), slug
     inferred = sorted(glob.glob(str(work / 'sr_inference' / '*' / '*.png')))
     tested = sorted(glob.glob(str(work / 'sr' / 'ssg_rwsr' / '*' / '*.png')))
     assert [osp.basename(p) for p in inferred] == [osp.basename(p) for p in tested]
@@ -108,8 +110,15 @@ def test_a_newer_pool_trains_and_scores_again_but_keeps_the_stand_ins(demo):
     # re-estimated kernels: every joint run is stale, and so is every score that depends
     # on one (bicubic's mIoU uses the SSG-RWSR segmentor); the stand-ins do not use the pools
     os.utime(work / 'pools' / 'kernels_x4' / 'summary.json')
-    training, checkpoints = DEMO['joint_jobs'](cfg, str(work), 4)
+    training, checkpoints = DEMO['joint_jobs'](cfg, str(work), 2)
     assert [job.name for job in training] == [f'train_{slug}' for slug in DEMO['JOINT_RUNS']]
+    # two turns of each kind each: the full run has both ablations' turns
+    schedule = ('train_cfg.max_iters', 'train_cfg.turns')
+    assert [[arg for arg in job.command if arg.startswith(schedule)] for job in training] == [
+        ['train_cfg.max_iters=4', 'train_cfg.turns=[guided,adapted]'],
+        ['train_cfg.max_iters=2', 'train_cfg.turns=[adapted]'],
+        ['train_cfg.max_iters=2', 'train_cfg.turns=[guided]'],
+    ]
     scoring, _ = DEMO['eval_jobs'](str(work), checkpoints, {job.name for job in training})
     assert {
         job.name: job.after

@@ -7,12 +7,12 @@ import time
 import pytest
 
 from mmssg.utils import Job, run_jobs
-from mmssg.utils.jobs import ONE_THREAD_ENV, check_jobs
+from mmssg.utils.jobs import THREAD_VARIABLES, check_jobs
 
 
-def python_job(name, code, tmp_path, after=(), then=None):
+def python_job(name, code, tmp_path, after=(), then=None, threads=1):
     return Job(name, [sys.executable, '-c', code], str(tmp_path / 'logs' / f'{name}.log'),
-               list(after), then)
+               list(after), then, threads)
 
 
 def stamp(tmp_path, name, sleep=0.0):
@@ -46,10 +46,24 @@ def test_one_slot_runs_jobs_one_after_another(tmp_path):
     assert finished_at(tmp_path, 'b') - finished_at(tmp_path, 'a') >= 0.3
 
 
+THREADS_CODE = 'import os; print(' + ', '.join(f'os.environ[{k!r}]' for k in THREAD_VARIABLES) + ')'
+
+
 def test_each_process_gets_one_thread_and_its_output_in_its_log(tmp_path):
-    code = ('import os; print(' + ', '.join(f'os.environ[{k!r}]' for k in ONE_THREAD_ENV) + ')')
-    run_jobs([python_job('env', code, tmp_path)], slots=1, poll_s=0.05)
-    assert (tmp_path / 'logs' / 'env.log').read_text().split() == ['1'] * len(ONE_THREAD_ENV)
+    run_jobs([python_job('env', THREADS_CODE, tmp_path)], slots=1, poll_s=0.05)
+    assert (tmp_path / 'logs' / 'env.log').read_text().split() == ['1'] * len(THREAD_VARIABLES)
+
+
+def test_a_job_of_several_threads_takes_that_many_slots_and_no_more_than_all(tmp_path):
+    jobs = [
+        python_job('wide', THREADS_CODE + '; ' + stamp(tmp_path, 'wide', 0.3), tmp_path, threads=5),
+        python_job('narrow', THREADS_CODE + '; ' + stamp(tmp_path, 'narrow'), tmp_path),
+    ]
+    start = time.time()
+    run_jobs(jobs, slots=2, poll_s=0.05)
+    assert (tmp_path / 'logs' / 'wide.log').read_text().split() == ['2'] * len(THREAD_VARIABLES)
+    # 'narrow' waited: 'wide' held both slots
+    assert finished_at(tmp_path, 'narrow') > finished_at(tmp_path, 'wide') > start + 0.3
 
 
 def test_then_runs_before_the_jobs_that_wait(tmp_path):
@@ -78,10 +92,14 @@ def test_a_failure_stops_the_others_and_names_the_job_and_its_log(tmp_path):
 @pytest.mark.parametrize('jobs, message', [
     ([('a', []), ('a', [])], 'repeated'),
     ([('a', ['b'])], 'unknown jobs'),
+    ([('a', [], 0)], 'asks for 0 threads'),
     ([('a', ['b']), ('b', ['a'])], 'cycle'),
 ])
 def test_bad_job_lists_are_refused_before_anything_runs(tmp_path, jobs, message):
-    built = [Job(name, ['true'], str(tmp_path / name), after) for name, after in jobs]
+    built = [
+        Job(name, ['true'], str(tmp_path / name), after, threads=threads[0] if threads else 1)
+        for name, after, *threads in jobs
+    ]
     with pytest.raises(ValueError, match=message):
         check_jobs(built)
     with pytest.raises(ValueError, match=message):
