@@ -21,11 +21,10 @@ everything it was made from (so a rebuilt pool or stand-in is never followed by 
    (``tools/analysis/compare_crops.py``)
 
 Every file goes under the work directory (``--readme`` also rewrites the README's results
-block). Stages 4 and 5 run their tools as separate processes on ``--jobs`` threads in all
-(their logs go to ``logs/``): the two stand-ins one after the other with every thread, since
-every later run waits for both; then the joint runs and the scores side by side with one
-thread each, which keeps every core busy with the small networks' work and fixes each run's
-arithmetic whatever the number of cores. The other stages run their tools in this process.
+block). Stages 4 and 5 run their tools as one-thread processes side by side, ``--jobs`` at
+a time (their logs go to ``logs/``), which keeps every core busy with the small networks'
+work and fixes each run's arithmetic whatever the number of cores. The other stages run
+their tools in this process.
 """
 import argparse
 import glob
@@ -122,8 +121,7 @@ def parse_args(argv=None):
         '--jobs',
         type=int,
         default=os.cpu_count() or 1,
-        help='how many threads the training and test processes use in all: that many '
-        'one-thread runs at once, or one stand-in with that many threads '
+        help='how many training and test processes run at once, one thread each '
         '(default: the number of cores)')
     parser.add_argument(
         '--readme',
@@ -233,22 +231,21 @@ def make_kernel_pool(cfg, train_images, data_summary):
     return f'{len(glob.glob(osp.join(cfg.kernel_pool, "*.npy")))} kernels'
 
 
-def tool_job(name, tool, argv, log_dir, after=(), then=None, threads=1):
+def tool_job(name, tool, argv, log_dir, after=(), then=None):
     """A :class:`~mmssg.utils.Job` that runs ``tools/<tool>`` in its own process."""
     from mmssg.utils import Job
     command = [sys.executable, osp.join(REPO_ROOT, 'tools', *tool.split('/')), *argv]
-    return Job(name, command, osp.join(log_dir, f'{name}.log'), list(after), then, threads)
+    return Job(name, command, osp.join(log_dir, f'{name}.log'), list(after), then)
 
 
 def run_parallel(jobs, slots):
-    """Run ``jobs`` on ``slots`` threads; returns a note of their wall-clock times."""
+    """Run ``jobs`` as one-thread processes; returns a note of their wall-clock times."""
     from mmssg.utils import run_jobs
     if not jobs:
         return ''
-    threads = sorted({min(job.threads, slots) for job in jobs})
     print(
-        f'running {", ".join(job.name for job in jobs)} ({slots} threads in all, '
-        f'{"/".join(map(str, threads))} per job; logs in {osp.dirname(jobs[0].log)})',
+        f'running {", ".join(job.name for job in jobs)} ({slots} at a time, one thread each; '
+        f'logs in {osp.dirname(jobs[0].log)})',
         flush=True)
     try:
         seconds = run_jobs(jobs, slots)
@@ -257,7 +254,7 @@ def run_parallel(jobs, slots):
     return ', '.join(f'{name} {s:.0f} s' for name, s in seconds.items())
 
 
-def stand_in_job(name, config, work_dir, target, iters, sources, log_dir, threads):
+def stand_in_job(name, config, work_dir, target, iters, sources, log_dir):
     """Train a model-zoo stand-in with tools/train.py and keep its checkpoint as ``target``.
 
     None when ``target`` is newer than every one of ``sources`` (it is reused).
@@ -277,24 +274,25 @@ def stand_in_job(name, config, work_dir, target, iters, sources, log_dir, thread
             f'default_hooks.checkpoint.interval={iters}', f'experiment_name=demo_{name}'
         ],
         log_dir,
-        then=keep_checkpoint,
-        threads=threads)
+        then=keep_checkpoint)
 
 
 def make_stand_ins(cfg, work, size, data_summary, slots):
-    """Stage 4: the model-zoo stand-ins the demo config starts from.
+    """Stage 4: the model-zoo stand-ins the demo config starts from, side by side.
 
-    They run one after the other, each with every thread: every joint run waits for both,
-    and the generator's, much the longer, would otherwise keep one core busy alone.
+    One thread each, like every training run here: with every thread (one after the other)
+    they finish 90 s sooner on 2 cores, but their arithmetic, and so every later number,
+    would depend on the core count, and a stand-in trained with 2 threads instead of 1 moved
+    the SSG-RWSR row by half a decibel (docs/demo_study.md, third round).
     """
     log_dir = osp.join(work, 'logs')
     jobs = [
         stand_in_job('pretrain_generator', PRETRAIN_GENERATOR, osp.join(work, 'pretrain_generator'),
                      cfg.generator_stand_in, size['generator_iters'],
-                     [data_summary, PRETRAIN_GENERATOR], log_dir, slots),
+                     [data_summary, PRETRAIN_GENERATOR], log_dir),
         stand_in_job('pretrain_segmentor', PRETRAIN_SEGMENTOR, osp.join(work, 'pretrain_segmentor'),
                      cfg.segmentor_stand_in, size['segmentor_iters'],
-                     [data_summary, PRETRAIN_SEGMENTOR], log_dir, slots)
+                     [data_summary, PRETRAIN_SEGMENTOR], log_dir)
     ]
     jobs = [job for job in jobs if job is not None]
     return run_parallel(jobs, slots) or 'reusing both'

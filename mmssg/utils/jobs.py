@@ -3,8 +3,8 @@
 
 Small convolution networks keep several threads of one process poorly busy; independent
 runs side by side, one thread each, keep every core busy instead. One thread per process
-also fixes each run's arithmetic whatever the number of cores. A job that nothing can run
-beside (a stand-in every later run waits for) takes several threads instead.
+also fixes each run's arithmetic whatever the number of cores. A job may take several
+threads instead (``benchmarks/parallel_runs.py`` compares the two ways).
 """
 import os
 import subprocess
