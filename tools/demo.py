@@ -45,7 +45,8 @@ PRETRAIN_SEGMENTOR = osp.join(REPO_ROOT, 'configs', 'demo', 'pretrain_segmentor.
 TABLE4_TEST = osp.join(REPO_ROOT, 'configs', 'demo', 'test_table4_rows.py')
 
 # The job's size: (full, --quick) settings; the quick one is the smallest that still runs
-# every stage. Paths, patch sizes and the scale are the demo config's.
+# every stage (at 128x64 no noise patch passes Eq. 2-4). Paths, patch sizes and the scale
+# are the demo config's.
 SIZES = {
     'full':
     dict(
@@ -280,10 +281,10 @@ def stand_in_job(name, config, work_dir, target, iters, sources, log_dir):
 def make_stand_ins(cfg, work, size, data_summary, slots):
     """Stage 4: the model-zoo stand-ins the demo config starts from, side by side.
 
-    One thread each, like every training run here: with every thread (one after the other)
-    they finish 90 s sooner on 2 cores, but their arithmetic, and so every later number,
-    would depend on the core count, and a stand-in trained with 2 threads instead of 1 moved
-    the SSG-RWSR row by half a decibel (docs/demo_study.md, third round).
+    One thread each, like every training run here, although every joint run waits for both:
+    with more threads their arithmetic, and so every later number, would depend on the core
+    count (2 threads instead of 1 moved the SSG-RWSR row by half a decibel;
+    docs/demo_study.md, third round).
     """
     log_dir = osp.join(work, 'logs')
     jobs = [

@@ -91,10 +91,10 @@ def _stop_all(running: Dict[str, subprocess.Popen]) -> None:
 def run_jobs(jobs: Sequence[Job], slots: int, poll_s: float = 0.5) -> Dict[str, float]:
     """Run ``jobs`` with at most ``slots`` threads busy at once.
 
-    A job starts when every job in its ``after`` has succeeded and its threads (at most
-    ``slots``) are free, in the order given. When one
-    fails, the others are stopped and RuntimeError names it, its exit status and its log's
-    last lines.
+    Jobs are started in the order given, each when every job in its ``after`` has succeeded
+    and its threads (at most ``slots``) are free; a job still waiting for threads lets a
+    later one that needs fewer start first. When one fails, the others are stopped and
+    RuntimeError names it, its exit status and its log's last lines.
 
     Args:
         jobs (Sequence[Job]): The commands (see :class:`Job`).

@@ -66,6 +66,18 @@ def test_a_job_of_several_threads_takes_that_many_slots_and_no_more_than_all(tmp
     assert finished_at(tmp_path, 'narrow') > finished_at(tmp_path, 'wide') > start + 0.3
 
 
+def test_a_job_waiting_for_threads_lets_a_narrower_later_one_start(tmp_path):
+    jobs = [
+        python_job('first', stamp(tmp_path, 'first', 0.5), tmp_path),
+        python_job('wide', stamp(tmp_path, 'wide'), tmp_path, threads=2),
+        python_job('narrow', stamp(tmp_path, 'narrow'), tmp_path),
+    ]
+    run_jobs(jobs, slots=2, poll_s=0.05)
+    # 'narrow' ran beside 'first'; 'wide' needed both threads, so it waited for 'first'
+    assert finished_at(tmp_path, 'narrow') < finished_at(tmp_path, 'first')
+    assert finished_at(tmp_path, 'wide') > finished_at(tmp_path, 'first')
+
+
 def test_then_runs_before_the_jobs_that_wait(tmp_path):
     marker = tmp_path / 'copied'
     jobs = [
