@@ -6,6 +6,10 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 DEMO_ARGS ?=
 PYTEST_ARGS ?=
+# pytest-xdist workers: the heavy tool-running test files start first (conftest.py) and one
+# worker per core, each with one thread (OMP_NUM_THREADS reaches the tools they start too),
+# roughly halves the suite on 2 cores
+PYTEST_WORKERS ?= 2
 
 # what the linters read (their settings are in setup.cfg)
 LINT_PATHS := mmssg tools tests configs benchmarks setup.py
@@ -27,4 +31,4 @@ lint: env
 	$(PY) -m yapf --diff --recursive --parallel $(LINT_PATHS)
 
 test: lint
-	$(PY) -m pytest tests $(PYTEST_ARGS)
+	OMP_NUM_THREADS=1 $(PY) -m pytest tests -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)

@@ -13,8 +13,17 @@ from mmengine.registry import init_default_scope  # noqa: E402
 
 import mmssg  # noqa: E402,F401  (registers the plugin)
 
-torch.set_num_threads(min(2, os.cpu_count() or 1))
+# The suite runs in pytest-xdist workers (the Makefile's PYTEST_WORKERS): each gets its share
+# of the cores, since torch processes that ask for more threads than there are cores slow
+# each other several-fold.
+_WORKERS = int(os.environ.get('PYTEST_XDIST_WORKER_COUNT', '1'))
+torch.set_num_threads(max(1, min(2, (os.cpu_count() or 1) // _WORKERS)))
 init_default_scope('mmagic')  # for module-scoped fixtures too
+
+
+def pytest_collection_modifyitems(items):
+    """Heavy files first (stable): xdist hands files out in this order."""
+    items.sort(key=lambda item: item.get_closest_marker('heavy') is None)
 
 
 @pytest.fixture(autouse=True)

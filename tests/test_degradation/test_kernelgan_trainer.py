@@ -9,7 +9,7 @@ from skimage import data
 from mmssg.degradation.functional import kernel_center_of_mass
 from mmssg.degradation.kernelgan import KernelGAN, bicubic_kernel, estimate_kernels, run_kernelgan
 
-pytestmark = pytest.mark.usefixtures('one_torch_thread')
+pytestmark = [pytest.mark.usefixtures('one_torch_thread'), pytest.mark.heavy]
 
 
 def photo_lr(name='chelsea', kernel=None):

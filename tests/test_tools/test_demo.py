@@ -17,6 +17,7 @@ from mmssg.degradation.functional import validate_kernel
 
 DEMO = runpy.run_path(osp.join(REPO_ROOT, 'tools', 'demo.py'))
 ROWS = DEMO['ROWS']
+pytestmark = pytest.mark.heavy
 
 
 @pytest.fixture(scope='module')

@@ -18,6 +18,8 @@ import torch
 from _helpers import REPO_ROOT
 from _tiny_run import dist_train, make_tiny_run
 
+pytestmark = pytest.mark.heavy
+
 
 @pytest.fixture(scope='module')
 def tiny_run(tmp_path_factory):

@@ -18,7 +18,7 @@ from mmssg.degradation.functional import kernel_covariance, validate_kernel
 from mmssg.degradation.pools import load_kernel_pool
 from mmssg.utils import EXIT_ERROR, EXIT_OK, EXIT_SKIPPED
 
-pytestmark = pytest.mark.usefixtures('one_torch_thread')
+pytestmark = [pytest.mark.usefixtures('one_torch_thread'), pytest.mark.heavy]
 
 TOOL = osp.join(REPO_ROOT, 'tools', 'data', 'estimate_kernels.py')
 

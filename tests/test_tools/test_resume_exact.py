@@ -11,6 +11,8 @@ import pytest
 import torch
 from _tiny_run import make_tiny_run, train
 
+pytestmark = pytest.mark.heavy
+
 RUN = ['--cfg-options', 'train_cfg.max_iters=8', 'default_hooks.checkpoint.interval=4']
 
 
