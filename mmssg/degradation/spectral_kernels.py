@@ -23,10 +23,10 @@ each with its own known anisotropic blur, Gaussian noise sigma 2, three seeds; f
 where the blur acts mostly on aliased frequencies, it averages 0.47 against 0.27 (better in
 47 %): per image it is not usable at x4. Images of one camera share one blur:
 ``pooled=True`` averages their periodograms before the fit, which averages out the content
-of each: 0.065 at x2 and 0.21 at x4 (better than the isotropic guess in 80 % and 67 % of the
-cameras, sizes within 3 % and 11 %, x4 reading about 0.4 px^2 too wide). JPEG shapes the
-spectrum: on the demo's camera (JPEG quality 90) the pooled x4 fit gets the orientation
-(148 against 150 degrees) but the minor sigma far too small (0.25 against 1.2 px).
+of each: 0.047 at x2 and 0.19 at x4 (better than the isotropic guess in 80 % and 67 % of the
+cameras, sizes within 2 % and 10 %). JPEG shapes the spectrum: on the demo's camera (JPEG
+quality 90) the pooled x4 fit gets the orientation and the major sigma roughly but the minor
+sigma too small (0.87 against 1.2 HR px).
 
 Unlike KernelGAN it has no randomness and no training: an image's kernel is the same
 alone or in any batch (``pooled=False``), and a folder takes seconds.
@@ -39,8 +39,14 @@ from scipy.optimize import least_squares
 
 from .functional import align_kernel, drop_alpha, gaussian_kernel_from_covariance
 
-#: Side of the square tiles of the averaged periodogram (LR pixels).
+#: Side of the square tiles of one image's periodogram (LR pixels): many tiles per image.
 SPECTRUM_TILE = 32
+#: Side of the tiles of a pooled periodogram. The Hann window mixes each bin with its
+#: neighbours, which lifts the steep low frequencies of a natural spectrum relative to the high
+#: ones; at x4 the fit reads that as blur (with 32 px tiles, an isotropic 1 HR px sigma on
+#: power-law content comes out 1.13-1.17). Pooled images give enough tiles for 64 px, where the
+#: mixing spans half the frequencies and the same blur comes out 0.95-1.00.
+POOLED_SPECTRUM_TILE = 64
 #: Side of the pool kernels, whatever the scale: 3.5 sigmas either side up to 3.4 HR px
 #: (wider blurs lose their tails, renormalised).
 KERNEL_SIZE = 25
@@ -339,10 +345,15 @@ def spectral_pool_kernel(spectrum: PowerSpectrum, scale: int) -> SpectralKernel:
         kernel_from_covariance(covariance), covariance, fit, bool(values[-1] > MAX_VARIANCE))
 
 
+def spectrum_tile(pooled: bool) -> int:
+    """The periodogram tile of a per-image (``False``) or pooled (``True``) fit."""
+    return POOLED_SPECTRUM_TILE if pooled else SPECTRUM_TILE
+
+
 def estimate_kernels_spectral(images: Sequence[np.ndarray],
                               scale: int,
                               pooled: bool = False,
-                              tile: int = SPECTRUM_TILE,
+                              tile: Optional[int] = None,
                               names: Optional[Sequence[str]] = None) -> List[SpectralKernel]:
     """Estimate pool kernels with the spectral Gaussian fit.
 
@@ -352,7 +363,8 @@ def estimate_kernels_spectral(images: Sequence[np.ndarray],
         scale (int): 2 or 4.
         pooled (bool): One fit to the pooled periodogram of all images (they share one
             camera), the same kernel for each. Default: False (one fit per image).
-        tile (int): Periodogram tile side. Default: :data:`SPECTRUM_TILE`.
+        tile (int, optional): Periodogram tile side. Default: :func:`spectrum_tile` of
+            ``pooled``.
         names (list[str], optional): Image names for error messages.
 
     Returns:
@@ -361,6 +373,7 @@ def estimate_kernels_spectral(images: Sequence[np.ndarray],
     if not len(images):
         raise ValueError('no images to estimate kernels from')
     names = names or [f'image {i}' for i in range(len(images))]
+    tile = tile or spectrum_tile(pooled)
     spectra = [image_power_spectrum(im, tile, name) for im, name in zip(images, names)]
     if pooled:
         return [spectral_pool_kernel(pool_power_spectra(spectra), scale)] * len(spectra)

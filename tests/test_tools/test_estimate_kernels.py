@@ -333,11 +333,22 @@ def test_pooled_method_gives_every_image_one_kernel_of_the_whole_set(estimate, t
     kernels = _kernels(out)
     assert len(kernels) == 3 and len(set(kernels.values())) == 1
     assert {r['pooled_images'] for r in _summary(out)['images']} == {3}
+    assert _summary(out)['settings']['tile'] == 64  # pooled periodograms use wider tiles
     # A pooled kernel depends on the whole image list: a grown folder is another setting.
     _photo_folder(tmp_path / 'more', 4)
     (src / 'bremen' / 'img_03.png').write_bytes((tmp_path / 'more/aachen/img_03.png').read_bytes())
     with pytest.raises(ValueError, match='pooled_over='):
         estimate([str(src), str(out), *SPECTRAL, '--method', 'spectral-pooled'])
+
+
+def test_pooled_method_skips_an_image_narrower_than_its_tile(estimate, tmp_path, capsys):
+    src, out = _photo_folder(tmp_path / 'lr', 2), tmp_path / 'pool'
+    Image.fromarray(np.full((48, 96), 128, np.uint8)).save(src / 'bremen' / 'narrow.png')
+    assert estimate([str(src), str(out), *SPECTRAL, '--method', 'spectral-pooled']) == EXIT_SKIPPED
+    skipped = _summary(out)['skipped']
+    assert [s['file'] for s in skipped] == ['bremen/narrow.png']
+    assert '48x96' in skipped[0]['reason'] and '64x64' in skipped[0]['reason']
+    assert {r['pooled_images'] for r in _summary(out)['images']} == {2}
 
 
 def test_kernel_estimation_benchmark_smoke(tmp_path):

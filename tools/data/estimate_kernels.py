@@ -80,8 +80,9 @@ from tqdm import tqdm
 
 from mmssg.degradation.kernelgan import (KERNEL_SIZE_X2, KERNEL_SIZE_X4, KernelGANSchedule,
                                          prepare_image, run_kernelgan)
-from mmssg.degradation.spectral_kernels import (KERNEL_SIZE, SPECTRUM_TILE, image_power_spectrum,
-                                                pool_power_spectra, spectral_pool_kernel)
+from mmssg.degradation.spectral_kernels import (KERNEL_SIZE, POOLED_SPECTRUM_TILE,
+                                                image_power_spectrum, pool_power_spectra,
+                                                spectral_pool_kernel, spectrum_tile)
 from mmssg.utils import (SUMMARY_NAME, differing_settings, finish, parallel_map, parse_shard,
                          read_image, recorded_outputs, run_tool, save_npy_atomic, seeded_subset,
                          shard_from_environment, shard_summary_name, skipped_input, source_images,
@@ -193,7 +194,10 @@ def kernel_settings(args, digest=None):
             seed=args.seed,
             schedule=asdict(KernelGANSchedule()))
     settings = dict(
-        method=args.method, scale=args.scale, kernel_size=KERNEL_SIZE, tile=SPECTRUM_TILE)
+        method=args.method,
+        scale=args.scale,
+        kernel_size=KERNEL_SIZE,
+        tile=spectrum_tile(args.method == 'spectral-pooled'))
     if args.method == 'spectral-pooled':
         settings['pooled_over'] = digest
     return settings
@@ -266,7 +270,7 @@ def check_image(src_dir, method, crop, rel):
         if method == 'kernelgan':
             prepare_image(image, min_size=crop, name=rel)
         else:
-            image_power_spectrum(image, name=rel)
+            image_power_spectrum(image, spectrum_tile(method == 'spectral-pooled'), rel)
     except (OSError, ValueError) as error:
         return skipped_input(rel, error)
     return None
@@ -398,7 +402,7 @@ def pooled_estimate(args, usable):
 
 
 def spectrum_of(src_dir, rel):
-    return image_power_spectrum(read_image(osp.join(src_dir, rel)), name=rel)
+    return image_power_spectrum(read_image(osp.join(src_dir, rel)), POOLED_SPECTRUM_TILE, rel)
 
 
 def estimate_batch(args, settings, shard, number, batch, images):
