@@ -210,19 +210,26 @@ def make_noise_pool(cfg, train_images, data_summary):
     return f'{kept} patches'
 
 
-def pool_method(summary_path):
-    """The ``--method`` a kernel pool's summary records (None when it records none)."""
-    return read_json(summary_path).get('settings', {}).get('method')
+def pool_matches(summary_path, method):
+    """Whether a kernel pool's summary records ``method`` and, for the spectral methods, the
+    periodogram tile this version uses for it (an earlier one fitted pooled spectra on 32 px
+    tiles)."""
+    from mmssg.degradation.spectral_kernels import spectrum_tile
+    settings = read_json(summary_path).get('settings', {})
+    if settings.get('method') != method:
+        return False
+    return method == 'kernelgan' or settings.get('tile') == spectrum_tile(
+        method == 'spectral-pooled')
 
 
 def make_kernel_pool(cfg, train_images, data_summary):
     """Stage 3: the kernel pool from the real LR training images.
 
-    The estimator is the config's ``kernel_method``: a pool made by another one (an earlier
-    demo version's) is made again, never reused.
+    The estimator is the config's ``kernel_method``: a pool made by another one, or with
+    other settings (an earlier demo version's), is made again, never reused.
     """
     summary = osp.join(cfg.kernel_pool, 'summary.json')
-    if up_to_date(summary, data_summary) and pool_method(summary) == cfg.kernel_method:
+    if up_to_date(summary, data_summary) and pool_matches(summary, cfg.kernel_method):
         return f'reusing {cfg.kernel_pool}'
     shutil.rmtree(cfg.kernel_pool, ignore_errors=True)
     run_tool(
@@ -345,6 +352,13 @@ def joint_jobs(cfg, work, turns):
     return jobs, checkpoints
 
 
+def score_priority(slug):
+    """Sort key of the rows' scoring jobs, in the order that ends stage 5 soonest: the full
+    run's first (its training ends last and its score, with NIQE and DISTS, is the longest),
+    then the other Table 3 rows, then the Table 4-only ones (a minute each)."""
+    return slug != 'ssg_rwsr', slug not in TABLES['table3'][0]
+
+
 def eval_jobs(work, checkpoints, training):
     """tools/test.py for every row not up to date; returns (jobs, {row: results file}).
 
@@ -353,7 +367,8 @@ def eval_jobs(work, checkpoints, training):
     DISTS.
     """
     results, jobs = {}, []
-    for slug, name in ROWS.items():
+    for slug in sorted(ROWS, key=score_priority):
+        name = ROWS[slug]
         out = results[slug] = osp.join(work, 'results', f'{slug}.json')
         run = 'ssg_rwsr' if slug == 'bicubic' else slug  # bicubic's mIoU uses its segmentor
         after = [f'train_{run}'] if f'train_{run}' in training else []

@@ -121,6 +121,9 @@ def test_a_newer_pool_trains_and_scores_again_but_keeps_the_stand_ins(demo):
         ['train_cfg.max_iters=2', 'train_cfg.turns=[guided]'],
     ]
     scoring, _ = DEMO['eval_jobs'](str(work), checkpoints, {job.name for job in training})
+    # the full run's score first: its training ends last and its score is the longest
+    assert [job.name for job in scoring
+            ] == ['test_ssg_rwsr', 'test_bicubic', 'test_adapted_only', 'test_guided_only']
     assert {
         job.name: job.after
         for job in scoring
@@ -150,6 +153,17 @@ def test_a_kernel_pool_of_another_estimator_is_not_reused(tmp_path):
     with pytest.raises((SystemExit, Exception)):
         DEMO['make_kernel_pool'](cfg, str(tmp_path / 'no_images'), str(data_summary))
     assert not (pool / 'summary.json').exists()
+    # the same estimator with an earlier version's periodogram tile is made again too
+    for tile, reused in ((64, True), (32, False)):
+        pool.mkdir(exist_ok=True)
+        settings = dict(method='spectral-pooled', tile=tile)
+        (pool / 'summary.json').write_text(json.dumps(dict(settings=settings)))
+        if reused:
+            assert DEMO['make_kernel_pool'](cfg, 'unused', str(data_summary)).startswith('reusing')
+        else:
+            with pytest.raises((SystemExit, Exception)):
+                DEMO['make_kernel_pool'](cfg, str(tmp_path / 'no_images'), str(data_summary))
+            assert not (pool / 'summary.json').exists()
 
 
 def test_jobs_below_one_is_refused_naming_the_value(capsys):
