@@ -19,9 +19,10 @@ compared with the true ones by covariance (:func:`kernel_covariance`, HR px^2):
 Methods: ``kernelgan`` (the batched KernelGAN, ``--iters`` steps, one batch per scale),
 ``spectral`` (:mod:`mmssg.degradation.spectral_kernels`, one fit per image) and
 ``spectral-pooled`` (one camera: every image degraded with one image's kernel and noise, one
-fit to the pooled periodogram; a row per camera). Batch dependence: the first image's kernel
-estimated alone against in the batch (first seed). The tables go to ``--out`` (Markdown) and
-``--json``.
+fit to the pooled periodogram; a row per camera; ``--pooled-subsets K ...`` adds rows of each
+camera pooled over K of its images drawn at random, and how far that kernel is from the whole
+set's). Batch dependence: the first image's kernel estimated alone against in the batch (first
+seed). The tables go to ``--out`` (Markdown) and ``--json``.
 
 Example::
 
@@ -129,18 +130,35 @@ def make_lr_set(images, scale, seed):
     return kernels, [degrade(hr, k, scale, rng) for (_, hr), k in zip(images, kernels)]
 
 
+def camera_lr_sets(images, kernels, scale, seed):
+    """Camera i: every image degraded with image i's kernel (and its own noise)."""
+    rng = np.random.default_rng([seed, scale, 1])
+    return [[degrade(hr, k, scale, rng) for _, hr in images] for k in kernels]
+
+
 def evaluate(method, images, scale, seed, args):
-    """Each image's estimated covariance and true kernel, for one method, scale and seed."""
+    """Each image's estimated covariance and true kernel, for one method, scale and seed;
+    for ``spectral-pooled`` also each camera's LR images."""
     kernels, lrs = make_lr_set(images, scale, seed)
-    if method == 'spectral-pooled':  # camera i: every image through image i's kernel
-        rng = np.random.default_rng([seed, scale, 1])
-        estimates = [
-            estimate(method, [degrade(hr, k, scale, rng) for _, hr in images], scale, seed, args)[0]
-            for k in kernels
-        ]
-    else:
-        estimates = estimate(method, lrs, scale, seed, args)
-    return estimates, kernels
+    if method == 'spectral-pooled':
+        cameras = camera_lr_sets(images, kernels, scale, seed)
+        return [estimate(method, c, scale, seed, args)[0] for c in cameras], kernels, cameras
+    return estimate(method, lrs, scale, seed, args), kernels, None
+
+
+def subset_rows(images, kernels, cameras, whole, size, scale, seed):
+    """Rows of each camera's pooled kernel from ``size`` of its images drawn at random, with
+    their difference from the whole set's (``whole_diff``, ``whole_angle_diff``)."""
+    rng = np.random.default_rng([seed, scale, size])
+    subsets = [[lrs[i] for i in rng.choice(len(lrs), size, replace=False)] for lrs in cameras]
+    estimates = [estimate('spectral-pooled', lrs, scale, seed, None)[0] for lrs in subsets]
+    rows = score(images, kernels, estimates, seed)
+    for row, kernel, est, full in zip(rows, kernels, estimates, whole):
+        angle = abs(principal(est)[2] - principal(full)[2]) % 180
+        row['whole_diff'] = float(
+            np.linalg.norm(est - full) / np.linalg.norm(kernel_covariance(kernel)))
+        row['whole_angle_diff'] = min(angle, 180 - angle)
+    return rows
 
 
 def score(images, kernels, estimates, seed):
@@ -218,6 +236,7 @@ def markdown(args, results, dependence, seconds):
                      f'{100 * s["beats_iso"]:.0f}% | {s["size_ratio"]:.2f} | '
                      f'{100 * s["sigma_rel_err"]:.0f}% | {s["median_angle_err_aniso"]:.1f} '
                      f'({s["aniso_images"]}) |')
+    lines += subset_table(results)
     if dependence:
         lines += [
             '', '| method | scale | image | alone vs batch: cov. diff / norm(C_true) | '
@@ -239,6 +258,25 @@ def markdown(args, results, dependence, seconds):
                          f'{e["major"]:.2f} | {e["angle_err"]:.0f} | {e["err"]:.3f} | '
                          f'{r["iso_err"]:.3f} | {r["mean_err"]:.3f} |')
     return '\n'.join(lines) + '\n'
+
+
+def subset_table(results):
+    """How a pooled kernel moves with the images it is pooled over (``--pooled-subsets``)."""
+    keys = [key for key, rows in results.items() if rows and 'whole_diff' in rows[0]]
+    if not keys:
+        return []
+    lines = [
+        '', '| method | scale | subset vs whole set: mean cov. diff / norm(C_true) | '
+        'largest | median angle diff (ratio >= 1.5) |', '|---' * 5 + '|'
+    ]
+    for key in keys:
+        diffs = [r['whole_diff'] for r in results[key]]
+        angles = [
+            r['whole_angle_diff'] for r in results[key] if r['true_major'] >= 1.5 * r['true_minor']
+        ]
+        lines.append(f'| {key.replace("/", " | x")} | {np.mean(diffs):.3f} | {max(diffs):.3f} '
+                     f'| {np.median(angles):.1f} |')
+    return lines
 
 
 def save_json(args, results, dependence):
@@ -267,6 +305,12 @@ def parse_args(argv=None):
     parser.add_argument('--max-images', type=int, default=None, help='use the first K images')
     parser.add_argument(
         '--no-batch-check', action='store_true', help='skip the alone-vs-batch check')
+    parser.add_argument(
+        '--pooled-subsets',
+        type=int,
+        nargs='*',
+        default=[],
+        help='spectral-pooled: also pool each camera over this many of its images')
     parser.add_argument('--threads', type=int, default=1, help='torch CPU threads')
     parser.add_argument('--out', help='write the Markdown tables here')
     parser.add_argument('--json', help='write the rows here')
@@ -284,10 +328,14 @@ def main(argv=None):
             key = f'{method}/{scale}'
             results[key] = []
             for seed in args.seeds:
-                estimates, kernels = evaluate(method, images, scale, seed, args)
+                estimates, kernels, cameras = evaluate(method, images, scale, seed, args)
                 results[key] += score(images, kernels, estimates, seed)
                 if seed == args.seeds[0]:
                     first_estimate = estimates[0]
+                for size in args.pooled_subsets if cameras else ():
+                    subset_key = f'{method} ({size} of {len(images)} images)/{scale}'
+                    results.setdefault(subset_key, []).extend(
+                        subset_rows(images, kernels, cameras, estimates, size, scale, seed))
                 save_json(args, results, dependence)
             print(
                 f'{key}: ' + ', '.join(f'{k} {v:.3f}' for k, v in summarise(results[key]).items()),

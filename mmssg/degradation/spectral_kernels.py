@@ -26,7 +26,7 @@ where the blur acts mostly on aliased frequencies, it averages 0.47 against 0.27
 of each: 0.047 at x2 and 0.19 at x4 (better than the isotropic guess in 80 % and 67 % of the
 cameras, sizes within 2 % and 10 %). JPEG shapes the spectrum: on the demo's camera (JPEG
 quality 90) the pooled x4 fit gets the orientation and the major sigma roughly but the minor
-sigma too small (0.87 against 1.2 HR px).
+sigma too small (0.84 against 1.2 HR px).
 
 Unlike KernelGAN it has no randomness and no training: an image's kernel is the same
 alone or in any batch (``pooled=False``), and a folder takes seconds.

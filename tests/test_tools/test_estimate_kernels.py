@@ -359,10 +359,15 @@ def test_kernel_estimation_benchmark_smoke(tmp_path):
         '--methods', 'spectral', 'spectral-pooled', 'kernelgan', '--iters', '2', '--scales', '4',
         '--seeds', '0', '--max-images', '2', '--renders', '0', '--hr-size', '256', '--out',
         str(out), '--json',
-        str(rows)
+        str(rows), '--pooled-subsets', '1', '2'
     ]) == 0
     report = json.loads(rows.read_text())
-    assert sorted(report['results']) == ['kernelgan/4', 'spectral-pooled/4', 'spectral/4']
+    subsets = [f'spectral-pooled ({size} of 2 images)/4' for size in (1, 2)]
+    assert sorted(report['results']) == sorted(['kernelgan/4', 'spectral-pooled/4', 'spectral/4'] +
+                                               subsets)
+    # pooled over all of its images, a camera's subset kernel is the whole set's
+    assert all(r['whole_diff'] < 1e-6 for r in report['results'][subsets[1]])
+    assert 'subset vs whole set' in out.read_text()
     for method_rows in report['results'].values():
         assert [r['image'] for r in method_rows] == ['astronaut', 'camera']
         for row in method_rows:
