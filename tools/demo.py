@@ -355,7 +355,7 @@ def joint_jobs(cfg, work, turns):
 def score_priority(slug):
     """Sort key of the rows' scoring jobs: the full run's first (its training ends last and its
     score, with NIQE and DISTS, is the longest), then the other Table 3 rows, then the Table
-    4-only ones (a minute each). In the demo's run stage 5 took 1096 s instead of 1161."""
+    4-only ones (a minute each)."""
     return slug != 'ssg_rwsr', slug not in TABLES['table3'][0]
 
 

@@ -365,6 +365,8 @@ def test_kernel_estimation_benchmark_smoke(tmp_path):
     subsets = [f'spectral-pooled ({size} of 2 images)/4' for size in (1, 2)]
     assert sorted(report['results']) == sorted(['kernelgan/4', 'spectral-pooled/4', 'spectral/4'] +
                                                subsets)
+    with pytest.raises(ValueError, match='--pooled-subsets 3: a camera has 2 images'):
+        bench(['--max-images', '2', '--renders', '0', '--hr-size', '256', '--pooled-subsets', '3'])
     # pooled over all of its images, a camera's subset kernel is the whole set's
     assert all(r['whole_diff'] < 1e-6 for r in report['results'][subsets[1]])
     assert 'subset vs whole set' in out.read_text()

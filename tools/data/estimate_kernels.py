@@ -80,9 +80,9 @@ from tqdm import tqdm
 
 from mmssg.degradation.kernelgan import (KERNEL_SIZE_X2, KERNEL_SIZE_X4, KernelGANSchedule,
                                          prepare_image, run_kernelgan)
-from mmssg.degradation.spectral_kernels import (KERNEL_SIZE, POOLED_SPECTRUM_TILE,
-                                                image_power_spectrum, pool_power_spectra,
-                                                spectral_pool_kernel, spectrum_tile)
+from mmssg.degradation.spectral_kernels import (KERNEL_SIZE, image_power_spectrum,
+                                                pool_power_spectra, spectral_pool_kernel,
+                                                spectrum_tile)
 from mmssg.utils import (SUMMARY_NAME, differing_settings, finish, parallel_map, parse_shard,
                          read_image, recorded_outputs, run_tool, save_npy_atomic, seeded_subset,
                          shard_from_environment, shard_summary_name, skipped_input, source_images,
@@ -402,7 +402,7 @@ def pooled_estimate(args, usable):
 
 
 def spectrum_of(src_dir, rel):
-    return image_power_spectrum(read_image(osp.join(src_dir, rel)), POOLED_SPECTRUM_TILE, rel)
+    return image_power_spectrum(read_image(osp.join(src_dir, rel)), spectrum_tile(True), rel)
 
 
 def estimate_batch(args, settings, shard, number, batch, images):
@@ -412,7 +412,8 @@ def estimate_batch(args, settings, shard, number, batch, images):
     elif args.method == 'spectral':
         estimates = []
         for item, image in zip(batch, images):
-            result = spectral_pool_kernel(image_power_spectrum(image, name=item.file), args.scale)
+            spectrum = image_power_spectrum(image, spectrum_tile(False), item.file)
+            result = spectral_pool_kernel(spectrum, args.scale)
             estimates.append((result.kernel, spectral_record(result)))
     else:
         estimates = [args.pooled] * len(batch)
