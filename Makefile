@@ -31,4 +31,5 @@ lint: env
 	$(PY) -m yapf --diff --recursive --parallel $(LINT_PATHS)
 
 test: lint
-	OMP_NUM_THREADS=1 $(PY) -m pytest tests -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
+	OMP_NUM_THREADS=1 $(PY) -m pytest tests -n $(PYTEST_WORKERS) --dist loadfile \
+		--no-loadscope-reorder $(PYTEST_ARGS)
