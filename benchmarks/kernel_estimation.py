@@ -47,7 +47,9 @@ from mmssg.degradation.functional import (add_noise, align_kernel, anisotropic_g
                                           blur_downsample, gaussian_noise, kernel_covariance,
                                           quantize)
 from mmssg.degradation.kernelgan import run_kernelgan
-from mmssg.degradation.spectral_kernels import estimate_kernels_spectral
+from mmssg.degradation.spectral_kernels import (estimate_kernels_spectral, image_power_spectrum,
+                                                pool_power_spectra, spectral_pool_kernel,
+                                                spectrum_tile)
 from mmssg.demo import generate_scene
 
 PHOTOS = ('astronaut', 'camera', 'immunohistochemistry', 'retina', 'moon', 'gravel',
@@ -130,19 +132,27 @@ def make_lr_set(images, scale, seed):
     return kernels, [degrade(hr, k, scale, rng) for (_, hr), k in zip(images, kernels)]
 
 
-def camera_lr_sets(images, kernels, scale, seed):
-    """Camera i: every image degraded with image i's kernel (and its own noise)."""
+def camera_spectra(images, kernels, scale, seed):
+    """Camera i: the periodograms of every image degraded with image i's kernel (and its own
+    noise), each computed once for the whole set and every subset."""
     rng = np.random.default_rng([seed, scale, 1])
-    return [[degrade(hr, k, scale, rng) for _, hr in images] for k in kernels]
+    return [[
+        image_power_spectrum(degrade(hr, k, scale, rng), spectrum_tile(True)) for _, hr in images
+    ] for k in kernels]
+
+
+def pooled_covariance(spectra, scale):
+    """The covariance (HR px^2) of the pooled fit's kernel, as ``spectral-pooled`` makes it."""
+    return kernel_covariance(spectral_pool_kernel(pool_power_spectra(spectra), scale).kernel)
 
 
 def evaluate(method, images, scale, seed, args):
     """Each image's estimated covariance and true kernel, for one method, scale and seed;
-    for ``spectral-pooled`` also each camera's LR images."""
+    for ``spectral-pooled`` also each camera's periodograms."""
     kernels, lrs = make_lr_set(images, scale, seed)
     if method == 'spectral-pooled':
-        cameras = camera_lr_sets(images, kernels, scale, seed)
-        return [estimate(method, c, scale, seed, args)[0] for c in cameras], kernels, cameras
+        cameras = camera_spectra(images, kernels, scale, seed)
+        return [pooled_covariance(c, scale) for c in cameras], kernels, cameras
     return estimate(method, lrs, scale, seed, args), kernels, None
 
 
@@ -150,8 +160,11 @@ def subset_rows(images, kernels, cameras, whole, size, scale, seed):
     """Rows of each camera's pooled kernel from ``size`` of its images drawn at random, with
     their difference from the whole set's (``whole_diff``, ``whole_angle_diff``)."""
     rng = np.random.default_rng([seed, scale, 2, size])  # 1 is camera_lr_sets'
-    subsets = [[lrs[i] for i in rng.choice(len(lrs), size, replace=False)] for lrs in cameras]
-    estimates = [estimate('spectral-pooled', lrs, scale, seed, None)[0] for lrs in subsets]
+    estimates = [
+        pooled_covariance([spectra[i]
+                           for i in rng.choice(len(spectra), size, replace=False)], scale)
+        for spectra in cameras
+    ]
     rows = score(images, kernels, estimates, seed)
     for row, kernel, est, full in zip(rows, kernels, estimates, whole):
         angle = abs(principal(est)[2] - principal(full)[2]) % 180

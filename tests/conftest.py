@@ -22,7 +22,8 @@ init_default_scope('mmagic')  # for module-scoped fixtures too
 
 
 def pytest_collection_modifyitems(items):
-    """Heavy files first (stable): xdist hands files out in this order."""
+    """Heavy files first (stable): xdist hands files out in this order, as long as it does not
+    re-sort them by test count (the Makefile passes ``--no-loadscope-reorder``)."""
     items.sort(key=lambda item: item.get_closest_marker('heavy') is None)
 
 
