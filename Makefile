@@ -8,7 +8,7 @@ DEMO_ARGS ?=
 PYTEST_ARGS ?=
 # pytest-xdist workers: one per core, each with one thread (OMP_NUM_THREADS reaches the tools
 # they start too), the files marked heavy first (conftest.py; --no-loadscope-reorder keeps
-# that order instead of xdist's most-tests-first): on 2 cores pytest takes 389 s, not 618
+# that order instead of xdist's most-tests-first); README.md gives the suite's time
 PYTEST_WORKERS ?= 2
 
 # what the linters read (their settings are in setup.cfg)
