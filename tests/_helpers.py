@@ -51,3 +51,11 @@ def power_law_image(size, seed, exponent=2.0):
     image = np.fft.ifft2(np.fft.fft2(rng.standard_normal(
         (size, size))) * freq**(-exponent / 2)).real
     return 128 + 40 * image / image.std()
+
+
+def twice_bilinear_x2(x):
+    """Bilinear x2 twice, by PyTorch: what an RRDBNet started by UpsamplerStart outputs."""
+    import torch.nn.functional as F
+    for _ in range(2):
+        x = F.interpolate(x, scale_factor=2, mode='bilinear', align_corners=False)
+    return x

@@ -4,7 +4,7 @@ import glob
 import os.path as osp
 
 import pytest
-from _helpers import REPO_ROOT
+from _helpers import REPO_ROOT, twice_bilinear_x2
 from mmagic.registry import MODELS
 from mmengine.config import Config
 
@@ -109,3 +109,17 @@ def test_demo_stand_ins_have_the_demo_models_architectures():
     finally:
         init_default_scope('mmagic')
     assert shapes(segmentor) == shapes(demo.segmentor)
+
+
+def test_demo_generator_stand_in_starts_as_an_interpolator():
+    """From its own initialisation RRDBNet needs most of the stand-in's steps to pass the image
+    through; UpsamplerStart makes it start as one."""
+    import torch
+    cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'demo', 'pretrain_generator_bicubic.py'))
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    x = torch.rand(1, 3, 24, 24)
+    with torch.no_grad():
+        out = model.generator(x)
+    inner = (slice(None), slice(None), slice(6, -6), slice(6, -6))
+    torch.testing.assert_close(out[inner], twice_bilinear_x2(x)[inner], atol=1e-5, rtol=0)

@@ -1,0 +1,103 @@
+# Copyright (c) mmssg contributors. All rights reserved.
+"""UpsamplerStart: an x4 RRDBNet that starts as an interpolator of its input."""
+import pytest
+import torch
+import torch.nn.functional as F
+from _helpers import twice_bilinear_x2
+from mmagic.models.editors.esrgan.rrdb_net import RRDBNet
+from mmagic.registry import MODELS
+from mmengine.model import BaseModule
+from torch import nn
+
+from mmssg.models.generators.upsampler_start_init import UpsamplerStartInit
+
+DEMO_RRDBNET = dict(
+    type='RRDBNet',
+    in_channels=3,
+    out_channels=3,
+    mid_channels=32,
+    num_blocks=2,
+    growth_channels=16,
+    upscale_factor=4)
+
+
+def build_started(seed=0):
+    torch.manual_seed(seed)
+    net = MODELS.build(dict(DEMO_RRDBNET, init_cfg=dict(type='UpsamplerStart')))
+    net.init_weights()
+    return net
+
+
+def test_the_started_network_interpolates_its_input():
+    net = build_started()
+    x = torch.rand(2, 3, 20, 24)
+    with torch.no_grad():
+        out = net(x)
+    assert out.shape == (2, 3, 80, 96)
+    # the zero padding of the 3x3 filters only reaches a few pixels into the image
+    inner = (slice(None), slice(None), slice(6, -6), slice(6, -6))
+    torch.testing.assert_close(out[inner], twice_bilinear_x2(x)[inner], atol=1e-5, rtol=0)
+
+
+def test_the_other_weights_keep_rrdbnet_initialisation():
+    started = build_started(seed=1)
+    torch.manual_seed(1)
+    default = MODELS.build(DEMO_RRDBNET)
+    default.init_weights()
+    # the trunk's blocks initialise themselves on construction: untouched
+    for (name, a), (_, b) in zip(started.body.named_parameters(), default.body.named_parameters()):
+        torch.testing.assert_close(a, b, msg=name)
+    # conv_first's other features are random, scaled like RRDBNet's own (Kaiming x 0.1)
+    hidden = started.conv_first.weight[3:]
+    assert hidden.abs().sum() > 0
+    assert hidden.std().item() == pytest.approx(default.conv_first.weight[3:].std().item(), rel=0.3)
+    # nothing but the colours reaches the output at the start, yet the trunk is trainable
+    assert started.conv_last.weight[:, 3:].abs().sum() == 0
+    assert started.conv_body.weight[:3].abs().sum() == 0
+
+
+def test_training_moves_the_whole_network():
+    net = build_started()
+    before = {name: p.detach().clone() for name, p in net.named_parameters()}
+    optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
+    x, target = torch.rand(2, 3, 8, 8), torch.rand(2, 3, 32, 32)
+    for _ in range(2):  # the first step opens the paths from the trunk into the colours
+        optimizer.zero_grad()
+        F.l1_loss(net(x), target).backward()
+        optimizer.step()
+    unchanged = [n for n, p in net.named_parameters() if torch.equal(p, before[n])]
+    assert unchanged == []
+
+
+def test_a_pretrained_checkpoint_replaces_it(tmp_path):
+    trained = MODELS.build(DEMO_RRDBNET)
+    trained.init_weights()
+    path = tmp_path / 'generator.pth'
+    torch.save({'state_dict': trained.state_dict()}, path)
+    net = MODELS.build(dict(DEMO_RRDBNET, init_cfg=dict(type='Pretrained', checkpoint=str(path))))
+    net.init_weights()
+    for (name, a), (_, b) in zip(net.state_dict().items(), trained.state_dict().items()):
+        torch.testing.assert_close(a, b, msg=name)
+
+
+class NotAnRRDBNet(BaseModule):
+
+    def __init__(self):
+        super().__init__(init_cfg=dict(type='UpsamplerStart'))
+        self.conv_first = nn.Conv2d(3, 8, 3, padding=1)
+
+
+@pytest.mark.parametrize('make, message', [
+    (NotAnRRDBNet, 'NotAnRRDBNet'),
+    (lambda: RRDBNet(3, 3, 16, 1, 8, upscale_factor=2, init_cfg=dict(type='UpsamplerStart')),
+     'upscale_factor 2'),
+    (lambda: RRDBNet(1, 1, 16, 1, 8, upscale_factor=4, init_cfg=dict(type='UpsamplerStart')),
+     '3 input and output channels, got 1 and 1'),
+])
+def test_other_networks_are_refused_by_name(make, message):
+    with pytest.raises(TypeError, match=message):
+        make().init_weights()
+
+
+def test_the_initialiser_reports_itself():
+    assert 'bilinear' in UpsamplerStartInit()._get_init_info()
