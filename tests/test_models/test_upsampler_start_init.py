@@ -3,22 +3,19 @@
 import pytest
 import torch
 import torch.nn.functional as F
-from _helpers import twice_bilinear_x2
+from _helpers import config_path, twice_bilinear_x2
 from mmagic.models.editors.esrgan.rrdb_net import RRDBNet
 from mmagic.registry import MODELS
+from mmengine.config import Config
 from mmengine.model import BaseModule
 from torch import nn
 
 from mmssg.models.generators.upsampler_start_init import UpsamplerStartInit
 
+# the demo's generator (two RRDBs instead of four, to keep the tests fast)
 DEMO_RRDBNET = dict(
-    type='RRDBNet',
-    in_channels=3,
-    out_channels=3,
-    mid_channels=32,
-    num_blocks=2,
-    growth_channels=16,
-    upscale_factor=4)
+    Config.fromfile(config_path('_base_', 'models', 'demo_networks.py')).demo_generator,
+    num_blocks=2)
 
 
 def build_started(seed=0):
