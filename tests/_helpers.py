@@ -4,6 +4,7 @@ import copy
 import os
 
 import numpy as np
+import torch.nn.functional as F
 from mmengine.config import Config
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -55,7 +56,6 @@ def power_law_image(size, seed, exponent=2.0):
 
 def twice_bilinear_x2(x):
     """Bilinear x2 twice, by PyTorch: what an RRDBNet started by UpsamplerStart outputs."""
-    import torch.nn.functional as F
     for _ in range(2):
         x = F.interpolate(x, scale_factor=2, mode='bilinear', align_corners=False)
     return x

@@ -4,6 +4,7 @@ import glob
 import os.path as osp
 
 import pytest
+import torch
 from _helpers import REPO_ROOT, twice_bilinear_x2
 from mmagic.registry import MODELS
 from mmengine.config import Config
@@ -114,7 +115,6 @@ def test_demo_stand_ins_have_the_demo_models_architectures():
 def test_demo_generator_stand_in_starts_as_an_interpolator():
     """From its own initialisation RRDBNet needs most of the stand-in's steps to pass the image
     through; UpsamplerStart makes it start as one."""
-    import torch
     cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'demo', 'pretrain_generator_bicubic.py'))
     model = MODELS.build(cfg.model)
     model.init_weights()
