@@ -92,6 +92,8 @@ class NotAnRRDBNet(BaseModule):
      ValueError, 'upscale_factor 2'),
     (lambda: RRDBNet(1, 1, 16, 1, 8, upscale_factor=4, init_cfg=dict(type='UpsamplerStart')),
      ValueError, '3 input and output channels, got 1 and 1'),
+    (lambda: RRDBNet(3, 3, 2, 1, 2, upscale_factor=4, init_cfg=dict(type='UpsamplerStart')),
+     ValueError, 'at least 3 mid_channels to carry the colours, got 2'),
 ])
 def test_other_networks_are_refused_by_name(make, error, message):
     with pytest.raises(error, match=message):

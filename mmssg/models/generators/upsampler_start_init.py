@@ -66,7 +66,8 @@ def check_rrdbnet(module: nn.Module) -> None:
 
     Raises:
         TypeError: if ``module`` lacks one of RRDBNet's layers.
-        ValueError: if its scale is not 4 or it does not map 3 channels to 3.
+        ValueError: if its scale is not 4, it does not map 3 channels to 3 or
+            its features are fewer than 3.
     """
     name = type(module).__name__
     missing = [
@@ -82,6 +83,9 @@ def check_rrdbnet(module: nn.Module) -> None:
     if (first.in_channels, last.out_channels) != (COLOURS, COLOURS):
         raise ValueError(f'UpsamplerStart needs 3 input and output channels, got '
                          f'{first.in_channels} and {last.out_channels}')
+    if first.out_channels < COLOURS:
+        raise ValueError(f'UpsamplerStart needs at least 3 mid_channels to carry the colours, '
+                         f'got {first.out_channels}')
 
 
 def carry_colours(conv: nn.Conv2d, kernel: Optional[torch.Tensor]) -> None:
@@ -108,6 +112,7 @@ class UpsamplerStartInit(BaseInit):
     """
 
     def __init__(self):
+        # BaseInit's options (layer, bias, bias_prob) would be accepted and ignored
         super().__init__()
 
     def __call__(self, module: nn.Module) -> None:
