@@ -195,3 +195,40 @@ def test_a_missing_weights_file_fails_at_build_time_saying_what_to_do(tmp_path, 
         METRICS.build(dict(type=metric, weights=str(tmp_path / 'absent.pth')))
     with pytest.raises(ValueError, match='pretrained=False'):
         METRICS.build(dict(type=metric, weights=str(tmp_path / 'absent.pth'), pretrained=False))
+
+
+def test_dists_resize_short_side_scores_the_shrunk_images():
+    from PIL import Image
+    torch.manual_seed(0)
+    plain = METRICS.build(dict(type='DISTS', pretrained=False, crop_border=2))
+    shrinking = METRICS.build(
+        dict(type='DISTS', pretrained=False, crop_border=2, resize_short_side=24))
+    shrinking.net.load_state_dict(plain.net.state_dict())
+    gt, pred = photo_pair()  # 48x64, 44x60 after the crop
+
+    def pil_shrunk(rgb):  # PIL's antialiased bilinear, channel by channel, to 24x33
+        channels = [
+            np.asarray(Image.fromarray(rgb[2:-2, 2:-2, c].astype(np.float32)).resize(
+                (33, 24), Image.BILINEAR)) for c in range(3)
+        ]
+        return np.stack(channels, -1).astype(np.float64)
+
+    with torch.no_grad():
+        expected = float(
+            plain.net(as_network_input(pil_shrunk(pred)), as_network_input(pil_shrunk(gt))))
+    value = shrinking.process_image(as_mmagic(gt), as_mmagic(pred), None)
+    assert value == pytest.approx(expected, abs=2e-3)
+    assert value != pytest.approx(plain.process_image(as_mmagic(gt), as_mmagic(pred), None),
+                                  abs=2e-3)
+    # images already that small are scored as they are
+    big_enough = METRICS.build(
+        dict(type='DISTS', pretrained=False, crop_border=2, resize_short_side=44))
+    big_enough.net.load_state_dict(plain.net.state_dict())
+    assert big_enough.process_image(as_mmagic(gt), as_mmagic(pred), None) == \
+        plain.process_image(as_mmagic(gt), as_mmagic(pred), None)
+
+
+@pytest.mark.parametrize('size', [0, -256, 2.5, True, '256'])
+def test_dists_refuses_a_resize_that_is_not_a_pixel_count(size):
+    with pytest.raises(ValueError, match=f'resize_short_side.*{size!r}'):
+        METRICS.build(dict(type='DISTS', pretrained=False, resize_short_side=size))

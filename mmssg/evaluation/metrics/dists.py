@@ -9,6 +9,8 @@ from mmagic.registry import METRICS
 from pyiqa.archs import dists_arch
 from torch import nn
 from torchvision.models import VGG16_Weights, vgg
+from torchvision.transforms import InterpolationMode
+from torchvision.transforms import functional as TF
 
 from .iqa_base import (IQAMetric, check_loaded, find_weights, load_weights, pyiqa_cache_dir,
                        torchvision_cache_dir)
@@ -61,9 +63,17 @@ class DISTS(IQAMetric):
 
     Either file is looked up in its library's cache when not given.
 
+    The reference code of DISTS's authors shrinks a large image (bilinear,
+    antialiased) until its shorter side is 256 pixels before scoring it;
+    ``resize_short_side=256`` does the same here. pyiqa, and so the default,
+    scores the images as they are.
+
     Args:
         weights (str, optional): Local DISTS weights file.
         backbone_weights (str, optional): Local torchvision VGG16 file.
+        resize_short_side (int, optional): Shrink both images (after the
+            border crop) so that their shorter side has this many pixels, when
+            it has more. Defaults to None: no resizing.
         pretrained (bool): False: random weights (tests only). Defaults to True.
         crop_border (int): Pixels cropped from each border before comparing.
         input_order (str): ``'CHW'`` or ``'HWC'``. Defaults to ``'CHW'``.
@@ -75,8 +85,15 @@ class DISTS(IQAMetric):
     def __init__(self,
                  weights: Optional[str] = None,
                  backbone_weights: Optional[str] = None,
+                 resize_short_side: Optional[int] = None,
                  **kwargs) -> None:
+        if resize_short_side is not None and (isinstance(resize_short_side, bool) or
+                                              not isinstance(resize_short_side, int)
+                                              or resize_short_side < 1):
+            raise ValueError('DISTS: resize_short_side must be a positive whole number of '
+                             f'pixels or None, got {resize_short_side!r}')
         self.backbone_weights = backbone_weights
+        self.resize_short_side = resize_short_side
         super().__init__(weights=weights, **kwargs)
 
     def build_network(self, weights, pretrained):
@@ -101,6 +118,15 @@ class DISTS(IQAMetric):
         check_loaded('DISTS', path, expected, state)
         net.load_state_dict(state, strict=False)
         return net
+
+    def to_network_input(self, img):
+        """The network's input (see :class:`IQAMetric`), shrunk when ``resize_short_side``
+        asks for it."""
+        img = super().to_network_input(img)
+        if self.resize_short_side is None or min(img.shape[-2:]) <= self.resize_short_side:
+            return img
+        return TF.resize(
+            img, self.resize_short_side, interpolation=InterpolationMode.BILINEAR, antialias=True)
 
     @torch.no_grad()
     def process_image(self, gt, pred, mask):
