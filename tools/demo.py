@@ -54,9 +54,9 @@ SIZES = {
         num_val=8,
         num_clean=24,
         lr_size=(256, 128),
-        generator_iters=400,
+        generator_iters=150,
         segmentor_iters=200,
-        joint_turns=400,
+        joint_turns=350,
         figure_rows=3),
     'quick':
     dict(

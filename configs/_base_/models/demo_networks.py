@@ -7,7 +7,7 @@ demo_generator = dict(
     in_channels=3,
     out_channels=3,
     mid_channels=32,
-    num_blocks=4,
+    num_blocks=2,
     growth_channels=16,
     upscale_factor=4)
 demo_norm_cfg = dict(type='BN', requires_grad=True)
