@@ -208,8 +208,9 @@ def test_dists_resize_short_side_scores_the_shrunk_images():
 
     def pil_shrunk(rgb):  # PIL's antialiased bilinear, channel by channel, to 24x33
         channels = [
-            np.asarray(Image.fromarray(rgb[2:-2, 2:-2, c].astype(np.float32)).resize(
-                (33, 24), Image.BILINEAR)) for c in range(3)
+            np.asarray(
+                Image.fromarray(rgb[2:-2, 2:-2, c].astype(np.float32)).resize(
+                    (33, 24), Image.BILINEAR)) for c in range(3)
         ]
         return np.stack(channels, -1).astype(np.float64)
 
@@ -218,8 +219,8 @@ def test_dists_resize_short_side_scores_the_shrunk_images():
             plain.net(as_network_input(pil_shrunk(pred)), as_network_input(pil_shrunk(gt))))
     value = shrinking.process_image(as_mmagic(gt), as_mmagic(pred), None)
     assert value == pytest.approx(expected, abs=2e-3)
-    assert value != pytest.approx(plain.process_image(as_mmagic(gt), as_mmagic(pred), None),
-                                  abs=2e-3)
+    assert value != pytest.approx(
+        plain.process_image(as_mmagic(gt), as_mmagic(pred), None), abs=2e-3)
     # images already that small are scored as they are
     big_enough = METRICS.build(
         dict(type='DISTS', pretrained=False, crop_border=2, resize_short_side=44))

@@ -87,8 +87,8 @@ class DISTS(IQAMetric):
                  backbone_weights: Optional[str] = None,
                  resize_short_side: Optional[int] = None,
                  **kwargs) -> None:
-        if resize_short_side is not None and (isinstance(resize_short_side, bool) or
-                                              not isinstance(resize_short_side, int)
+        if resize_short_side is not None and (isinstance(resize_short_side, bool)
+                                              or not isinstance(resize_short_side, int)
                                               or resize_short_side < 1):
             raise ValueError('DISTS: resize_short_side must be a positive whole number of '
                              f'pixels or None, got {resize_short_side!r}')
