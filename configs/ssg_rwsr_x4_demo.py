@@ -112,8 +112,8 @@ train_cfg = dict(
 # validation and test: the real-LR val split, scored against its hidden clean HR renders
 # (the synthetic protocol's pipeline and metrics; LPIPS and DISTS with random networks,
 # marked * in the tables, since their weights are downloads; DISTS on images shrunk to a
-# shorter side of 256 px, as its authors' reference code scores large images, which makes it
-# four times cheaper here)
+# shorter side of 256 px, as its authors' reference code scores large images: 4.8 times
+# cheaper here, benchmarks/RESULTS.md)
 _demo_eval_set = dict(data_root=demo_data + '/cityscapes')
 val_dataloader = dict(num_workers=0, dataset=_demo_eval_set)
 test_dataloader = dict(num_workers=0, dataset=_demo_eval_set)
