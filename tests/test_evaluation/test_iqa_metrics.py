@@ -218,7 +218,7 @@ def test_dists_resize_short_side_scores_the_shrunk_images():
         expected = float(
             plain.net(as_network_input(pil_shrunk(pred)), as_network_input(pil_shrunk(gt))))
     value = shrinking.process_image(as_mmagic(gt), as_mmagic(pred), None)
-    assert value == pytest.approx(expected, abs=2e-3)
+    assert value == pytest.approx(expected, abs=5e-4)  # 1.6e-4 apart when written
     assert value != pytest.approx(
         plain.process_image(as_mmagic(gt), as_mmagic(pred), None), abs=2e-3)
     # images already that small are scored as they are
