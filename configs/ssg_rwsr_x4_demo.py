@@ -80,10 +80,13 @@ train_dataloader = dict(
             dict(type='PackInputs', keys='img', data_keys='gt_seg_map'),
         ]))
 
+# 350 turns of each kind; tools/demo.py reads the number here and gives its ablation runs
+# (one kind of turn each) as many turns of their kind
+max_iters = 700
 # adapted turns: clean HR images degraded with the pools estimated on the real LR images
 train_cfg = dict(
-    max_iters=700,
-    val_interval=700,
+    max_iters=max_iters,
+    val_interval=max_iters,
     dataloaders=dict(
         adapted=dict(
             _base_.adapted_dataloader,
@@ -137,6 +140,7 @@ test_evaluator = dict(metrics=demo_metrics)
 # 3e-4's PSNR and cut the colour shift from 2.0 to 1.2 grey levels; docs/demo_study.md)
 optim_wrapper = dict(generator=dict(optimizer=dict(lr=2e-4)))
 
-default_hooks = dict(logger=dict(interval=20), checkpoint=dict(interval=700, max_keep_ckpts=1))
+default_hooks = dict(
+    logger=dict(interval=20), checkpoint=dict(interval=max_iters, max_keep_ckpts=1))
 log_processor = dict(window_size=20)
 env_cfg = dict(cudnn_benchmark=False, dist_cfg=dict(backend='gloo'))

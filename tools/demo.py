@@ -46,18 +46,11 @@ TABLE4_TEST = osp.join(REPO_ROOT, 'configs', 'demo', 'test_table4_rows.py')
 
 # The job's size: (full, --quick) settings; the quick one is the smallest that still runs
 # every stage (at 128x64 no noise patch passes Eq. 2-4). Paths, patch sizes and the scale
-# are the demo config's.
+# are the demo config's; the full job's numbers of steps and turns are the configs' own
+# (:func:`config_schedule`).
 SIZES = {
     'full':
-    dict(
-        num_train=32,
-        num_val=8,
-        num_clean=24,
-        lr_size=(256, 128),
-        generator_iters=150,
-        segmentor_iters=200,
-        joint_turns=350,
-        figure_rows=3),
+    dict(num_train=32, num_val=8, num_clean=24, lr_size=(256, 128), figure_rows=3),
     'quick':
     dict(
         num_train=4,
@@ -176,6 +169,27 @@ def load_demo_config(work):
     from mmengine.config import Config
     os.environ['MMSSG_DEMO_ROOT'] = work  # read by the demo configs
     return Config.fromfile(DEMO_CONFIG)
+
+
+def config_schedule(cfg):
+    """The full job's steps and turns, as the configs spell them out (``train_cfg.max_iters``).
+
+    Args:
+        cfg (Config): The demo config (:func:`load_demo_config`).
+
+    Returns:
+        dict: ``generator_iters`` and ``segmentor_iters`` (the stand-ins' steps) and
+        ``joint_turns`` (turns of each kind of the full joint run, and so of each ablation).
+    """
+    from mmengine.config import Config
+    iters, kinds = cfg.train_cfg.max_iters, len(cfg.train_cfg.turns)
+    if iters % kinds:
+        raise ValueError(f'{DEMO_CONFIG}: train_cfg.max_iters={iters} is not a whole number '
+                         f'of turns of each of its kinds {cfg.train_cfg.turns}')
+    return dict(
+        generator_iters=Config.fromfile(PRETRAIN_GENERATOR).train_cfg.max_iters,
+        segmentor_iters=Config.fromfile(PRETRAIN_SEGMENTOR).train_cfg.max_iters,
+        joint_turns=iters // kinds)
 
 
 def make_data(cfg, size, seed):
@@ -487,13 +501,13 @@ def write_readme(readme, text):
 def main(argv=None):
     """Run every stage (reusing what is up to date); returns the exit status."""
     args = parse_args(argv)
-    size = SIZES['quick' if args.quick else 'full']
     work = osp.abspath(args.work_dir)
     if args.fresh and osp.isdir(work):
         print(f'--fresh: removing {work}')
         shutil.rmtree(work)
     os.makedirs(work, exist_ok=True)
     cfg = load_demo_config(work)
+    size = SIZES['quick'] if args.quick else dict(SIZES['full'], **config_schedule(cfg))
     val_images = osp.join(cfg.demo_data, 'cityscapes', 'leftImg8bit', 'val')
     train_images = osp.join(cfg.demo_data, 'cityscapes', 'leftImg8bit', 'train')
     # Each summary is written last, when its stage is complete: what later stages depend on.

@@ -44,8 +44,10 @@ train_dataloader = dict(
         data_prefix=dict(gt='clean_hr'),
         pipeline=train_pipeline))
 
+# the stand-in's steps (tools/demo.py reads them here); the step size drops at step 110
+max_iters = 150
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=1_000_000)
 # of 2e-3, 1e-3 and 5e-4 from the bilinear start, 5e-4 gave the lowest held-out L1 (study)
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=150, val_interval=1_000_000)
 optim_wrapper = dict(
     constructor='DefaultOptimWrapperConstructor',
     type='OptimWrapper',
@@ -56,7 +58,7 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50),
     checkpoint=dict(
         type='CheckpointHook',
-        interval=150,
+        interval=max_iters,
         by_epoch=False,
         save_best=None,
         max_keep_ckpts=1,

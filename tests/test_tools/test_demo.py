@@ -170,3 +170,23 @@ def test_jobs_below_one_is_refused_naming_the_value(capsys):
     with pytest.raises(SystemExit):
         DEMO['parse_args'](['--jobs', '0'])
     assert '--jobs must be at least 1, got 0' in capsys.readouterr().err
+
+
+def test_full_schedule_is_the_configs_own(tmp_path, monkeypatch):
+    from mmengine.config import Config
+    monkeypatch.setenv('MMSSG_DEMO_ROOT', str(tmp_path))
+    cfg = DEMO['load_demo_config'](str(tmp_path))
+    schedule = DEMO['config_schedule'](cfg)
+    generator = Config.fromfile(DEMO['PRETRAIN_GENERATOR'])
+    segmentor = Config.fromfile(DEMO['PRETRAIN_SEGMENTOR'])
+    assert schedule == dict(
+        generator_iters=generator.train_cfg.max_iters,
+        segmentor_iters=segmentor.train_cfg.max_iters,
+        joint_turns=cfg.train_cfg.max_iters // 2)
+    # each config saves its last step and validates at it: the demo keeps that checkpoint
+    assert generator.default_hooks.checkpoint.interval == schedule['generator_iters']
+    assert segmentor.default_hooks.checkpoint.interval == schedule['segmentor_iters']
+    assert cfg.default_hooks.checkpoint.interval == cfg.train_cfg.max_iters
+    cfg.train_cfg.max_iters += 1
+    with pytest.raises(ValueError, match=f'train_cfg.max_iters={cfg.train_cfg.max_iters} is not'):
+        DEMO['config_schedule'](cfg)
