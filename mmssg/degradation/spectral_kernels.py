@@ -372,13 +372,16 @@ def fit_gaussian_blur(spectrum: PowerSpectrum,
     model = AliasedGaussianBlurSpectrum(freq_y[used], freq_x[used], scale)
     observed = np.log(spectrum.power[used])
     priors = BlurPriors(model, 1 / math.sqrt(spectrum.num_images))
-    best = least_squares(
-        lambda p: np.concatenate([model.log_power(p) - observed,
-                                  priors.residuals(p)]),
-        model.initial_params(observed, start_sigma),
-        jac=lambda p: np.concatenate([model.jacobian(p), priors.jacobian(p)]),
-        loss='soft_l1',
-        f_scale=0.5)
+    # SciPy's trust-region step can divide by a zero norm on a rank-deficient Jacobian (say,
+    # a knee far below the lowest bin has no effect); its warning only: the fits are the same.
+    with np.errstate(divide='ignore'):
+        best = least_squares(
+            lambda p: np.concatenate([model.log_power(p) - observed,
+                                      priors.residuals(p)]),
+            model.initial_params(observed, start_sigma),
+            jac=lambda p: np.concatenate([model.jacobian(p), priors.jacobian(p)]),
+            loss='soft_l1',
+            f_scale=0.5)
     return SpectralFit(
         covariance=model.covariance(best.x) * scale**2,
         exponent=float(best.x[1]),
