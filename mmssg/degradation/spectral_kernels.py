@@ -5,28 +5,36 @@ An LR image is ``(HR conv k)[::s, ::s] + n``. Natural images have power spectra 
 power law ``A(theta) |nu|^-alpha``; a Gaussian blur of covariance ``C`` (HR pixels squared)
 multiplies that by ``exp(-4 pi^2 nu^T C nu)``; subsampling by ``s`` folds the ``s x s``
 copies of the HR band into the LR band (aliasing); noise adds a flat floor. The estimator
-fits exactly that model to the LR image's averaged periodogram (Welch: half-overlapping
-Hann-windowed tiles of the luminance), in log power, robustly (soft L1), over every
-frequency bin but DC. The content's free parameters are its amplitude, its exponent and a
-second and fourth angular harmonic of its amplitude (scenes with mostly horizontal or
-vertical structure), so that anisotropic *content* is not read as anisotropic *blur*: the
-former changes the spectrum by a factor that does not depend on frequency, the latter by
-one that grows with it. The degradation transforms add :func:`alignment_kernel` to every
-pool kernel, so the model does too; the pool kernel is the sampled, centred Gaussian of
-the fitted blur, :data:`KERNEL_SIZE` taps a side.
+fits exactly that model to the LR image's averaged periodogram (Welch: Hann-windowed 64 px
+tiles of the luminance, overlapping by three quarters), in log power, robustly (soft L1),
+over every frequency bin but DC. The content's free parameters are its amplitude, its
+exponent, a knee below which it flattens (``(|nu|^2 + nu_0^2)^(-alpha/2)``: a scene with a
+grain size, or little coarse structure) and a second and fourth angular harmonic of its
+amplitude (scenes with mostly horizontal or vertical structure), so that anisotropic
+*content* is not read as anisotropic *blur*: the former changes the spectrum by a factor
+that does not depend on frequency, the latter by one that grows with it. Two priors keep a
+single image's fit from trading content for blur: the exponent near 2 (weakly) and the blur
+near isotropic unless the spectrum says otherwise (without them an image whose content is
+no power law was fitted as a flat spectrum under a wide blur and a high noise floor, and
+anisotropic content could collapse the blur's minor axis); a pooled periodogram of ``n``
+images weighs them ``1/sqrt(n)``. The degradation transforms add :func:`alignment_kernel` to
+every pool kernel, so the model does too; the pool kernel is the sampled, centred Gaussian
+of the fitted blur, :data:`KERNEL_SIZE` taps a side.
 
-What it needs: a roughly scale-invariant image (the power law) and a noise floor that is
-flat. Measured by ``benchmarks/kernel_estimation.py`` (ten photographs and demo renders,
-each with its own known anisotropic blur, Gaussian noise sigma 2, three seeds; figures in
-``benchmarks/RESULTS.md``): per image, at x2 the covariance error averages 0.23 against
-0.28 for an isotropic Gaussian of the true size (better in 60 % of the images); at x4,
-where the blur acts mostly on aliased frequencies, it averages 0.47 against 0.27 (better in
-47 %): per image it is not usable at x4. Images of one camera share one blur:
-``pooled=True`` averages their periodograms before the fit, which averages out the content
-of each: 0.047 at x2 and 0.19 at x4 (better than the isotropic guess in 80 % and 67 % of the
-cameras, sizes within 2 % and 10 %). JPEG shapes the spectrum: on the demo's camera (JPEG
-quality 90) the pooled x4 fit gets the major sigma roughly but the minor sigma too small
-(0.84/1.75 against 1.20/2.19 HR px).
+What it needs: a roughly scale-invariant image (the power law, perhaps with a knee) and a
+noise floor that is flat. Measured by ``benchmarks/kernel_estimation.py`` (ten photographs
+and demo renders, each with its own known anisotropic blur, Gaussian noise sigma 2, three
+seeds; figures in ``benchmarks/RESULTS.md``): per image, the covariance error averages 0.17
+at x2 and 0.22 at x4 against 0.28 and 0.27 for an isotropic Gaussian of the true size
+(better in 67 % and 73 % of the images; sigmas within 8 % and 10 % on average; the tile,
+overlap and prior weights were chosen on these images). What is left is mostly content
+that is itself blurred (``retina``: error 0.4-1.2), which one image cannot tell from the
+camera's blur. Images of one camera share one blur: ``pooled=True`` averages their
+periodograms before the fit, which averages out the content of each: 0.032 at x2 and 0.16
+at x4 (better than the isotropic guess in 83 % and 67 % of the cameras, sizes within 1 %
+and 9 %). JPEG shapes the spectrum: on the demo's camera (JPEG quality 90), measured before
+the knee and priors, the pooled x4 fit got the major sigma roughly but the minor sigma too
+small (0.84/1.75 against 1.20/2.19 HR px).
 
 Unlike KernelGAN it has no randomness and no training: an image's kernel is the same
 alone or in any batch (``pooled=False``), and a folder takes seconds.
@@ -39,14 +47,22 @@ from scipy.optimize import least_squares
 
 from .functional import align_kernel, drop_alpha, gaussian_kernel_from_covariance
 
-#: Side of the square tiles of one image's periodogram (LR pixels): many tiles per image.
-SPECTRUM_TILE = 32
-#: Side of the tiles of a pooled periodogram. The Hann window mixes each bin with its
-#: neighbours, which lifts the steep low frequencies of a natural spectrum relative to the high
-#: ones; at x4 the fit reads that as blur (with 32 px tiles, an isotropic 1 HR px sigma on
-#: power-law content comes out 1.13-1.17). Pooled images give enough tiles for 64 px, where the
-#: mixing spans half the frequencies and the same blur comes out 0.95-1.00.
-POOLED_SPECTRUM_TILE = 64
+#: Side of the square periodogram tiles (LR pixels), for one image's fit and a pooled one. The
+#: Hann window mixes each bin with its neighbours, which distorts the steep low frequencies of
+#: a natural spectrum, and at x4 the fit reads that as a change of blur: pooled over eight
+#: 128x128 power-law images, an isotropic 1 HR px sigma comes out 0.88 with 32 px tiles and
+#: 0.94 with 64 px (covariance error 22 % and 13 %). Per image, 64 px with many overlapping
+#: tiles also beat 32 px on ``benchmarks/kernel_estimation.py`` (x4: 0.22 against 0.28).
+SPECTRUM_TILE = 64
+#: Tiles start every quarter tile (three-quarters overlap): a 128x128 image gives 25 tiles.
+TILE_STEP_FRACTION = 4
+#: Prior of the content's power-law exponent, ``(centre, weight)``: natural images are close
+#: to 2. It keeps a content that is not a power law from being fitted as a flat spectrum under
+#: a wide blur and a high noise floor.
+EXPONENT_PRIOR = (2.0, 1.0)
+#: Weight of the isotropy prior on the blur's log anisotropy (``logm`` of its covariance less
+#: its trace part): without it one image's anisotropic content can collapse the minor axis.
+ISOTROPY_PRIOR_WEIGHT = 6.0
 #: Side of the pool kernels, whatever the scale: 3.5 sigmas either side up to 3.4 HR px
 #: (wider blurs lose their tails, renormalised).
 KERNEL_SIZE = 25
@@ -60,6 +76,8 @@ _MIN_VARIANCE = 0.01
 #: Largest variance (HR px^2) a pool kernel takes: 3.5 sigmas fill half its side. A fit
 #: beyond it (a flat spectrum, all noise, leaves the blur undetermined) is clamped.
 MAX_VARIANCE = ((KERNEL_SIZE // 2) / 3.5)**2
+# Where the content's knee starts the fit (cycles per LR pixel): near the lowest bins.
+_KNEE_START = 1 / 32
 
 
 class SpectralKernel(NamedTuple):
@@ -80,9 +98,11 @@ class SpectralKernel(NamedTuple):
 
 
 class PowerSpectrum(NamedTuple):
-    """An averaged periodogram: ``power`` (``tile x tile``, FFT order) over ``num_tiles``."""
+    """An averaged periodogram: ``power`` (``tile x tile``, FFT order) over ``num_tiles``
+    tiles of ``num_images`` images."""
     power: np.ndarray
     num_tiles: int
+    num_images: int = 1
 
 
 class SpectralFit(NamedTuple):
@@ -92,12 +112,15 @@ class SpectralFit(NamedTuple):
         covariance (np.ndarray): ``2 x 2`` blur covariance, HR pixels squared, ``(x, y)``.
         exponent (float): Fitted power-law exponent of the content.
         noise_power (float): Fitted flat noise floor (periodogram units).
-        cost (float): Final robust cost of the fit.
+        cost (float): Final robust cost of the fit (priors included).
+        knee_frequency (float): Fitted knee of the content (cycles per LR pixel): below it
+            the content's spectrum flattens.
     """
     covariance: np.ndarray
     exponent: float
     noise_power: float
     cost: float
+    knee_frequency: float = 0.0
 
 
 def luminance(image: np.ndarray, name: str = 'image') -> np.ndarray:
@@ -124,7 +147,7 @@ def luminance(image: np.ndarray, name: str = 'image') -> np.ndarray:
 def image_power_spectrum(image: np.ndarray,
                          tile: int = SPECTRUM_TILE,
                          name: str = 'image') -> PowerSpectrum:
-    """Welch periodogram of an image's luminance: Hann tiles, half overlapping.
+    """Welch periodogram of an image's luminance: Hann tiles overlapping by three quarters.
 
     Each tile loses its window-weighted mean (so that no DC leaks into the lowest bins);
     the power is normalised by the window's energy, so white noise of variance ``v``
@@ -141,13 +164,15 @@ def image_power_spectrum(image: np.ndarray,
         raise ValueError(f'{name}: size {height}x{width} is too small; the spectral '
                          f'estimator needs at least {tile}x{tile} pixels')
     window = np.outer(np.hanning(tile), np.hanning(tile))
-    step = tile // 2
-    tops = range(0, height - tile + 1, step)
+    step = max(tile // TILE_STEP_FRACTION, 1)
     lefts = range(0, width - tile + 1, step)
-    tiles = np.stack([gray[t:t + tile, s:s + tile] for t in tops for s in lefts])
-    means = (tiles * window).sum(axis=(1, 2)) / window.sum()
-    spectra = np.abs(np.fft.fft2((tiles - means[:, None, None]) * window))**2
-    return PowerSpectrum(spectra.mean(axis=0) / (window**2).sum(), len(tiles))
+    power, count = np.zeros((tile, tile)), 0
+    for top in range(0, height - tile + 1, step):  # a row of tiles at a time: bounded memory
+        tiles = np.stack([gray[top:top + tile, s:s + tile] for s in lefts])
+        means = (tiles * window).sum(axis=(1, 2)) / window.sum()
+        power += (np.abs(np.fft.fft2((tiles - means[:, None, None]) * window))**2).sum(axis=0)
+        count += len(tiles)
+    return PowerSpectrum(power / (count * (window**2).sum()), count)
 
 
 def pool_power_spectra(spectra: Sequence[PowerSpectrum]) -> PowerSpectrum:
@@ -156,21 +181,24 @@ def pool_power_spectra(spectra: Sequence[PowerSpectrum]) -> PowerSpectrum:
         raise ValueError('no power spectra to pool')
     total = sum(s.num_tiles for s in spectra)
     power = sum(s.power * s.num_tiles for s in spectra) / total
-    return PowerSpectrum(power, total)
+    return PowerSpectrum(power, total, sum(s.num_images for s in spectra))
 
 
 class AliasedGaussianBlurSpectrum:
     """The model of an LR periodogram: aliased, Gaussian-blurred power law plus noise.
 
-    ``P(f) = sum_m A(theta_m) |nu_m|^-alpha |H(nu_m)|^2 exp(-4 pi^2 nu_m^T C nu_m) + N``
+    ``P(f) = sum_m A(theta_m) (|nu_m|^2 + nu_0^2)^(-alpha/2) |H(nu_m)|^2
+    exp(-4 pi^2 nu_m^T C nu_m) + N``
     with ``H`` the transfer function of :func:`alignment_kernel` (which the degradation
     transforms add to every pool kernel) and ``nu_m = f + m`` over the aliases that lie in
     the HR band (``|nu| <= s/2`` per axis, halved on its edge), frequencies in cycles per
     LR pixel, ``C`` in LR pixels squared (``C_HR / s^2``) and
     ``A(theta) = exp(a0 + a2 cos 2theta + b2 sin 2theta + a4 cos 4theta + b4 sin 4theta)``.
+    The knee ``nu_0`` lets the content flatten at low frequencies (a scene with a grain size,
+    or little coarse structure): these change the spectrum where the blur does not.
 
     Parameters (one vector, in this order): ``a0, alpha``, the Cholesky factor
-    of ``C`` (``log l11, l21, log l22``), ``a2, b2, a4, b4`` and ``log N``.
+    of ``C`` (``log l11, l21, log l22``), ``a2, b2, a4, b4``, ``log N`` and ``log nu_0^2``.
 
     Args:
         freq_y (np.ndarray): Row frequencies of the fitted bins (cycles per LR pixel).
@@ -178,7 +206,7 @@ class AliasedGaussianBlurSpectrum:
         scale (int): The down-sampling factor ``s``.
     """
 
-    num_params = 10
+    num_params = 11
 
     def __init__(self, freq_y: np.ndarray, freq_x: np.ndarray, scale: int):
         self.scale = scale
@@ -203,7 +231,8 @@ class AliasedGaussianBlurSpectrum:
              np.sin(2 * theta),
              np.cos(4 * theta),
              np.sin(4 * theta)])
-        self.log_r2 = np.log(np.maximum(nu_x**2 + nu_y**2, 1e-300))
+        self.r2 = nu_x**2 + nu_y**2
+        self.log_r2 = np.log(np.maximum(self.r2, 1e-300))
 
     @staticmethod
     def _log_alignment_power(nu_y: np.ndarray, nu_x: np.ndarray, scale: int) -> np.ndarray:
@@ -225,7 +254,7 @@ class AliasedGaussianBlurSpectrum:
         cov = self.covariance(params)
         quad = np.tensordot([cov[0, 0], cov[0, 1], cov[1, 1]], self.monomials, axes=1)
         return (self.log_weight + params[0] + np.tensordot(params[5:9], self.harmonics, axes=1) -
-                0.5 * params[1] * self.log_r2 - 4 * math.pi**2 * quad)
+                0.5 * params[1] * np.log(self.r2 + math.exp(params[10])) - 4 * math.pi**2 * quad)
 
     def log_power(self, params: np.ndarray) -> np.ndarray:
         """Model log power at the fitted bins."""
@@ -243,10 +272,12 @@ class AliasedGaussianBlurSpectrum:
         d_quad = [
             2 * l11 * l11 * xx + l11 * l21 * xy2, l11 * xy2 + 2 * l21 * yy, 2 * l22 * l22 * yy
         ]
-        columns = [share.sum(axis=0), (share * -0.5 * self.log_r2).sum(axis=0)]
+        knee2 = math.exp(params[10])
+        columns = [share.sum(axis=0), (share * -0.5 * np.log(self.r2 + knee2)).sum(axis=0)]
         columns += [(share * -4 * math.pi**2 * d).sum(axis=0) for d in d_quad]
         columns += [(share * h).sum(axis=0) for h in self.harmonics]
         columns.append(np.exp(params[9] - total))
+        columns.append((share * -0.5 * params[1] * knee2 / (self.r2 + knee2)).sum(axis=0))
         return np.stack(columns, axis=1)
 
     def initial_params(self, log_power: np.ndarray, sigma: float) -> np.ndarray:
@@ -262,7 +293,55 @@ class AliasedGaussianBlurSpectrum:
         params[1] = 2.0
         params[2] = params[4] = math.log(sigma)
         params[9] = np.quantile(log_power, 0.05)
+        params[10] = 2 * math.log(_KNEE_START)
         return params
+
+
+def log_anisotropy(covariance: np.ndarray) -> np.ndarray:
+    """``(s1, s2)`` of ``logm(C) = [[s0 + s1, s2], [s2, s0 - s1]]``: zero for an isotropic
+    blur, of length ``log(major sigma / minor sigma)`` along the major axis's double angle.
+
+    Args:
+        covariance (np.ndarray): ``2 x 2`` symmetric positive definite.
+    """
+    deviator = np.array([(covariance[0, 0] - covariance[1, 1]) / 2, covariance[0, 1]])
+    half_trace = (covariance[0, 0] + covariance[1, 1]) / 2
+    radius = math.hypot(*deviator)
+    if radius < 1e-12 * half_trace:
+        return deviator / half_trace
+    return deviator * math.atanh(min(radius / half_trace, 1 - 1e-15)) / radius
+
+
+class BlurPriors:
+    """The fit's priors as extra residuals: the exponent near :data:`EXPONENT_PRIOR`'s
+    centre, the blur near isotropic (:data:`ISOTROPY_PRIOR_WEIGHT`).
+
+    Args:
+        model (AliasedGaussianBlurSpectrum): The fitted model (for its covariance).
+        weight (float): Scales both: ``1 / sqrt(images)`` for a pooled periodogram, whose
+            content averages out and needs them less.
+    """
+
+    def __init__(self, model: AliasedGaussianBlurSpectrum, weight: float):
+        self.model = model
+        self.weight = weight
+
+    def residuals(self, params: np.ndarray) -> np.ndarray:
+        """``(3,)``: exponent, then the two log-anisotropy components, weighted."""
+        centre, exponent_weight = EXPONENT_PRIOR
+        anisotropy = ISOTROPY_PRIOR_WEIGHT * log_anisotropy(self.model.covariance(params))
+        return self.weight * np.concatenate([[exponent_weight * (params[1] - centre)], anisotropy])
+
+    def jacobian(self, params: np.ndarray) -> np.ndarray:
+        """``(3, num_params)``; the anisotropy's by central differences of its closed form."""
+        jac = np.zeros((3, len(params)))
+        jac[0, 1] = self.weight * EXPONENT_PRIOR[1]
+        for index in (2, 3, 4):  # the Cholesky factor of C
+            step = np.zeros(len(params))
+            step[index] = 1e-6
+            change = self.residuals(params + step) - self.residuals(params - step)
+            jac[1:, index] = change[1:] / 2e-6
+        return jac
 
 
 def fit_gaussian_blur(spectrum: PowerSpectrum,
@@ -292,17 +371,23 @@ def fit_gaussian_blur(spectrum: PowerSpectrum,
         raise ValueError('the power spectrum has empty bins (a constant image?)')
     model = AliasedGaussianBlurSpectrum(freq_y[used], freq_x[used], scale)
     observed = np.log(spectrum.power[used])
-    best = least_squares(
-        lambda p: model.log_power(p) - observed,
-        model.initial_params(observed, start_sigma),
-        jac=model.jacobian,
-        loss='soft_l1',
-        f_scale=0.5)
+    priors = BlurPriors(model, 1 / math.sqrt(spectrum.num_images))
+    # SciPy's trust-region step can divide by a zero norm on a rank-deficient Jacobian (say,
+    # a knee far below the lowest bin has no effect); its warning only: the fits are the same.
+    with np.errstate(divide='ignore'):
+        best = least_squares(
+            lambda p: np.concatenate([model.log_power(p) - observed,
+                                      priors.residuals(p)]),
+            model.initial_params(observed, start_sigma),
+            jac=lambda p: np.concatenate([model.jacobian(p), priors.jacobian(p)]),
+            loss='soft_l1',
+            f_scale=0.5)
     return SpectralFit(
         covariance=model.covariance(best.x) * scale**2,
         exponent=float(best.x[1]),
         noise_power=float(math.exp(best.x[9])),
-        cost=float(best.cost))
+        cost=float(best.cost),
+        knee_frequency=float(math.exp(best.x[10] / 2)))
 
 
 def alignment_kernel(scale: int) -> np.ndarray:
@@ -346,13 +431,13 @@ def spectral_pool_kernel(spectrum: PowerSpectrum, scale: int) -> SpectralKernel:
 
 
 def spectrum_tile(pooled: bool) -> int:
-    """The periodogram tile side of a fit.
+    """The periodogram tile side of a fit: :data:`SPECTRUM_TILE` for both kinds.
 
     Args:
         pooled (bool): A fit to several images' pooled periodogram (``True``) or to one
             image's (``False``).
     """
-    return POOLED_SPECTRUM_TILE if pooled else SPECTRUM_TILE
+    return SPECTRUM_TILE
 
 
 def estimate_kernels_spectral(images: Sequence[np.ndarray],
