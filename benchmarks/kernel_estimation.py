@@ -48,8 +48,7 @@ from mmssg.degradation.functional import (add_noise, align_kernel, anisotropic_g
                                           quantize)
 from mmssg.degradation.kernelgan import run_kernelgan
 from mmssg.degradation.spectral_kernels import (estimate_kernels_spectral, image_power_spectrum,
-                                                pool_power_spectra, spectral_pool_kernel,
-                                                spectrum_tile)
+                                                pool_power_spectra, spectral_pool_kernel)
 from mmssg.demo import generate_scene
 
 PHOTOS = ('astronaut', 'camera', 'immunohistochemistry', 'retina', 'moon', 'gravel',
@@ -136,9 +135,7 @@ def camera_spectra(images, kernels, scale, seed):
     """Camera i: the periodograms of every image degraded with image i's kernel (and its own
     noise), each computed once for the whole set and every subset."""
     rng = np.random.default_rng([seed, scale, 1])
-    return [[
-        image_power_spectrum(degrade(hr, k, scale, rng), spectrum_tile(True)) for _, hr in images
-    ] for k in kernels]
+    return [[image_power_spectrum(degrade(hr, k, scale, rng)) for _, hr in images] for k in kernels]
 
 
 def pooled_covariance(spectra, scale):

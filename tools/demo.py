@@ -225,15 +225,14 @@ def make_noise_pool(cfg, train_images, data_summary):
 
 
 def pool_matches(summary_path, method):
-    """Whether a kernel pool's summary records ``method`` and, for the spectral methods, the
-    periodogram tile this version uses for it (an earlier one fitted pooled spectra on 32 px
-    tiles)."""
-    from mmssg.degradation.spectral_kernels import spectrum_tile
+    """Whether a kernel pool's summary records ``method`` and, for the spectral methods, this
+    version's fit settings (an earlier model or tile gives other kernels)."""
+    from mmssg.degradation.spectral_kernels import fit_settings
     settings = read_json(summary_path).get('settings', {})
     if settings.get('method') != method:
         return False
-    return method == 'kernelgan' or settings.get('tile') == spectrum_tile(
-        method == 'spectral-pooled')
+    return method == 'kernelgan' or all(
+        settings.get(key) == value for key, value in fit_settings().items())
 
 
 def make_kernel_pool(cfg, train_images, data_summary):

@@ -63,6 +63,9 @@ EXPONENT_PRIOR = (2.0, 1.0)
 #: Weight of the isotropy prior on the blur's log anisotropy (``logm`` of its covariance less
 #: its trace part): without it one image's anisotropic content can collapse the minor axis.
 ISOTROPY_PRIOR_WEIGHT = 6.0
+#: Version of the fitted model: a change of the model that changes the kernels bumps it (1:
+#: a pure power law, one image's fit on 32 px tiles; 2: the content's knee and the priors).
+MODEL_VERSION = 2
 #: Side of the pool kernels, whatever the scale: 3.5 sigmas either side up to 3.4 HR px
 #: (wider blurs lose their tails, renormalised).
 KERNEL_SIZE = 25
@@ -430,20 +433,23 @@ def spectral_pool_kernel(spectrum: PowerSpectrum, scale: int) -> SpectralKernel:
         kernel_from_covariance(covariance), covariance, fit, bool(values[-1] > MAX_VARIANCE))
 
 
-def spectrum_tile(pooled: bool) -> int:
-    """The periodogram tile side of a fit: :data:`SPECTRUM_TILE` for both kinds.
-
-    Args:
-        pooled (bool): A fit to several images' pooled periodogram (``True``) or to one
-            image's (``False``).
+def fit_settings() -> dict:
+    """What determines a spectral kernel besides its images and scale: the model's version,
+    the periodogram's tiles and the priors. A kernel pool records them; a pool made with
+    other settings has other kernels.
     """
-    return SPECTRUM_TILE
+    return dict(
+        model=MODEL_VERSION,
+        tile=SPECTRUM_TILE,
+        tile_step=SPECTRUM_TILE // TILE_STEP_FRACTION,
+        exponent_prior=list(EXPONENT_PRIOR),
+        isotropy_prior=ISOTROPY_PRIOR_WEIGHT)
 
 
 def estimate_kernels_spectral(images: Sequence[np.ndarray],
                               scale: int,
                               pooled: bool = False,
-                              tile: Optional[int] = None,
+                              tile: int = SPECTRUM_TILE,
                               names: Optional[Sequence[str]] = None) -> List[SpectralKernel]:
     """Estimate pool kernels with the spectral Gaussian fit.
 
@@ -453,8 +459,7 @@ def estimate_kernels_spectral(images: Sequence[np.ndarray],
         scale (int): 2 or 4.
         pooled (bool): One fit to the pooled periodogram of all images (they share one
             camera), the same kernel for each. Default: False (one fit per image).
-        tile (int, optional): Periodogram tile side. Default: :func:`spectrum_tile` of
-            ``pooled``.
+        tile (int): Periodogram tile side. Default: :data:`SPECTRUM_TILE`.
         names (list[str], optional): Image names for error messages.
 
     Returns:
@@ -463,7 +468,6 @@ def estimate_kernels_spectral(images: Sequence[np.ndarray],
     if not len(images):
         raise ValueError('no images to estimate kernels from')
     names = names or [f'image {i}' for i in range(len(images))]
-    tile = spectrum_tile(pooled) if tile is None else tile
     spectra = [image_power_spectrum(im, tile, name) for im, name in zip(images, names)]
     if pooled:
         return [spectral_pool_kernel(pool_power_spectra(spectra), scale)] * len(spectra)

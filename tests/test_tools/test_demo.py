@@ -14,6 +14,7 @@ import pytest
 from _helpers import REPO_ROOT
 
 from mmssg.degradation.functional import validate_kernel
+from mmssg.degradation.spectral_kernels import fit_settings
 
 DEMO = runpy.run_path(osp.join(REPO_ROOT, 'tools', 'demo.py'))
 ROWS = DEMO['ROWS']
@@ -153,10 +154,14 @@ def test_a_kernel_pool_of_another_estimator_is_not_reused(tmp_path):
     with pytest.raises((SystemExit, Exception)):
         DEMO['make_kernel_pool'](cfg, str(tmp_path / 'no_images'), str(data_summary))
     assert not (pool / 'summary.json').exists()
-    # the same estimator with an earlier version's periodogram tile is made again too
-    for tile, reused in ((64, True), (32, False)):
+    # the same estimator with an earlier version's fit (model, tile or priors) is made again
+    current = json.loads(json.dumps(fit_settings()))
+    changes = ((None, True), ('model', False), ('tile', False), ('isotropy_prior', False))
+    for changed, reused in changes:
         pool.mkdir(exist_ok=True)
-        settings = dict(method='spectral-pooled', tile=tile)
+        settings = dict(current, method='spectral-pooled')
+        if changed:
+            settings[changed] = current[changed] - 1
         (pool / 'summary.json').write_text(json.dumps(dict(settings=settings)))
         if reused:
             assert DEMO['make_kernel_pool'](cfg, 'unused', str(data_summary)).startswith('reusing')

@@ -16,6 +16,7 @@ from PIL import Image
 
 from mmssg.degradation.functional import kernel_covariance, validate_kernel
 from mmssg.degradation.pools import load_kernel_pool
+from mmssg.degradation.spectral_kernels import MODEL_VERSION, fit_settings
 from mmssg.utils import EXIT_ERROR, EXIT_OK, EXIT_SKIPPED
 
 pytestmark = [pytest.mark.usefixtures('one_torch_thread'), pytest.mark.heavy]
@@ -293,7 +294,8 @@ def test_spectral_method_writes_a_pool_that_records_each_fit(estimate, tmp_path,
     assert 'wrote 3 kernels (25x25, x4)' in capsys.readouterr().out
     pool = load_kernel_pool(str(out), scale=4)
     summary = _summary(out)
-    assert summary['settings'] == dict(method='spectral', scale=4, kernel_size=25, tile=32)
+    assert summary['settings'] == dict(
+        method='spectral', scale=4, kernel_size=25, **json.loads(json.dumps(fit_settings())))
     assert summary['parameters']['method'] == 'spectral'
     for name, kernel in zip(pool.names, pool.kernels):
         record = next(r for r in summary['images'] if r['pool_file'] == name)
@@ -333,7 +335,7 @@ def test_pooled_method_gives_every_image_one_kernel_of_the_whole_set(estimate, t
     kernels = _kernels(out)
     assert len(kernels) == 3 and len(set(kernels.values())) == 1
     assert {r['pooled_images'] for r in _summary(out)['images']} == {3}
-    assert _summary(out)['settings']['tile'] == 64  # pooled periodograms use wider tiles
+    assert _summary(out)['settings']['model'] == MODEL_VERSION  # the fit's version
     # A pooled kernel depends on the whole image list: a grown folder is another setting.
     _photo_folder(tmp_path / 'more', 4)
     (src / 'bremen' / 'img_03.png').write_bytes((tmp_path / 'more/aachen/img_03.png').read_bytes())

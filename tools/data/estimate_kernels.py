@@ -16,7 +16,8 @@ tool names its files), and a ``summary.json``: the common fields of
 :mod:`mmssg.utils.summary` (source folder, images found and read, skipped
 files with reasons, parameters), ``settings`` (what determines a kernel:
 method, scale, kernel size, and for KernelGAN iterations, crop, seed, schedule, for the
-spectral methods the periodogram tile, pooled: the image list),
+spectral methods the fit's settings (model version, periodogram tiles, priors), pooled: the
+image list),
 ``kernel_size``, ``seconds``, ``suspect`` (images whose generator grew no
 kernel, or whose spectral fit was clamped) and ``images`` (per kernel in the
 folder: ``file``, ``pool_file``, ``seed_index``, ``settings``, ``batch``, and
@@ -80,9 +81,8 @@ from tqdm import tqdm
 
 from mmssg.degradation.kernelgan import (KERNEL_SIZE_X2, KERNEL_SIZE_X4, KernelGANSchedule,
                                          prepare_image, run_kernelgan)
-from mmssg.degradation.spectral_kernels import (KERNEL_SIZE, image_power_spectrum,
-                                                pool_power_spectra, spectral_pool_kernel,
-                                                spectrum_tile)
+from mmssg.degradation.spectral_kernels import (KERNEL_SIZE, fit_settings, image_power_spectrum,
+                                                pool_power_spectra, spectral_pool_kernel)
 from mmssg.utils import (SUMMARY_NAME, differing_settings, finish, parallel_map, parse_shard,
                          read_image, recorded_outputs, run_tool, save_npy_atomic, seeded_subset,
                          shard_from_environment, shard_summary_name, skipped_input, source_images,
@@ -193,11 +193,7 @@ def kernel_settings(args, digest=None):
             crop=args.crop,
             seed=args.seed,
             schedule=asdict(KernelGANSchedule()))
-    settings = dict(
-        method=args.method,
-        scale=args.scale,
-        kernel_size=KERNEL_SIZE,
-        tile=spectrum_tile(args.method == 'spectral-pooled'))
+    settings = dict(method=args.method, scale=args.scale, kernel_size=KERNEL_SIZE, **fit_settings())
     if args.method == 'spectral-pooled':
         settings['pooled_over'] = digest
     return settings
@@ -270,7 +266,7 @@ def check_image(src_dir, method, crop, rel):
         if method == 'kernelgan':
             prepare_image(image, min_size=crop, name=rel)
         else:
-            image_power_spectrum(image, spectrum_tile(method == 'spectral-pooled'), rel)
+            image_power_spectrum(image, name=rel)
     except (OSError, ValueError) as error:
         return skipped_input(rel, error)
     return None
@@ -402,7 +398,7 @@ def pooled_estimate(args, usable):
 
 
 def spectrum_of(src_dir, rel):
-    return image_power_spectrum(read_image(osp.join(src_dir, rel)), spectrum_tile(True), rel)
+    return image_power_spectrum(read_image(osp.join(src_dir, rel)), name=rel)
 
 
 def estimate_batch(args, settings, shard, number, batch, images):
@@ -412,7 +408,7 @@ def estimate_batch(args, settings, shard, number, batch, images):
     elif args.method == 'spectral':
         estimates = []
         for item, image in zip(batch, images):
-            spectrum = image_power_spectrum(image, spectrum_tile(False), item.file)
+            spectrum = image_power_spectrum(image, name=item.file)
             result = spectral_pool_kernel(spectrum, args.scale)
             estimates.append((result.kernel, spectral_record(result)))
     else:
