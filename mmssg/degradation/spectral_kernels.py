@@ -23,18 +23,17 @@ of the fitted blur, :data:`KERNEL_SIZE` taps a side.
 
 What it needs: a roughly scale-invariant image (the power law, perhaps with a knee) and a
 noise floor that is flat. Measured by ``benchmarks/kernel_estimation.py`` (ten photographs
-and demo renders, each with its own known anisotropic blur, Gaussian noise sigma 2, three
-seeds; figures in ``benchmarks/RESULTS.md``): per image, the covariance error averages 0.17
-at x2 and 0.22 at x4 against 0.28 and 0.27 for an isotropic Gaussian of the true size
-(better in 67 % and 73 % of the images; sigmas within 8 % and 10 % on average; the tile,
-overlap and prior weights were chosen on these images). What is left is mostly content
-that is itself blurred (``retina``: error 0.4-1.2), which one image cannot tell from the
-camera's blur. Images of one camera share one blur: ``pooled=True`` averages their
-periodograms before the fit, which averages out the content of each: 0.032 at x2 and 0.16
-at x4 (better than the isotropic guess in 83 % and 67 % of the cameras, sizes within 1 %
-and 9 %). JPEG shapes the spectrum: on the demo's camera (JPEG quality 90), measured before
-the knee and priors, the pooled x4 fit got the major sigma roughly but the minor sigma too
-small (0.84/1.75 against 1.20/2.19 HR px).
+and three demo renders, each with its own known anisotropic blur, Gaussian noise sigma 2,
+three seeds; figures in ``benchmarks/RESULTS.md``), per image the covariance error averages
+0.42 at x2 and 0.62 at x4 against 0.27 for an isotropic Gaussian of the true size: on the
+ten images the tile, overlap and prior weights were chosen on it is 0.17 and 0.22, but a
+photograph whose content is itself soft (scikit-image's ``cell``, ``retina``) is read as a
+wide blur, which one image cannot tell from the camera's. Images of one camera share one
+blur: ``pooled=True`` averages their periodograms before the fit, which averages out the
+content of each: 0.061 at x2 and 0.14 at x4 over the thirteen images (better than the
+isotropic guess in 85 % and 69 % of the cameras, sizes within 3 % and 7 %). JPEG shapes the
+spectrum: on the demo's camera (JPEG quality 90) the pooled x4 fit gets the major sigma
+roughly but the minor sigma too small (0.84/1.69 against 1.20/2.19 HR px).
 
 Unlike KernelGAN it has no randomness and no training: an image's kernel is the same
 alone or in any batch (``pooled=False``), and a folder takes seconds.

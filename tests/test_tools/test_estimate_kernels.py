@@ -380,3 +380,12 @@ def test_kernel_estimation_benchmark_smoke(tmp_path):
     spectral = {d['method']: d for d in report['dependence']}['spectral']
     assert spectral['diff'] == 0 and spectral['angle_diff'] == 0
     assert '| spectral | x4 | 2 |' in out.read_text()
+    # --photos picks scikit-image's photographs by name, and refuses one it does not ship
+    assert bench([
+        '--methods', 'spectral', '--scales', '2', '--seeds', '0', '--renders', '0', '--hr-size',
+        '128', '--photos', 'grass', '--no-batch-check', '--json',
+        str(rows)
+    ]) == 0
+    assert [r['image'] for r in json.loads(rows.read_text())['results']['spectral/2']] == ['grass']
+    with pytest.raises(ValueError, match="no photograph 'not_a_photo'"):
+        bench(['--photos', 'not_a_photo', '--renders', '0'])
