@@ -47,8 +47,8 @@ from mmssg.degradation.functional import (add_noise, align_kernel, anisotropic_g
                                           blur_downsample, gaussian_noise, kernel_covariance,
                                           quantize)
 from mmssg.degradation.kernelgan import run_kernelgan
-from mmssg.degradation.spectral_kernels import (estimate_kernels_spectral, image_power_spectrum,
-                                                pool_power_spectra, spectral_pool_kernel)
+from mmssg.degradation.power_spectra import image_power_spectrum, pool_power_spectra
+from mmssg.degradation.spectral_kernels import estimate_kernels_spectral, spectral_pool_kernel
 from mmssg.demo import generate_scene
 
 # Every photograph scikit-image ships (no download) with both sides at least 512 px. The

@@ -44,17 +44,10 @@ from typing import List, NamedTuple, Optional, Sequence
 import numpy as np
 from scipy.optimize import least_squares
 
-from .functional import align_kernel, drop_alpha, gaussian_kernel_from_covariance
+from .functional import align_kernel, gaussian_kernel_from_covariance
+from .power_spectra import (SPECTRUM_TILE, TILE_STEP_FRACTION, PowerSpectrum, image_power_spectrum,
+                            pool_power_spectra)
 
-#: Side of the square periodogram tiles (LR pixels), for one image's fit and a pooled one. The
-#: Hann window mixes each bin with its neighbours, which distorts the steep low frequencies of
-#: a natural spectrum, and at x4 the fit reads that as a change of blur: pooled over eight
-#: 128x128 power-law images, an isotropic 1 HR px sigma comes out 0.88 with 32 px tiles and
-#: 0.94 with 64 px (covariance error 22 % and 13 %). Per image, 64 px with many overlapping
-#: tiles also beat 32 px on ``benchmarks/kernel_estimation.py`` (x4: 0.22 against 0.28).
-SPECTRUM_TILE = 64
-#: Tiles start every quarter tile (three-quarters overlap): a 128x128 image gives 25 tiles.
-TILE_STEP_FRACTION = 4
 #: Prior of the content's power-law exponent, ``(centre, weight)``: natural images are close
 #: to 2. It keeps a content that is not a power law from being fitted as a flat spectrum under
 #: a wide blur and a high noise floor.
@@ -70,8 +63,6 @@ MODEL_VERSION = 2
 KERNEL_SIZE = 25
 #: Scales the model is written for.
 SCALES = (2, 4)
-# Rec. 601 luma weights: the blur is the same in every channel, the noise is averaged.
-_LUMA = np.array([0.299, 0.587, 0.114])
 # Smallest kernel variance (HR px^2) used to build a kernel, so that a degenerate fit
 # (no blur along one axis) still gives an invertible covariance.
 _MIN_VARIANCE = 0.01
@@ -99,14 +90,6 @@ class SpectralKernel(NamedTuple):
     clamped: bool
 
 
-class PowerSpectrum(NamedTuple):
-    """An averaged periodogram: ``power`` (``tile x tile``, FFT order) over ``num_tiles``
-    tiles of ``num_images`` images."""
-    power: np.ndarray
-    num_tiles: int
-    num_images: int = 1
-
-
 class SpectralFit(NamedTuple):
     """Result of :func:`fit_gaussian_blur`.
 
@@ -123,67 +106,6 @@ class SpectralFit(NamedTuple):
     noise_power: float
     cost: float
     knee_frequency: float = 0.0
-
-
-def luminance(image: np.ndarray, name: str = 'image') -> np.ndarray:
-    """``(H, W)`` float64 luminance on the 0-255 scale.
-
-    Args:
-        image (np.ndarray): ``(H, W)`` or ``(H, W, C)`` with C in {1, 3, 4} (alpha
-            dropped); uint8, uint16, or float in [0, 1].
-        name (str): How to name the image in error messages. Default: 'image'.
-    """
-    image = drop_alpha(image, name)
-    if image.dtype == np.uint16:
-        scale = 255 / 65535
-    elif np.issubdtype(image.dtype, np.floating):
-        scale = 255.0
-    else:
-        scale = 1.0
-    image = image.astype(np.float64) * scale
-    if image.ndim == 3:
-        image = image @ _LUMA if image.shape[2] == 3 else image[..., 0]
-    return image
-
-
-def image_power_spectrum(image: np.ndarray,
-                         tile: int = SPECTRUM_TILE,
-                         name: str = 'image') -> PowerSpectrum:
-    """Welch periodogram of an image's luminance: Hann tiles overlapping by three quarters.
-
-    Each tile loses its window-weighted mean (so that no DC leaks into the lowest bins);
-    the power is normalised by the window's energy, so white noise of variance ``v``
-    gives a flat ``v``.
-
-    Args:
-        image (np.ndarray): See :func:`luminance`; at least ``tile`` pixels a side.
-        tile (int): Tile side (even). Default: :data:`SPECTRUM_TILE`.
-        name (str): How to name the image in error messages. Default: 'image'.
-    """
-    gray = luminance(image, name)
-    height, width = gray.shape
-    if height < tile or width < tile:
-        raise ValueError(f'{name}: size {height}x{width} is too small; the spectral '
-                         f'estimator needs at least {tile}x{tile} pixels')
-    window = np.outer(np.hanning(tile), np.hanning(tile))
-    step = max(tile // TILE_STEP_FRACTION, 1)
-    lefts = range(0, width - tile + 1, step)
-    power, count = np.zeros((tile, tile)), 0
-    for top in range(0, height - tile + 1, step):  # a row of tiles at a time: bounded memory
-        tiles = np.stack([gray[top:top + tile, s:s + tile] for s in lefts])
-        means = (tiles * window).sum(axis=(1, 2)) / window.sum()
-        power += (np.abs(np.fft.fft2((tiles - means[:, None, None]) * window))**2).sum(axis=0)
-        count += len(tiles)
-    return PowerSpectrum(power / (count * (window**2).sum()), count)
-
-
-def pool_power_spectra(spectra: Sequence[PowerSpectrum]) -> PowerSpectrum:
-    """The periodogram of several images together (their tiles weighted equally)."""
-    if not spectra:
-        raise ValueError('no power spectra to pool')
-    total = sum(s.num_tiles for s in spectra)
-    power = sum(s.power * s.num_tiles for s in spectra) / total
-    return PowerSpectrum(power, total, sum(s.num_images for s in spectra))
 
 
 class AliasedGaussianBlurSpectrum:
