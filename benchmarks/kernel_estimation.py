@@ -65,16 +65,24 @@ METHODS = ('spectral', 'spectral-pooled', 'kernelgan')
 
 def load_images(hr_size, num_renders, photos=PHOTOS):
     """``[(name, HR uint8 RGB)]``: ``photos`` (scikit-image's, if it is there) and demo
-    renders."""
+    renders.
+
+    Args:
+        hr_size (int): Photographs are centre-cropped to at most this side.
+        num_renders (int): Demo renders (1024x512) after the photographs.
+        photos (Sequence[str]): scikit-image photographs by name.
+    """
     images = []
     try:
         from skimage import data
     except ImportError:  # the lent GPU machine: renders only
         data, num_renders = None, num_renders + len(photos)
     for name in photos if data is not None else ():
-        if not callable(getattr(data, name, None)):
+        # only the functions that return one image (not download_all, stereo pairs, masks)
+        loader = getattr(data, name, None) if not name.startswith(('_', 'download')) else None
+        photo = loader() if callable(loader) else None
+        if not (isinstance(photo, np.ndarray) and photo.ndim in (2, 3) and photo.dtype == np.uint8):
             raise ValueError(f'--photos: scikit-image has no photograph {name!r}')
-        photo = getattr(data, name)()
         photo = np.repeat(photo[..., None], 3, axis=2) if photo.ndim == 2 else photo[..., :3]
         top, left = ((side - min(side, hr_size)) // 2 for side in photo.shape[:2])
         images.append((name, photo[top:top + hr_size, left:left + hr_size]))
@@ -320,7 +328,7 @@ def parse_args(argv=None):
     parser.add_argument('--hr-size', type=int, default=512, help='photographs: centre crop side')
     parser.add_argument(
         '--photos',
-        nargs='+',
+        nargs='*',
         default=list(PHOTOS),
         help='scikit-image photographs by name, centre-cropped to --hr-size')
     parser.add_argument('--renders', type=int, default=3, help="demo renders (1024x512 HR)")

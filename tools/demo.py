@@ -224,15 +224,15 @@ def make_noise_pool(cfg, train_images, data_summary):
     return f'{kept} patches'
 
 
-def pool_matches(summary_path, method):
-    """Whether a kernel pool's summary records ``method`` and, for the spectral methods, this
-    version's fit settings (an earlier model or tile gives other kernels)."""
+def pool_matches(summary_path, method, scale):
+    """Whether a kernel pool's summary records ``method`` and ``scale`` and, for the spectral
+    methods, this version's fit settings (an earlier model or tile gives other kernels)."""
     from mmssg.degradation.spectral_kernels import fit_settings
     settings = read_json(summary_path).get('settings', {})
-    if settings.get('method') != method:
+    if settings.get('method') != method or settings.get('scale') != scale:
         return False
     return method == 'kernelgan' or all(
-        settings.get(key) == value for key, value in fit_settings().items())
+        settings.get(key) == value for key, value in fit_settings(scale).items())
 
 
 def make_kernel_pool(cfg, train_images, data_summary):
@@ -242,7 +242,7 @@ def make_kernel_pool(cfg, train_images, data_summary):
     other settings (an earlier demo version's), is made again, never reused.
     """
     summary = osp.join(cfg.kernel_pool, 'summary.json')
-    if up_to_date(summary, data_summary) and pool_matches(summary, cfg.kernel_method):
+    if up_to_date(summary, data_summary) and pool_matches(summary, cfg.kernel_method, cfg.scale):
         return f'reusing {cfg.kernel_pool}'
     shutil.rmtree(cfg.kernel_pool, ignore_errors=True)
     run_tool(

@@ -44,7 +44,8 @@ train_dataloader = dict(
         data_prefix=dict(gt='clean_hr'),
         pipeline=train_pipeline))
 
-# the stand-in's steps (tools/demo.py reads them here); the step size drops at step 110
+# the stand-in's steps (tools/demo.py reads them here); param_scheduler's milestone below
+# must stay under it
 max_iters = 150
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=1_000_000)
 # of 2e-3, 1e-3 and 5e-4 from the bilinear start, 5e-4 gave the lowest held-out L1 (study)

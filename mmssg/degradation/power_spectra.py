@@ -24,8 +24,13 @@ _LUMA = np.array([0.299, 0.587, 0.114])
 
 
 class PowerSpectrum(NamedTuple):
-    """An averaged periodogram: ``power`` (``tile x tile``, FFT order) over ``num_tiles``
-    tiles of ``num_images`` images."""
+    """An averaged periodogram.
+
+    Attributes:
+        power (np.ndarray): ``(tile, tile)`` mean power, FFT order (DC at ``[0, 0]``).
+        num_tiles (int): Tiles averaged.
+        num_images (int): Images the tiles came from. Default: 1.
+    """
     power: np.ndarray
     num_tiles: int
     num_images: int = 1
@@ -38,6 +43,9 @@ def luminance(image: np.ndarray, name: str = 'image') -> np.ndarray:
         image (np.ndarray): ``(H, W)`` or ``(H, W, C)`` with C in {1, 3, 4} (alpha
             dropped); uint8, uint16, or float in [0, 1].
         name (str): How to name the image in error messages. Default: 'image'.
+
+    Returns:
+        np.ndarray: The luminance (Rec. 601 weights for RGB).
     """
     image = drop_alpha(image, name)
     if image.dtype == np.uint16:
@@ -65,6 +73,9 @@ def image_power_spectrum(image: np.ndarray,
         image (np.ndarray): See :func:`luminance`; at least ``tile`` pixels a side.
         tile (int): Tile side (even). Default: :data:`SPECTRUM_TILE`.
         name (str): How to name the image in error messages. Default: 'image'.
+
+    Returns:
+        PowerSpectrum: The mean periodogram of the image's tiles.
     """
     gray = luminance(image, name)
     height, width = gray.shape
@@ -84,7 +95,14 @@ def image_power_spectrum(image: np.ndarray,
 
 
 def pool_power_spectra(spectra: Sequence[PowerSpectrum]) -> PowerSpectrum:
-    """The periodogram of several images together (their tiles weighted equally)."""
+    """The periodogram of several images together (their tiles weighted equally).
+
+    Args:
+        spectra (Sequence[PowerSpectrum]): One or more periodograms of the same tile size.
+
+    Returns:
+        PowerSpectrum: The tile-weighted mean power over every tile of every image.
+    """
     if not spectra:
         raise ValueError('no power spectra to pool')
     total = sum(s.num_tiles for s in spectra)

@@ -25,10 +25,10 @@ What it needs: a roughly scale-invariant image (the power law, perhaps with a kn
 noise floor that is flat. Measured by ``benchmarks/kernel_estimation.py`` (ten photographs
 and three demo renders, each with its own known anisotropic blur, Gaussian noise sigma 2,
 three seeds; figures in ``benchmarks/RESULTS.md``), per image the covariance error averages
-0.42 at x2 and 0.62 at x4 against 0.27 for an isotropic Gaussian of the true size: on the
-ten images the tile, overlap and prior weights were chosen on it is 0.17 and 0.22, but a
-photograph whose content is itself soft (scikit-image's ``cell``, ``retina``) is read as a
-wide blur, which one image cannot tell from the camera's. Images of one camera share one
+0.42 at x2 and 0.62 at x4 against 0.27 for an isotropic Gaussian of the true size. The tile,
+overlap and prior weights were chosen on ten of those images, where it averages 0.17 and
+0.22. A photograph whose content is itself soft (scikit-image's ``cell``, ``retina``) is read
+as a wide blur: one image cannot tell it from the camera's. Images of one camera share one
 blur: ``pooled=True`` averages their periodograms before the fit, which averages out the
 content of each: 0.061 at x2 and 0.14 at x4 over the thirteen images (better than the
 isotropic guess in 85 % and 69 % of the cameras, sizes within 3 % and 7 %). JPEG shapes the
@@ -55,8 +55,10 @@ EXPONENT_PRIOR = (2.0, 1.0)
 #: Weight of the isotropy prior on the blur's log anisotropy (``logm`` of its covariance less
 #: its trace part): without it one image's anisotropic content can collapse the minor axis.
 ISOTROPY_PRIOR_WEIGHT = 6.0
-#: Version of the fitted model: a change of the model that changes the kernels bumps it (1:
-#: a pure power law, one image's fit on 32 px tiles; 2: the content's knee and the priors).
+#: Version of the fitted model, recorded with every pool (:func:`fit_settings`). Any change
+#: that changes the kernels (the model, the loss and its scale, the knee's start, the lowest
+#: frequency fitted, the variance clamp) bumps it, so that an older pool is not reused (1: a
+#: pure power law, one image's fit on 32 px tiles; 2: the content's knee and the priors).
 MODEL_VERSION = 2
 #: Side of the pool kernels, whatever the scale: 3.5 sigmas either side up to 3.4 HR px
 #: (wider blurs lose their tails, renormalised).
@@ -346,7 +348,15 @@ def kernel_from_covariance(covariance: np.ndarray, size: int = KERNEL_SIZE) -> n
 
 
 def spectral_pool_kernel(spectrum: PowerSpectrum, scale: int) -> SpectralKernel:
-    """The pool kernel of one periodogram: the fitted blur."""
+    """The pool kernel of one periodogram: the fitted blur.
+
+    Args:
+        spectrum (PowerSpectrum): One image's periodogram or several images' pooled one.
+        scale (int): 2 or 4.
+
+    Returns:
+        SpectralKernel: The kernel, its covariance (clamped to :data:`MAX_VARIANCE`) and fit.
+    """
     fit = fit_gaussian_blur(spectrum, scale)
     values, vectors = np.linalg.eigh(fit.covariance)
     covariance = vectors @ np.diag(np.clip(values, _MIN_VARIANCE, MAX_VARIANCE)) @ vectors.T
@@ -354,12 +364,20 @@ def spectral_pool_kernel(spectrum: PowerSpectrum, scale: int) -> SpectralKernel:
         kernel_from_covariance(covariance), covariance, fit, bool(values[-1] > MAX_VARIANCE))
 
 
-def fit_settings() -> dict:
-    """What determines a spectral kernel besides its images and scale: the model's version,
-    the periodogram's tiles and the priors. A kernel pool records them; a pool made with
-    other settings has other kernels.
+def fit_settings(scale: int) -> dict:
+    """What determines a spectral pool kernel besides its images: the scale, the kernel
+    size, the model's version, the periodogram's tiles and the priors. A kernel pool records
+    them; a pool made with other settings has other kernels.
+
+    Args:
+        scale (int): The pool's scale, 2 or 4.
+
+    Returns:
+        dict: JSON-ready settings (lists, not tuples), as a pool's summary records them.
     """
     return dict(
+        scale=scale,
+        kernel_size=KERNEL_SIZE,
         model=MODEL_VERSION,
         tile=SPECTRUM_TILE,
         tile_step=SPECTRUM_TILE // TILE_STEP_FRACTION,

@@ -28,6 +28,7 @@ def test_input_forms_agree():
     ]
     for power in spectra[1:]:  # DC is removed (rounding error only): compared absolutely
         np.testing.assert_allclose(power.ravel()[1:], spectra[0].ravel()[1:], rtol=1e-5)
+        assert power[0, 0] < 1e-6 * power.max()
 
 
 def test_pooling_weighs_every_tile_equally_and_counts_the_images():

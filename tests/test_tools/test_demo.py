@@ -144,7 +144,7 @@ def test_a_kernel_pool_of_another_estimator_is_not_reused(tmp_path):
     pool.mkdir()
     data_summary = tmp_path / 'data_summary.json'
     data_summary.write_text('{}')
-    (pool / 'summary.json').write_text(json.dumps(dict(settings=dict(method='kernelgan'))))
+    (pool / 'summary.json').write_text(json.dumps(dict(settings=dict(method='kernelgan', scale=4))))
     cfg = SimpleNamespace(kernel_pool=str(pool), kernel_method='kernelgan', scale=4)
     note = DEMO['make_kernel_pool'](cfg, str(tmp_path / 'no_images'), str(data_summary))
     assert note.startswith('reusing')
@@ -154,9 +154,10 @@ def test_a_kernel_pool_of_another_estimator_is_not_reused(tmp_path):
     with pytest.raises((SystemExit, Exception)):
         DEMO['make_kernel_pool'](cfg, str(tmp_path / 'no_images'), str(data_summary))
     assert not (pool / 'summary.json').exists()
-    # the same estimator with an earlier version's fit (model, tile or priors) is made again
-    current = json.loads(json.dumps(fit_settings()))
-    changes = ((None, True), ('model', False), ('tile', False), ('isotropy_prior', False))
+    # the same estimator with another fit (model, tile, priors, scale, kernel size): made again
+    current = fit_settings(4)
+    changes = ((None, True), ('model', False), ('tile', False), ('isotropy_prior', False),
+               ('scale', False), ('kernel_size', False))
     for changed, reused in changes:
         pool.mkdir(exist_ok=True)
         settings = dict(current, method='spectral-pooled')
@@ -187,7 +188,7 @@ def test_full_schedule_is_the_configs_own(tmp_path, monkeypatch):
     assert schedule == dict(
         generator_iters=generator.train_cfg.max_iters,
         segmentor_iters=segmentor.train_cfg.max_iters,
-        joint_turns=cfg.train_cfg.max_iters // 2)
+        joint_turns=cfg.train_cfg.max_iters // len(cfg.train_cfg.turns))
     # each config saves its last step and validates at it: the demo keeps that checkpoint
     assert generator.default_hooks.checkpoint.interval == schedule['generator_iters']
     assert segmentor.default_hooks.checkpoint.interval == schedule['segmentor_iters']
