@@ -228,11 +228,11 @@ def pool_matches(summary_path, method, scale):
     """Whether a kernel pool's summary records ``method`` and ``scale`` and, for the spectral
     methods, this version's fit settings (an earlier model or tile gives other kernels)."""
     from mmssg.degradation.spectral_kernels import fit_settings
+    wanted = dict(method=method, scale=scale)
+    if method != 'kernelgan':
+        wanted.update(fit_settings(scale))
     settings = read_json(summary_path).get('settings', {})
-    if settings.get('method') != method or settings.get('scale') != scale:
-        return False
-    return method == 'kernelgan' or all(
-        settings.get(key) == value for key, value in fit_settings(scale).items())
+    return all(settings.get(key) == value for key, value in wanted.items())
 
 
 def make_kernel_pool(cfg, train_images, data_summary):

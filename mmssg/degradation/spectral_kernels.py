@@ -226,6 +226,7 @@ class AliasedGaussianBlurSpectrum:
 def log_anisotropy(covariance: np.ndarray) -> np.ndarray:
     """``(s1, s2)`` of ``logm(C) = [[s0 + s1, s2], [s2, s0 - s1]]``: zero for an isotropic
     blur, of length ``log(major sigma / minor sigma)`` along the major axis's double angle.
+    In closed form rather than ``scipy.linalg.logm``: the fit evaluates it in every residual.
 
     Args:
         covariance (np.ndarray): ``2 x 2`` symmetric positive definite.

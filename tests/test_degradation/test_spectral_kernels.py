@@ -10,7 +10,7 @@ from scipy.linalg import logm
 from mmssg.degradation.functional import (add_noise, align_kernel, anisotropic_gaussian_kernel,
                                           blur_downsample, gaussian_noise, kernel_covariance,
                                           quantize)
-from mmssg.degradation.power_spectra import PowerSpectrum, image_power_spectrum, pool_power_spectra
+from mmssg.degradation.power_spectra import PowerSpectrum, image_power_spectrum
 from mmssg.degradation.spectral_kernels import (KERNEL_SIZE, alignment_kernel,
                                                 estimate_kernels_spectral, fit_gaussian_blur,
                                                 kernel_from_covariance, log_anisotropy)
@@ -101,9 +101,9 @@ def test_pooled_x4_reads_a_small_blur_at_its_size():
     truth = kernel_covariance(kernel)
     lrs = [degrade(power_law_image(512, seed), 4, seed, kernel) for seed in range(8)]
     pooled = estimate_kernels_spectral(lrs, 4, pooled=True)[0]
-    assert relative_error(pooled.covariance, truth) < 0.18
+    assert relative_error(pooled.covariance, truth) < 0.16
     narrow = estimate_kernels_spectral(lrs, 4, pooled=True, tile=32)[0]
-    assert relative_error(narrow.covariance, truth) > relative_error(pooled.covariance, truth)
+    assert relative_error(narrow.covariance, truth) > 0.19
 
 
 def test_per_image_x4_recovers_a_known_anisotropic_blur():
@@ -147,7 +147,6 @@ def test_priors_weigh_less_on_a_pooled_spectrum():
     one = fit_gaussian_blur(spectrum, 2)
     many = fit_gaussian_blur(PowerSpectrum(spectrum.power, spectrum.num_tiles, 100), 2)
     assert 2 < one.exponent < many.exponent
-    assert pool_power_spectra([spectrum, spectrum]).num_images == 2
 
 
 def test_an_image_gets_the_same_kernel_alone_or_in_any_batch(lr_x2):
