@@ -158,7 +158,6 @@ class AliasedGaussianBlurSpectrum:
              np.cos(4 * theta),
              np.sin(4 * theta)])
         self.r2 = nu_x**2 + nu_y**2
-        self.log_r2 = np.log(np.maximum(self.r2, 1e-300))
 
     @staticmethod
     def _log_alignment_power(nu_y: np.ndarray, nu_x: np.ndarray, scale: int) -> np.ndarray:
@@ -215,7 +214,7 @@ class AliasedGaussianBlurSpectrum:
         """
         params = np.zeros(self.num_params)
         # The unaliased copy is the one with the smallest |nu|.
-        params[0] = np.median(log_power + self.log_r2.min(axis=0))
+        params[0] = np.median(log_power + np.log(np.maximum(self.r2, 1e-300)).min(axis=0))
         params[1] = 2.0
         params[2] = params[4] = math.log(sigma)
         params[9] = np.quantile(log_power, 0.05)
