@@ -53,7 +53,7 @@ SIZES = {
     dict(num_train=32, num_val=8, num_clean=24, lr_size=(256, 128), figure_rows=3),
     'quick':
     dict(
-        num_train=4,
+        num_train=8,  # the kernel pool's least (MIN_POOLED_IMAGES)
         num_val=2,
         num_clean=3,
         lr_size=(192, 96),

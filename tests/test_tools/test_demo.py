@@ -14,7 +14,7 @@ import pytest
 from _helpers import REPO_ROOT
 
 from mmssg.degradation.functional import validate_kernel
-from mmssg.degradation.spectral_kernels import fit_settings
+from mmssg.degradation.spectral_kernels import MIN_POOLED_IMAGES, fit_settings
 
 DEMO = runpy.run_path(osp.join(REPO_ROOT, 'tools', 'demo.py'))
 ROWS = DEMO['ROWS']
@@ -37,11 +37,15 @@ def test_data_and_pools(demo):
     work, _ = demo
     lr = sorted(
         glob.glob(str(work / 'data' / 'cityscapes' / 'leftImg8bit' / 'train' / '*' / '*.png')))
-    assert len(lr) == 4 and cv2.imread(lr[0]).shape == (96, 192, 3)
+    count = DEMO['SIZES']['quick']['num_train']
+    assert len(lr) == count >= MIN_POOLED_IMAGES
+    assert cv2.imread(lr[0]).shape == (96, 192, 3)
     noise = json.load(open(work / 'pools' / 'noise_p32' / 'summary.json'))
     assert noise['patches_kept'] > 0
     kernels = sorted(glob.glob(str(work / 'pools' / 'kernels_x4' / '*.npy')))
-    assert len(kernels) == 4
+    assert len(kernels) == count
+    summary = json.load(open(work / 'pools' / 'kernels_x4' / 'summary.json'))
+    assert {r['pooled_images'] for r in summary['images']} == {count}
     for path in kernels:
         validate_kernel(np.load(path), source=path)
 

@@ -16,7 +16,7 @@ from PIL import Image
 
 from mmssg.degradation.functional import kernel_covariance, validate_kernel
 from mmssg.degradation.pools import load_kernel_pool
-from mmssg.degradation.spectral_kernels import MODEL_VERSION, fit_settings
+from mmssg.degradation.spectral_kernels import MIN_POOLED_IMAGES, MODEL_VERSION, fit_settings
 from mmssg.utils import EXIT_ERROR, EXIT_OK, EXIT_SKIPPED
 
 pytestmark = [pytest.mark.usefixtures('one_torch_thread'), pytest.mark.heavy]
@@ -192,6 +192,8 @@ def test_bad_batch_and_subset_sizes_are_refused(estimate, tmp_path):
         estimate([str(src), str(out), *QUICK, '--max-images', '0'])
     with pytest.raises(ValueError, match='--batch must be at least 1, got 0'):
         estimate([str(src), str(out), *QUICK, '--batch', '0'])
+    with pytest.raises(ValueError, match='--min-pooled-images must be at least 1, got 0'):
+        estimate([str(src), str(out), *QUICK, '--min-pooled-images', '0'])
 
 
 def test_shards_fill_one_pool_and_the_last_one_writes_the_summary(estimate, tmp_path, capsys,
@@ -330,9 +332,18 @@ def test_another_method_on_a_pool_needs_redo(estimate, tmp_path):
 
 def test_pooled_method_gives_every_image_one_kernel_of_the_whole_set(estimate, tmp_path):
     src, out = _photo_folder(tmp_path / 'lr', 3), tmp_path / 'pool'
+    pooled = [str(src), str(out), *SPECTRAL, '--method', 'spectral-pooled']
     with pytest.raises(ValueError, match='cannot be sharded'):
-        estimate([str(src), str(out), *SPECTRAL, '--method', 'spectral-pooled', '--shard', '0/2'])
-    assert estimate([str(src), str(out), *SPECTRAL, '--method', 'spectral-pooled']) == EXIT_OK
+        estimate(pooled + ['--shard', '0/2'])
+    # fewer images than the default minimum: refused before anything is written
+    with pytest.raises(
+            ValueError,
+            match=f"'{src}' has 3 usable image.s., fewer than "
+            f'--min-pooled-images {MIN_POOLED_IMAGES}'):
+        estimate(pooled)
+    assert not out.exists()
+    pooled += ['--min-pooled-images', '3']
+    assert estimate(pooled) == EXIT_OK
     kernels = _kernels(out)
     assert len(kernels) == 3 and len(set(kernels.values())) == 1
     assert {r['pooled_images'] for r in _summary(out)['images']} == {3}
@@ -341,13 +352,17 @@ def test_pooled_method_gives_every_image_one_kernel_of_the_whole_set(estimate, t
     _photo_folder(tmp_path / 'more', 4)
     (src / 'bremen' / 'img_03.png').write_bytes((tmp_path / 'more/aachen/img_03.png').read_bytes())
     with pytest.raises(ValueError, match='pooled_over='):
-        estimate([str(src), str(out), *SPECTRAL, '--method', 'spectral-pooled'])
+        estimate(pooled)
 
 
 def test_pooled_method_skips_an_image_narrower_than_its_tile(estimate, tmp_path, capsys):
     src, out = _photo_folder(tmp_path / 'lr', 2), tmp_path / 'pool'
     Image.fromarray(np.full((48, 96), 128, np.uint8)).save(src / 'bremen' / 'narrow.png')
-    assert estimate([str(src), str(out), *SPECTRAL, '--method', 'spectral-pooled']) == EXIT_SKIPPED
+    pooled = [str(src), str(out), *SPECTRAL, '--method', 'spectral-pooled']
+    # the minimum counts the images the fit can use, not the files found
+    with pytest.raises(ValueError, match=r'2 usable image.s. \(1 more could not be used\)'):
+        estimate(pooled + ['--min-pooled-images', '3'])
+    assert estimate(pooled + ['--min-pooled-images', '2']) == EXIT_SKIPPED
     skipped = _summary(out)['skipped']
     assert [s['file'] for s in skipped] == ['bremen/narrow.png']
     assert '48x96' in skipped[0]['reason'] and '64x64' in skipped[0]['reason']
@@ -362,7 +377,7 @@ def test_kernel_estimation_benchmark_smoke(tmp_path):
         '--methods', 'spectral', 'spectral-pooled', 'kernelgan', '--iters', '2', '--scales', '4',
         '--seeds', '0', '--max-images', '2', '--renders', '0', '--hr-size', '256', '--out',
         str(out), '--json',
-        str(rows), '--pooled-subsets', '1', '2'
+        str(rows), '--pooled-subsets', '1', '2', '--pooled-draws', '2'
     ]) == 0
     report = json.loads(rows.read_text())
     subsets = [f'spectral-pooled ({size} of 2 images)/4' for size in (1, 2)]
@@ -373,8 +388,15 @@ def test_kernel_estimation_benchmark_smoke(tmp_path):
     # pooled over all of its images, a camera's subset kernel is the whole set's
     assert all(r['whole_diff'] < 1e-6 for r in report['results'][subsets[1]])
     assert 'subset vs whole set' in out.read_text()
-    for method_rows in report['results'].values():
-        assert [r['image'] for r in method_rows] == ['astronaut', 'camera']
+    # each draw gives a row per camera; both draws of one image pool the same one
+    single = report['results'][subsets[0]]
+    assert [r['image'] for r in single] == ['astronaut', 'camera'] * 2
+    assert all(r['whole_sigma_diff'] == 0 for r in report['results'][subsets[1]])
+    whole_row = '| spectral-pooled (2 of 2 images) | x4 | 4 | 0.000 | 0.000 | 0% | 0.0 | 100% |'
+    assert whole_row in out.read_text()
+    for key, method_rows in report['results'].items():
+        draws = 2 if key in subsets else 1
+        assert [r['image'] for r in method_rows] == ['astronaut', 'camera'] * draws
         for row in method_rows:
             assert row['none_err'] == 1 and 0 < row['iso_err'] < 1
             assert 0 <= row['est']['angle_err'] <= 90 and row['est']['err'] >= 0

@@ -35,7 +35,10 @@ trained in fixed batches of the image list (``--batch``
 consecutive usable images of the shard), whatever is already done, so a
 resumed run writes exactly the kernels an uninterrupted run would have
 (batched sums make a KernelGAN kernel depend a little on its batch; a spectral one does not).
-``spectral-pooled`` fits all usable images at once and cannot be sharded.
+``spectral-pooled`` fits all usable images at once and cannot be sharded; it refuses a
+folder with fewer usable images than ``--min-pooled-images`` (default
+:data:`~mmssg.degradation.spectral_kernels.MIN_POOLED_IMAGES`): with fewer, which images are
+pooled moves the kernel beyond the benchmark's tolerances.
 
 Sharding. ``--shard I/N`` (or ``torchrun``'s ``RANK`` / ``WORLD_SIZE``) makes
 this process estimate images ``I, I+N, I+2N, ...`` of the sorted list, so that
@@ -82,7 +85,8 @@ from tqdm import tqdm
 from mmssg.degradation.kernelgan import (KERNEL_SIZE_X2, KERNEL_SIZE_X4, KernelGANSchedule,
                                          prepare_image, run_kernelgan)
 from mmssg.degradation.power_spectra import image_power_spectrum, pool_power_spectra
-from mmssg.degradation.spectral_kernels import fit_settings, spectral_pool_kernel
+from mmssg.degradation.spectral_kernels import (MIN_POOLED_IMAGES, fit_settings,
+                                                spectral_pool_kernel)
 from mmssg.utils import (SUMMARY_NAME, differing_settings, finish, parallel_map, parse_shard,
                          read_image, recorded_outputs, run_tool, save_npy_atomic, seeded_subset,
                          shard_from_environment, shard_summary_name, skipped_input, source_images,
@@ -142,6 +146,14 @@ def parse_args(argv=None):
         f"run in another order). Default: {DEFAULT_BATCH['cpu']} on CPU, "
         f"{DEFAULT_BATCH['cuda']} on CUDA")
     parser.add_argument('--crop', type=int, default=64, help='generator crop size (even)')
+    parser.add_argument(
+        '--min-pooled-images',
+        type=int,
+        default=MIN_POOLED_IMAGES,
+        metavar='K',
+        help='spectral-pooled: refuse a folder with fewer usable images (default: '
+        f'{MIN_POOLED_IMAGES}; fewer images make the kernel depend on which ones, '
+        'benchmarks/RESULTS.md)')
     parser.add_argument(
         '--shard',
         default=None,
@@ -388,6 +400,17 @@ def spectral_record(result, pooled_images=1):
         pooled_images=pooled_images)
 
 
+def check_pool_size(args, usable, skipped):
+    """Refuse a pooled fit over fewer usable images than ``--min-pooled-images``."""
+    if len(usable) < args.min_pooled_images:
+        unusable = f' ({len(skipped)} more could not be used)' if skipped else ''
+        raise ValueError(
+            f'--method spectral-pooled: {args.src_dir!r} has {len(usable)} usable image(s)'
+            f'{unusable}, fewer than --min-pooled-images {args.min_pooled_images}: pooled over '
+            'so few, the kernel depends on which images they are (benchmarks/RESULTS.md). Add '
+            'images of the same camera, use --method spectral, or lower --min-pooled-images')
+
+
 def pooled_estimate(args, usable):
     """``spectral-pooled``: one fit to the periodograms of all usable images, each read once."""
     spectra = parallel_map(
@@ -511,7 +534,7 @@ def main(argv=None):
     args.device = process_device(args.device)
     if args.batch is None:
         args.batch = DEFAULT_BATCH['cuda' if args.device.startswith('cuda') else 'cpu']
-    for name in ('batch', 'max_images'):
+    for name in ('batch', 'max_images', 'min_pooled_images'):
         if getattr(args, name) is not None and getattr(args, name) < 1:
             raise ValueError(f'--{name.replace("_", "-")} must be at least 1, got '
                              f'{getattr(args, name)}')
@@ -535,6 +558,7 @@ def main(argv=None):
         raise ValueError(f'none of the {len(work)} images in {args.src_dir!r} could be used: ' +
                          '; '.join(f'{s["file"]}: {s["reason"]}' for s in skipped[:5]))
     if pooled and batches:
+        check_pool_size(args, usable, skipped)
         args.pooled = pooled_estimate(args, usable)
     os.makedirs(args.out_dir, exist_ok=True)
     progress = ShardProgress(args, shard, settings,
