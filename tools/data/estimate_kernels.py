@@ -85,8 +85,7 @@ from tqdm import tqdm
 from mmssg.degradation.kernelgan import (KERNEL_SIZE_X2, KERNEL_SIZE_X4, KernelGANSchedule,
                                          prepare_image, run_kernelgan)
 from mmssg.degradation.power_spectra import image_power_spectrum, pool_power_spectra
-from mmssg.degradation.spectral_kernels import (MIN_POOLED_IMAGES, fit_settings,
-                                                spectral_pool_kernel)
+from mmssg.degradation.spectral_kernels import MIN_POOLED_IMAGES, fit_settings, spectral_pool_kernel
 from mmssg.utils import (SUMMARY_NAME, differing_settings, finish, parallel_map, parse_shard,
                          read_image, recorded_outputs, run_tool, save_npy_atomic, seeded_subset,
                          shard_from_environment, shard_summary_name, skipped_input, source_images,
