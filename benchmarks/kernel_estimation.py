@@ -60,6 +60,11 @@ PHOTOS = ('astronaut', 'camera', 'immunohistochemistry', 'retina', 'moon', 'grav
 RENDER_SIZE = (1024, 512)  # (width, height): the demo's HR frames
 SIGMA_RANGE = (0.8, 2.4)
 NOISE_SIGMA = 2.0
+# The issue's tolerances for one kernel against another: each sigma within 25 %, and for an
+# axis ratio of at least 1.5 the major axis within 15 degrees.
+SIGMA_TOLERANCE = 0.25
+ANGLE_TOLERANCE = 15.0
+ANISOTROPIC_RATIO = 1.5
 TRUE_KERNEL_SIZE = 21  # 4.2 major sigmas either side at most: the tails lost are negligible
 METHODS = ('spectral', 'spectral-pooled', 'kernelgan')
 
@@ -265,7 +270,7 @@ def markdown(args, results, dependence, seconds):
         f'{time.strftime("%Y-%m-%d")}, {seconds:.0f} s', '',
         '| method | scale | images x seeds | err | iso err | mean-estimate err | none err | '
         'beats iso | geo. mean size est/true | sigma rel. err | median angle err '
-        '(ratio >= 1.5) |', '|---' * 11 + '|'
+        f'(ratio >= {ANISOTROPIC_RATIO}) |', '|---' * 11 + '|'
     ]
     for key, rows in results.items():
         s = summarise(rows)
@@ -288,8 +293,10 @@ def markdown(args, results, dependence, seconds):
         '', '| method | scale | seed | image | true sigmas | est. sigmas | angle err | '
         'err | iso err | mean err |', '|---' * 10 + '|'
     ]
-    for key, rows in results.items():  # a subset's rows only in its summaries (--json has them)
-        for r in rows if 'whole_diff' not in rows[0] else ():
+    for key, rows in results.items():
+        if is_subset(rows):  # summarised above; --json has every row
+            continue
+        for r in rows:
             e = r['est']
             lines.append(f'| {key.replace("/", " | x")} | {r["seed"]} | {r["image"]} | '
                          f'{r["true_minor"]:.2f}, {r["true_major"]:.2f} | {e["minor"]:.2f}, '
@@ -301,22 +308,23 @@ def markdown(args, results, dependence, seconds):
 def subset_table(results):
     """How a pooled kernel moves with the images it is pooled over (``--pooled-subsets``):
     against the whole set's kernel, and the share of subsets within the issue's tolerances
-    (sigmas within 25 %, and for axis ratios >= 1.5 the angle within 15 degrees)."""
-    keys = [key for key, rows in results.items() if rows and 'whole_diff' in rows[0]]
+    (:data:`SIGMA_TOLERANCE`, :data:`ANGLE_TOLERANCE`)."""
+    keys = [key for key, rows in results.items() if is_subset(rows)]
     if not keys:
         return []
     lines = [
         '', '| method | scale | subsets | subset vs whole set: mean cov. diff / norm(C_true) | '
-        'largest | largest sigma diff | largest angle diff (ratio >= 1.5) | within 25 % and '
-        '15 degrees |', '|---' * 8 + '|'
+        f'largest | largest sigma diff | largest angle diff (ratio >= {ANISOTROPIC_RATIO}) | '
+        f'within {100 * SIGMA_TOLERANCE:.0f} % and {ANGLE_TOLERANCE:.0f} degrees |',
+        '|---' * 8 + '|'
     ]
     for key in keys:
         rows = results[key]
         diffs = [r['whole_diff'] for r in rows]
         angles = [r['whole_angle_diff'] for r in rows if anisotropic(r)] or [float('nan')]
         within = [
-            r['whole_sigma_diff'] <= 0.25 and (r['whole_angle_diff'] <= 15 or not anisotropic(r))
-            for r in rows
+            r['whole_sigma_diff'] <= SIGMA_TOLERANCE
+            and (r['whole_angle_diff'] <= ANGLE_TOLERANCE or not anisotropic(r)) for r in rows
         ]
         lines.append(f'| {key.replace("/", " | x")} | {len(rows)} | {np.mean(diffs):.3f} | '
                      f'{max(diffs):.3f} | {100 * max(r["whole_sigma_diff"] for r in rows):.0f}% '
@@ -325,8 +333,13 @@ def subset_table(results):
 
 
 def anisotropic(row):
-    """Axis ratio >= 1.5: the kernels whose angle the issue's tolerance covers."""
-    return row['true_major'] >= 1.5 * row['true_minor']
+    """True axis ratio >= :data:`ANISOTROPIC_RATIO`: the kernels whose angle is scored."""
+    return row['true_major'] >= ANISOTROPIC_RATIO * row['true_minor']
+
+
+def is_subset(rows):
+    """Rows of ``--pooled-subsets`` (they carry the difference from the whole set's kernel)."""
+    return bool(rows) and 'whole_diff' in rows[0]
 
 
 def save_json(args, results, dependence):

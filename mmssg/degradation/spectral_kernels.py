@@ -73,10 +73,11 @@ _MIN_VARIANCE = 0.01
 MAX_VARIANCE = ((KERNEL_SIZE // 2) / 3.5)**2
 #: Fewest images a pooled fit takes by default (``tools/data/estimate_kernels.py
 #: --min-pooled-images``). Pooled over 8 of the benchmark's 13 images drawn at random, a
-#: camera's kernel met the accuracy targets of the whole set (x4: better than the isotropic
-#: guess in 71 %, sigmas within 9 %) and stayed within 25 % in sigma and 15 degrees of the
-#: 13 images' kernel in 100 % of 390 draws at x2 and 99 % at x4; over 5 images 66 % and 97 %,
-#: over 2 images 56 % and 86 % (benchmarks/RESULTS.md, "How many images a pooled kernel needs").
+#: camera's kernel met every accuracy target (x4: better than the isotropic guess in 71 %,
+#: sigmas within 9 %) and stayed within 25 % in sigma and 15 degrees of the 13 images'
+#: kernel in 100 % of 390 draws at x2 and 99 % at x4. Over 5 images the x4 share better than
+#: the isotropic guess is 66 % (97 % of draws within), over 2 images 56 % (86 %)
+#: (benchmarks/RESULTS.md, "How many images a pooled kernel needs").
 MIN_POOLED_IMAGES = 8
 # Where the content's knee starts the fit (cycles per LR pixel): near the lowest bins.
 _KNEE_START = 1 / 32

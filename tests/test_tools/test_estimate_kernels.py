@@ -388,10 +388,8 @@ def test_kernel_estimation_benchmark_smoke(tmp_path):
     # pooled over all of its images, a camera's subset kernel is the whole set's
     assert all(r['whole_diff'] < 1e-6 for r in report['results'][subsets[1]])
     assert 'subset vs whole set' in out.read_text()
-    # each draw gives a row per camera; both draws of one image pool the same one
-    single = report['results'][subsets[0]]
-    assert [r['image'] for r in single] == ['astronaut', 'camera'] * 2
-    assert all(r['whole_sigma_diff'] == 0 for r in report['results'][subsets[1]])
+    # each draw gives a row per camera (the loop below); a subset of every image is the set
+    assert all(r['whole_sigma_diff'] < 1e-6 for r in report['results'][subsets[1]])
     whole_row = '| spectral-pooled (2 of 2 images) | x4 | 4 | 0.000 | 0.000 | 0% | 0.0 | 100% |'
     assert whole_row in out.read_text()
     for key, method_rows in report['results'].items():
