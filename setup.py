@@ -31,6 +31,8 @@ setup(
     description='Semantic Segmentation Guided Real-World Super-Resolution for '
     'MMagic and MMSegmentation',
     packages=find_packages(include=['mmssg', 'mmssg.*']),
+    # the MOR study's ranking page
+    package_data={'mmssg.evaluation.mor_study': ['static/*.html']},
     python_requires='>=3.8',
     # mmagic 1.2.0 is left out on purpose: its metadata demands mediapipe, facexlib,
     # controlnet-aux, ... (and through them opencv 4.11, which wants numpy 2). It is

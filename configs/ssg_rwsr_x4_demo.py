@@ -36,6 +36,11 @@ noise_pool = demo_root + '/pools/noise_p32'
 noise_windows = dict(patch_size=lr_patch_size, sub_size=16, stride=16)
 generator_stand_in = demo_root + '/pretrained/generator_bicubic.pth'
 segmentor_stand_in = demo_root + '/pretrained/segmentor.pth'
+# the configs that train the two stand-ins, and the test config of Table 4's rows
+stand_in_configs = dict(
+    generator='{{ fileDirname }}/demo/pretrain_generator_bicubic.py',
+    segmentor='{{ fileDirname }}/demo/pretrain_segmentor.py')
+table4_test_config = '{{ fileDirname }}/demo/test_table4_rows.py'
 
 model = dict(
     generator=dict(

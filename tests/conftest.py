@@ -1,17 +1,12 @@
 # Copyright (c) mmssg contributors. All rights reserved.
 """Shared set-up: the plugin imported, the mmagic scope active, threads capped."""
 import os
-import sys
 
 import pytest
 import torch
+from mmengine.registry import init_default_scope
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-from mmengine.registry import init_default_scope  # noqa: E402
-
-import mmssg  # noqa: E402,F401  (registers the plugin)
+import mmssg  # noqa: F401  (registers the plugin)
 
 # The suite runs in pytest-xdist workers (the Makefile's PYTEST_WORKERS): each gets its share
 # of the cores, since torch processes that ask for more threads than there are cores slow

@@ -5,11 +5,11 @@ import os.path as osp
 
 import pytest
 import torch
-from _helpers import REPO_ROOT, twice_bilinear_x2
 from mmagic.registry import MODELS
 from mmengine.config import Config
 
 from mmssg.models import SSGRWSR
+from mmssg.testing import REPO_ROOT, twice_bilinear_x2
 from mmssg.utils import adapt_to_device
 
 CONFIGS = sorted(glob.glob(osp.join(REPO_ROOT, 'configs', '*.py')))

@@ -3,10 +3,11 @@
 import os.path as osp
 
 import torch
-from _helpers import REPO_ROOT, tiny_model_cfg
 from mmagic.registry import MODELS
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
+
+from mmssg.testing import REPO_ROOT, tiny_model_cfg
 
 BF16 = osp.join(REPO_ROOT, 'configs', 'ssg_rwsr_x4_cityscapes_bf16.py')
 

@@ -7,11 +7,11 @@ import os.path as osp
 import cv2
 import numpy as np
 import pytest
-from _helpers import REPO_ROOT, config_path
 from mmagic.registry import DATASETS, MODELS
 from mmengine.config import Config
 
 from mmssg.models import SSGRWSR
+from mmssg.testing import REPO_ROOT, config_path
 from mmssg.utils import adapt_to_device
 
 BASELINES = sorted(glob.glob(osp.join(REPO_ROOT, 'configs', 'baselines', '*.py')))

@@ -1,16 +1,19 @@
 # Copyright (c) mmssg contributors. All rights reserved.
-"""The package's layers import downwards only, and its modules and functions stay readable."""
+"""The package's layers import downwards only, tools are entry points over it, and every module
+and function of the tree stays readable."""
 import ast
 import os
 import os.path as osp
 
 import pytest
-from _helpers import REPO_ROOT
 
-PACKAGE = osp.join(REPO_ROOT, 'mmssg')
-# What each layer of mmssg may import from mmssg (besides itself): tools -> apis ->
-# models/datasets/engine/evaluation -> degradation -> utils. `demo` is a data maker for
-# tools and tests, above the library it exercises.
+from mmssg.testing import REPO_ROOT
+
+# What each layer of mmssg may import from mmssg (besides itself): cli -> apis ->
+# models/datasets/engine/evaluation -> degradation -> utils. `demo` is a data maker for the
+# demo and the tests, above the library it exercises; `testing` holds the tests' and the
+# benchmarks' helpers; `cli` holds every tool's work, on top of everything.
+LIBRARY = {'utils', 'degradation', 'datasets', 'engine', 'models', 'evaluation', 'apis', 'demo'}
 MAY_IMPORT = {
     'utils': set(),
     'degradation': {'utils'},
@@ -20,16 +23,23 @@ MAY_IMPORT = {
     'evaluation': {'models', 'utils'},
     'apis': {'models', 'datasets', 'engine', 'evaluation', 'degradation', 'utils'},
     'demo': {'degradation', 'utils'},
+    'testing': LIBRARY,
+    'cli': LIBRARY,
 }
+TREES = ('mmssg', 'tools', 'benchmarks')
 MAX_MODULE_LINES, MAX_FUNCTION_LINES = 600, 60
+# a tool is an entry point of a few lines over one command of mmssg.cli
+MAX_TOOL_LINES = 20
 
 
-def modules():
-    for root, _, names in os.walk(PACKAGE):
-        for name in sorted(names):
-            if name.endswith('.py'):
-                path = osp.join(root, name)
-                yield osp.relpath(path, REPO_ROOT), ast.parse(open(path).read(), path)
+def modules(*trees):
+    for tree in trees:
+        for root, _, names in os.walk(osp.join(REPO_ROOT, tree)):
+            for name in sorted(names):
+                if name.endswith('.py'):
+                    path = osp.join(root, name)
+                    with open(path) as f:
+                        yield osp.relpath(path, REPO_ROOT), ast.parse(f.read(), path)
 
 
 def mmssg_imports(rel_path, tree):
@@ -50,7 +60,7 @@ def mmssg_imports(rel_path, tree):
 
 
 @pytest.mark.parametrize(
-    'rel_path,tree', list(modules()), ids=lambda v: v if isinstance(v, str) else '')
+    'rel_path,tree', list(modules('mmssg')), ids=lambda v: v if isinstance(v, str) else '')
 def test_layers_import_downwards_only(rel_path, tree):
     parts = rel_path.split(os.sep)
     if len(parts) < 3:  # mmssg/__init__.py, version.py
@@ -62,19 +72,43 @@ def test_layers_import_downwards_only(rel_path, tree):
 
 
 def test_models_and_degradation_never_reach_up_and_engine_leaves_models_alone():
-    for rel_path, tree in modules():
+    for rel_path, tree in modules('mmssg'):
         layer = rel_path.split(os.sep)[1]
         imported = mmssg_imports(rel_path, tree)
         if layer in ('models', 'degradation'):
-            assert not imported & {'apis', 'demo', 'tools'}, rel_path
+            assert not imported & {'apis', 'demo', 'cli', 'testing'}, rel_path
         if layer == 'engine':
             assert 'models' not in imported, rel_path
 
 
+def test_the_library_never_imports_its_tools_tests_or_benchmarks():
+    for rel_path, tree in modules('mmssg'):
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                names = [a.name for a in node.names] if isinstance(
+                    node, ast.Import) else [node.module or '']
+                assert not any(n.split('.')[0] in ('tools', 'tests', 'benchmarks')
+                               for n in names), rel_path
+
+
+def test_tools_are_entry_points_over_one_command():
+    for rel_path, tree in modules('tools'):
+        with open(osp.join(REPO_ROOT, rel_path)) as f:
+            lines = len(f.read().splitlines())
+        assert lines <= MAX_TOOL_LINES, f'{rel_path}: {lines} lines'
+        commands = [
+            node.module for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and (node.module or '').startswith('mmssg.cli.')
+        ]
+        assert len(commands) == 1, f'{rel_path} imports {commands} from mmssg.cli'
+        assert not any(isinstance(node, (ast.FunctionDef, ast.ClassDef)) for node in tree.body)
+
+
 def test_modules_and_functions_stay_readable():
     too_long = []
-    for rel_path, tree in modules():
-        lines = len(open(osp.join(REPO_ROOT, rel_path)).read().splitlines())
+    for rel_path, tree in modules(*TREES):
+        with open(osp.join(REPO_ROOT, rel_path)) as f:
+            lines = len(f.read().splitlines())
         if lines > MAX_MODULE_LINES:
             too_long.append(f'{rel_path}: {lines} lines')
         for node in ast.walk(tree):

@@ -3,12 +3,12 @@
 import importlib
 
 import torch
-from _helpers import base_model_cfg, config_path
 from mmagic.registry import MODELS
 from mmengine.config import Config
 
 import mmssg
 from mmssg.models import build_segmentor
+from mmssg.testing import base_model_cfg, config_path
 
 
 def test_import_registers_plugin_components_in_mmagic_registries():

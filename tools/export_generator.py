@@ -1,28 +1,11 @@
 # Copyright (c) mmssg contributors. All rights reserved.
-"""Write a generator-only checkpoint: python tools/export_generator.py CHECKPOINT OUT.pth
+"""Write the generator of a checkpoint on its own.
 
-The result loads into MMagic's plain RRDBNet with mmengine's load_checkpoint, or into any
-MMagic editor through generator.init_cfg=dict(type='Pretrained', checkpoint=OUT.pth).
+Usage: ``python tools/export_generator.py --help``;
+the work is done by :mod:`mmssg.cli.export_generator`.
 """
-import argparse
-import os.path as osp
-import sys
-
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from mmssg.apis import export_generator_checkpoint
-from mmssg.utils import EXIT_OK, run_tool
-
-
-def main(argv=None):
-    """Export the generator of CHECKPOINT to OUT; returns the exit status."""
-    parser = argparse.ArgumentParser(description='Export the SR generator of a checkpoint')
-    parser.add_argument('checkpoint', help='SSG-RWSR training checkpoint')
-    parser.add_argument('out', help='output .pth path')
-    args = parser.parse_args(argv)
-    state = export_generator_checkpoint(args.checkpoint, args.out)
-    print(f'wrote {len(state)} generator tensors to {args.out}')
-    return EXIT_OK
-
+from mmssg.cli.export_generator import main
+from mmssg.utils import run_tool
 
 if __name__ == '__main__':
     run_tool(main)

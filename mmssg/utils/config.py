@@ -1,11 +1,17 @@
 # Copyright (c) mmssg contributors. All rights reserved.
 """Config adjustments the tools make for the machine they run on."""
+import hashlib
+import json
 import os.path as osp
 from typing import Any, List, Optional
 
 import torch
 from mmengine.config import Config
 from mmengine.logging import print_log
+
+#: This package's configs: the ``configs/`` folder of the checkout it is installed from
+#: (``pip install -e .``, as the README sets it up).
+CONFIG_ROOT = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs')
 
 
 def load_run_config(config: str,
@@ -154,3 +160,12 @@ def init_cpu_distributed(cfg: Config, launcher: str) -> bool:
     kwargs = dict(timeout=datetime.timedelta(seconds=timeout)) if timeout else {}
     dist.init_process_group(backend=backend, **kwargs)
     return True
+
+
+def resolved_config_digest(path: str) -> str:
+    """SHA-256 of a config as mmengine resolves it: its ``_base_`` files merged, its variables
+    (``{{ fileDirname }}``, ``{{$ENV:default}}``) filled in. Comments and layout do not count.
+    """
+    cfg = Config.fromfile(path, format_python_code=False)
+    text = json.dumps(cfg.to_dict(), sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode()).hexdigest()

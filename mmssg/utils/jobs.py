@@ -74,11 +74,12 @@ def log_tail(path: str, lines: int = 30) -> str:
         return ''
 
 
-def _start(job: Job, threads: int) -> subprocess.Popen:
-    os.makedirs(os.path.dirname(os.path.abspath(job.log)), exist_ok=True)
+def start_process(command: Sequence[str], log: str, threads: int = 1) -> subprocess.Popen:
+    """Start ``command`` with ``threads`` threads, its output (stdout and stderr) to ``log``."""
+    os.makedirs(os.path.dirname(os.path.abspath(log)), exist_ok=True)
     env = dict(os.environ, **thread_env(threads))
-    with open(job.log, 'w') as log:
-        return subprocess.Popen(job.command, stdout=log, stderr=subprocess.STDOUT, env=env)
+    with open(log, 'w') as out:
+        return subprocess.Popen(list(command), stdout=out, stderr=subprocess.STDOUT, env=env)
 
 
 def _stop_all(running: Dict[str, subprocess.Popen]) -> None:
@@ -113,7 +114,8 @@ def run_jobs(jobs: Sequence[Job], slots: int, poll_s: float = 0.5) -> Dict[str, 
         for job in [j for j in pending if set(j.after) <= set(seconds)]:
             threads = min(job.threads, slots)
             if sum(busy.values()) + threads <= slots:
-                running[job.name], started[job.name] = _start(job, threads), time.time()
+                running[job.name] = start_process(job.command, job.log, threads)
+                started[job.name] = time.time()
                 busy[job.name] = threads
                 pending.remove(job)
         time.sleep(poll_s)

@@ -1,35 +1,9 @@
 # Copyright (c) mmssg contributors. All rights reserved.
 """One way for the data tools to run a function over many inputs, with a progress bar."""
-import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Iterable, List, Optional
 
 from tqdm import tqdm
-
-# The function a pool worker applies, set once when the worker starts.
-_worker_fn: Optional[Callable] = None
-
-
-def _install(fn: Callable) -> None:
-    global _worker_fn
-    _worker_fn = fn
-
-
-def _apply(item):
-    return _worker_fn(item)
-
-
-def _pool_context():
-    """``fork`` where the platform has it, else the default start method.
-
-    A forked worker inherits the function given to :func:`parallel_map`
-    instead of unpickling it, so the function may be a closure, a
-    ``functools.partial`` or a function of a script run with ``runpy`` (how
-    the demo and the tests call the tools), none of which pickle by name.
-    """
-    if 'fork' in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context('fork')
-    return None
 
 
 def parallel_map(fn: Callable,
@@ -41,8 +15,8 @@ def parallel_map(fn: Callable,
     """``[fn(item) for item in items]``, over a process pool, with a tqdm bar.
 
     Args:
-        fn (Callable): Applied to each item. Where the platform cannot fork,
-            it must pickle (a module-level function).
+        fn (Callable): Applied to each item; it must pickle (a module-level
+            function, or a ``functools.partial`` of one).
         items (Iterable): The inputs; each is pickled to a worker, and each
             result back.
         workers (int): Processes. 1 or less runs in this process. Default: 1.
@@ -64,12 +38,8 @@ def parallel_map(fn: Callable,
                 results.append(fn(item))
                 bar.update()
             return results
-        with ProcessPoolExecutor(
-                max_workers=min(workers, len(items)),
-                mp_context=_pool_context(),
-                initializer=_install,
-                initargs=(fn, )) as pool:
-            for result in pool.map(_apply, items, chunksize=1):
+        with ProcessPoolExecutor(max_workers=min(workers, len(items))) as pool:
+            for result in pool.map(fn, items, chunksize=1):
                 results.append(result)
                 bar.update()
     return results

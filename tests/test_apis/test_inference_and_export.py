@@ -2,23 +2,19 @@
 """tools/inference.py (segmentor-free, tiled, safe with files) and generator export."""
 import os
 import os.path as osp
-import runpy
-import sys
 
 import cv2
 import numpy as np
 import pytest
 import torch
-from _helpers import REPO_ROOT, config_path, tiny_model_cfg
 from mmagic.registry import MODELS
 from mmengine.config import Config
 from mmengine.runner import load_checkpoint
 
 from mmssg.apis import export_generator_checkpoint, init_model, super_resolve
+from mmssg.cli import inference as inference_tool
+from mmssg.testing import config_path, tiny_model_cfg
 from mmssg.utils import EXIT_SKIPPED
-
-sys.path.insert(0, osp.join(REPO_ROOT, 'tools'))
-inference_tool = runpy.run_path(osp.join(REPO_ROOT, 'tools', 'inference.py'))
 
 
 @pytest.fixture(scope='module')
@@ -78,7 +74,7 @@ def write_inputs(folder):
 def test_folder_inference_skips_a_corrupt_file_and_leaves_inputs_alone(trained, tmp_path, capsys):
     config, checkpoint, _ = trained
     before = write_inputs(tmp_path / 'lr')
-    status = inference_tool['main'](
+    status = inference_tool.main(
         [config, checkpoint,
          str(tmp_path / 'lr'),
          str(tmp_path / 'sr'), '--tile', '8'])
@@ -99,15 +95,15 @@ def test_output_inside_the_input_folder_or_over_an_input_is_refused(trained, tmp
     config, checkpoint, _ = trained
     write_inputs(tmp_path / 'lr')
     with pytest.raises(ValueError, match='input folder'):
-        inference_tool['main'](
+        inference_tool.main(
             [config, checkpoint,
              str(tmp_path / 'lr'),
              str(tmp_path / 'lr' / 'out')])
     single = str(tmp_path / 'lr' / 'a.png')
     with pytest.raises(ValueError, match='overwrite'):
-        inference_tool['main']([config, checkpoint, single, single])
+        inference_tool.main([config, checkpoint, single, single])
     out = str(tmp_path / 'a_x4.png')
-    inference_tool['main']([config, checkpoint, single, out])
+    inference_tool.main([config, checkpoint, single, out])
     assert cv2.imread(out).shape == (48, 64, 3)
 
 
@@ -127,7 +123,7 @@ def test_exported_generator_loads_into_plain_mmagic_rrdbnet(trained, tmp_path):
 def test_single_output_names_a_file_only_for_formats_that_hold_colour(tmp_path):
     single = tmp_path / 'a.png'
     single.write_bytes(b'')
-    paths = inference_tool['output_paths']
+    paths = inference_tool.output_paths
     assert paths([str(single)], str(single), str(tmp_path / 'sr.ppm'),
                  '') == [str(tmp_path / 'sr.ppm')]
     # PGM is grey only: 'sr.pgm' is taken as a folder, like any other name.
@@ -140,13 +136,13 @@ def test_links_to_the_inputs_are_refused_and_the_inputs_stay_untouched(trained, 
     before = write_inputs(tmp_path / 'lr')
     (tmp_path / 'link_to_lr').symlink_to(tmp_path / 'lr', target_is_directory=True)
     with pytest.raises(ValueError, match='is the input folder'):
-        inference_tool['main'](
+        inference_tool.main(
             [config, checkpoint,
              str(tmp_path / 'lr'),
              str(tmp_path / 'link_to_lr')])
     (tmp_path / 'a_link.png').symlink_to(tmp_path / 'lr' / 'a.png')
     with pytest.raises(ValueError, match='refusing to overwrite input'):
-        inference_tool['main'](
+        inference_tool.main(
             [config, checkpoint,
              str(tmp_path / 'lr' / 'a.png'),
              str(tmp_path / 'a_link.png')])
@@ -179,7 +175,7 @@ def test_overlapped_reads_and_writes_give_the_same_files_as_one_thread(trained, 
     outputs = {}
     for workers in ('0', '3'):
         out = tmp_path / f'sr{workers}'
-        status = inference_tool['main'](
+        status = inference_tool.main(
             [config, checkpoint,
              str(tmp_path / 'lr'),
              str(out), '--workers', workers])
@@ -201,7 +197,7 @@ def test_a_failed_write_in_a_worker_thread_stops_the_tool_with_its_path(trained,
     write_many_inputs(tmp_path / 'lr', count=3)
     os.makedirs(tmp_path / 'sr' / '1.png')  # a folder where a result should go
     with pytest.raises(OSError, match='could not write .*1.png'):
-        inference_tool['main'](
+        inference_tool.main(
             [config, checkpoint,
              str(tmp_path / 'lr'),
              str(tmp_path / 'sr'), '--workers', '2'])

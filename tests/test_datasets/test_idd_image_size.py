@@ -5,11 +5,11 @@ import os
 import cv2
 import numpy as np
 import pytest
-from _helpers import config_path
 from mmagic.registry import DATASETS
 from mmengine.config import Config
 
 from mmssg.datasets import idd_dataset as idd_dataset_module
+from mmssg.testing import config_path
 
 # stand-ins for IDD's two sizes, small enough to write quickly: (width, height)
 SMALL, LARGE = (64, 36), (96, 54)

@@ -6,9 +6,10 @@ import os
 import cv2
 import numpy as np
 import pytest
-from _helpers import config_path
 from mmagic.registry import DATASETS
 from mmengine.config import Config
+
+from mmssg.testing import config_path
 
 CITY = 'aachen'
 

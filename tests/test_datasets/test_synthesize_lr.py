@@ -5,8 +5,6 @@ import hashlib
 import json
 import os
 import os.path as osp
-import sys
-from importlib.util import module_from_spec, spec_from_file_location
 
 import cv2
 import numpy as np
@@ -14,28 +12,17 @@ import pytest
 from scipy import ndimage
 from skimage import data
 
+from mmssg.cli import synthesize_lr
 from mmssg.degradation.functional import align_kernel, isotropic_gaussian_kernel
 from mmssg.utils import EXIT_OK, EXIT_SKIPPED
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-TOOL = osp.join(REPO_ROOT, 'tools', 'data', 'synthesize_lr.py')
 LABELS = (0, 8, 10, 13, 255)
 IMG = 'leftImg8bit'
 
 
-def _load_tool():
-    # Registered in sys.modules so that its worker function pickles into the process pool.
-    if 'mmssg_tool_synthesize_lr' not in sys.modules:
-        spec = spec_from_file_location('mmssg_tool_synthesize_lr', TOOL)
-        module = module_from_spec(spec)
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-    return sys.modules['mmssg_tool_synthesize_lr']
-
-
 @pytest.fixture(scope='module')
 def tool():
-    return vars(_load_tool())
+    return vars(synthesize_lr)
 
 
 def _write(path, img):
@@ -196,7 +183,7 @@ def test_links_into_the_source_root_are_refused(tool, cityscapes, tmp_path):
 
 
 def test_image_seed_is_a_function_of_seed_and_path():
-    mod = _load_tool()
+    mod = synthesize_lr
     a = mod.image_seed(0, 'val/x/a_leftImg8bit.png')
     assert a == mod.image_seed(0, 'val/x/a_leftImg8bit.png')
     assert a != mod.image_seed(1, 'val/x/a_leftImg8bit.png') != mod.image_seed(

@@ -1,11 +1,11 @@
 # Copyright (c) mmssg contributors. All rights reserved.
 """KernelGAN kernel post-processing: bicubic prior, centring, x4 composition."""
 import numpy as np
-from _blur_reference import gaussian_kernel, valid_blur_and_subsample
 
 from mmssg.degradation.functional import kernel_center_of_mass
 from mmssg.degradation.kernelgan.kernels import (bicubic_kernel, center_kernel, compose_x4_kernel,
                                                  postprocess_kernel, zero_negligible_values)
+from mmssg.testing import gaussian_kernel, valid_blur_and_subsample
 
 
 def test_x4_composition_equals_two_x2_steps():

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 import torch
-from _blur_reference import valid_blur_and_subsample
 
 from mmssg.degradation.kernelgan.networks import KernelGenerator, PatchDiscriminator
+from mmssg.testing import valid_blur_and_subsample
 
 pytestmark = pytest.mark.usefixtures('one_torch_thread')
 

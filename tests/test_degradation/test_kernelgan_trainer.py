@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 import torch
-from _blur_reference import blur_and_subsample, gaussian_kernel
 from skimage import data
 
 from mmssg.degradation.functional import kernel_center_of_mass
 from mmssg.degradation.kernelgan import KernelGAN, bicubic_kernel, estimate_kernels, run_kernelgan
+from mmssg.testing import blur_and_subsample, gaussian_kernel
 
 pytestmark = [pytest.mark.usefixtures('one_torch_thread'), pytest.mark.heavy]
 

@@ -5,11 +5,11 @@ import math
 
 import numpy as np
 import pytest
-from _reference_noise import noise_patch_positions_reference
 from skimage import data
 
 from mmssg.degradation import noise_patches as N
 from mmssg.degradation.noise_patches import NoiseCriteria
+from mmssg.testing import noise_patch_positions_reference
 
 SKY = np.array([150, 160, 185], np.float32)
 

@@ -4,7 +4,6 @@ import math
 
 import numpy as np
 import pytest
-from _helpers import power_law_image
 from scipy.linalg import logm
 
 from mmssg.degradation.functional import (add_noise, align_kernel, anisotropic_gaussian_kernel,
@@ -14,6 +13,7 @@ from mmssg.degradation.power_spectra import PowerSpectrum, image_power_spectrum
 from mmssg.degradation.spectral_kernels import (KERNEL_SIZE, alignment_kernel,
                                                 estimate_kernels_spectral, fit_gaussian_blur,
                                                 kernel_from_covariance, log_anisotropy)
+from mmssg.testing import power_law_image
 
 # sigma 1.0 x 2.0 HR px at 0.6 rad: covariance [[1.96, -1.40], [-1.40, 3.04]].
 TRUE_KERNEL = anisotropic_gaussian_kernel(21, 1.0, 2.0, 0.6)

@@ -1,9 +1,9 @@
 # Copyright (c) mmssg contributors. All rights reserved.
 """One small demo dataset shared by the tests that read generated files."""
 import pytest
-from _demo_files import COUNTS, LR_SIZE, SEED
 
 from mmssg.demo import make_demo_dataset
+from mmssg.testing.demo_files import COUNTS, LR_SIZE, SEED
 
 
 @pytest.fixture(scope='session')

@@ -2,36 +2,26 @@
 """The demo dataset on disk: layout, sizes, summary, determinism, reuse, refusals."""
 import filecmp
 import glob
-import importlib.util
 import json
 import os
 import re
 
 import numpy as np
 import pytest
-from _demo_files import (COUNTS, REQUIRED, hr_file, label_file, lr_image_files, read_labels,
-                         read_rgb, rel_files)
-from _helpers import REPO_ROOT
 
+from mmssg.cli import make_demo_data
 from mmssg.demo import DemoDatasetError
 from mmssg.demo import io as demo_io
 from mmssg.demo.camera import CameraModel
 from mmssg.demo.labels import CITYSCAPES_CLASSES
 from mmssg.demo.textures import PHOTO_NAMES, load_photographs
+from mmssg.testing.demo_files import (COUNTS, REQUIRED, hr_file, label_file, lr_image_files,
+                                      read_labels, read_rgb, rel_files)
 
 TINY = [
     '--lr-size', '32', '16', '--num-train', '3', '--num-val', '1', '--num-clean', '1', '--quiet'
 ]
 OLD_MTIME_NS = 1_000_000_000 * 10**9  # 2001-09-09: "a file nobody rewrote"
-
-
-def load_cli():
-    """``tools/data/make_demo_data.py`` as a module (its ``main`` runs in this process)."""
-    path = os.path.join(REPO_ROOT, 'tools', 'data', 'make_demo_data.py')
-    spec = importlib.util.spec_from_file_location('make_demo_data', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def mtimes(root):
@@ -111,7 +101,7 @@ def test_required_classes_present_and_summary_counts_them(dataset):
 
 
 def test_same_seed_gives_identical_files_and_other_seeds_differ(tmp_path):
-    cli = load_cli()
+    cli = make_demo_data
     # 'b' is rendered by two worker processes: the same files as one process
     for name, seed, workers in (('a', 7, 1), ('b', 7, 2), ('c', 8, 1)):
         argv = [str(tmp_path / name), '--seed', str(seed), '--workers', str(workers)]
@@ -126,7 +116,7 @@ def test_same_seed_gives_identical_files_and_other_seeds_differ(tmp_path):
 
 
 def test_rerun_reuses_and_fresh_regenerates(tmp_path, capsys):
-    cli = load_cli()
+    cli = make_demo_data
     out = tmp_path / 'data'
     assert cli.main([str(out), '--seed', '1'] + TINY) == 0
     for rel in rel_files(out):
@@ -146,7 +136,7 @@ def test_rerun_reuses_and_fresh_regenerates(tmp_path, capsys):
 
 def test_dataset_written_under_the_former_generator_name_is_reused(tmp_path, capsys):
     """Datasets made when the generator was ``mmssg.datasets.demo_data`` stay ours."""
-    cli = load_cli()
+    cli = make_demo_data
     out = tmp_path / 'data'
     assert cli.main([str(out)] + TINY) == 0
     summary = json.loads((out / 'summary.json').read_text())
@@ -162,7 +152,7 @@ def test_dataset_written_under_the_former_generator_name_is_reused(tmp_path, cap
 
 
 def test_incomplete_dataset_is_regenerated(tmp_path, capsys):
-    cli = load_cli()
+    cli = make_demo_data
     out = tmp_path / 'data'
     assert cli.main([str(out)] + TINY) == 0
     label = glob.glob(str(out / 'cityscapes' / 'gtFine' / 'train' / '*' / '*.png'))[0]
@@ -174,7 +164,7 @@ def test_incomplete_dataset_is_regenerated(tmp_path, capsys):
 
 
 def test_errors_name_the_output(tmp_path):
-    cli = load_cli()
+    cli = make_demo_data
     a_file = tmp_path / 'a_file'
     a_file.write_text('x')
     with pytest.raises(DemoDatasetError, match=str(a_file)):

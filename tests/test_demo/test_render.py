@@ -1,12 +1,13 @@
 # Copyright (c) mmssg contributors. All rights reserved.
 """Rendered scenes: the classes they hold, labels that agree with the pixels."""
 import numpy as np
-from _demo_files import REQUIRED, SEED, hr_file, label_file, lr_image_files, read_labels, read_rgb
 
 from mmssg.demo.camera import camera_label_downsample
 from mmssg.demo.canvas import Canvas
 from mmssg.demo.labels import CITYSCAPES_CLASSES, IGNORE_INDEX, ROAD, SKY
 from mmssg.demo.render import generate_scene
+from mmssg.testing.demo_files import (REQUIRED, SEED, hr_file, label_file, lr_image_files,
+                                      read_labels, read_rgb)
 
 
 def test_canvas_paints_in_order_and_keeps_labels_where_asked():

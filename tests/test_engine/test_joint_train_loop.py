@@ -5,14 +5,13 @@ import os.path as osp
 
 import pytest
 import torch
-from _batches import adapted_batch, guided_batch
-from _helpers import tiny_model_cfg
 from mmagic.registry import HOOKS
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 from torch.utils.data import Dataset
 
 from mmssg.engine import consumed_batches
+from mmssg.testing import adapted_batch, guided_batch, tiny_model_cfg
 
 
 class ListDataset(Dataset):

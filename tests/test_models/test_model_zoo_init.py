@@ -4,10 +4,10 @@ import copy
 
 import pytest
 import torch
-from _helpers import tiny_model_cfg
 from mmagic.registry import MODELS
 
 from mmssg.models import build_segmentor
+from mmssg.testing import tiny_model_cfg
 
 
 def upstream_generator_checkpoint(tmp_path, cfg, use_ema):

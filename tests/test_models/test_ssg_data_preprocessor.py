@@ -2,10 +2,10 @@
 """SSGDataPreprocessor's non-blocking copies: every CPU tensor of a batch goes through pinned
 memory, data samples included, and the batch it produces is unchanged."""
 import torch
-from _batches import adapted_batch
 from mmagic.registry import MODELS
 
 import mmssg.models.data_preprocessors.ssg_data_preprocessor as module
+from mmssg.testing import adapted_batch
 
 
 def test_pin_memory_reaches_the_tensors_inside_data_samples(monkeypatch):

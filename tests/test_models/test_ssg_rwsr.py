@@ -4,12 +4,11 @@ import copy
 
 import pytest
 import torch
-from _batches import adapted_batch, guided_batch
-from _helpers import tiny_model_cfg
 from mmagic.registry import MODELS
 from mmengine.optim import OptimWrapper, build_optim_wrapper
 
 from mmssg.models.editors.ssg_rwsr import SSGRWSR
+from mmssg.testing import adapted_batch, guided_batch, tiny_model_cfg
 
 
 def build_model(**overrides):

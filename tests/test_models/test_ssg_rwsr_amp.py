@@ -6,13 +6,12 @@ import warnings
 
 import pytest
 import torch
-from _batches import guided_batch
-from _helpers import tiny_model_cfg
 from mmagic.registry import MODELS
 from mmengine.optim import build_optim_wrapper
 from mmengine.optim.optimizer import amp_optimizer_wrapper
 
 from mmssg.models.editors.ssg_rwsr import loss_scale
+from mmssg.testing import guided_batch, tiny_model_cfg
 
 
 def build_model():

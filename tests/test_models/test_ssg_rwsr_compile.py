@@ -1,10 +1,10 @@
 # Copyright (c) mmssg contributors. All rights reserved.
 """The torch.compile switches of the SSG-RWSR editor take effect and change no number."""
 import torch
-from _batches import adapted_batch, guided_batch
-from _helpers import tiny_model_cfg
 from mmagic.registry import MODELS
 from mmengine.optim import build_optim_wrapper
+
+from mmssg.testing import adapted_batch, guided_batch, tiny_model_cfg
 
 
 class RecordingBackend:

@@ -3,7 +3,6 @@
 import pytest
 import torch
 import torch.nn.functional as F
-from _helpers import config_path, twice_bilinear_x2
 from mmagic.models.editors.esrgan.rrdb_net import RRDBNet
 from mmagic.registry import MODELS
 from mmengine.config import Config
@@ -11,6 +10,7 @@ from mmengine.model import BaseModule
 from torch import nn
 
 from mmssg.models.generators.upsampler_start_init import RRDBNET_LAYERS, UpsamplerStartInit
+from mmssg.testing import config_path, twice_bilinear_x2
 
 # the demo's generator (two RRDBs instead of four, to keep the tests fast)
 DEMO_RRDBNET = dict(

@@ -6,12 +6,12 @@ from types import SimpleNamespace
 import pytest
 import torch
 import torch.distributed as dist
-from _helpers import tiny_model_cfg
 from mmagic.registry import MODEL_WRAPPERS, MODELS
 from mmengine.config import Config
 
 from mmssg.engine import StrictCheckpointHook
 from mmssg.models.utils import evaluation_model_cfg, load_networks
+from mmssg.testing import tiny_model_cfg
 
 
 def build(**tiny):

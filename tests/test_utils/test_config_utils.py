@@ -5,9 +5,9 @@ import os.path as osp
 
 import pytest
 import torch
-from _helpers import REPO_ROOT
 from mmengine.config import Config
 
+from mmssg.testing import REPO_ROOT
 from mmssg.utils import enable_amp, load_run_config, replace_norm_type
 
 PAPER = osp.join(REPO_ROOT, 'configs', 'ssg_rwsr_x4_cityscapes.py')

@@ -1,5 +1,6 @@
 # Copyright (c) mmssg contributors. All rights reserved.
 """parallel_map: the data tools' one way to run over many inputs."""
+import functools
 import os
 
 import pytest
@@ -7,13 +8,17 @@ import pytest
 from mmssg.utils import parallel_map
 
 
+def _shifted_with_pid(offset, i):
+    return i + offset, os.getpid()
+
+
 def test_results_come_back_in_order_in_process_and_over_workers():
-    offset = 10  # a closure: does not pickle, reaches forked workers all the same
+    shifted = functools.partial(_shifted_with_pid, 10)  # how the tools pass their settings
     items = list(range(7))
-    expected = [(i + offset, os.getpid()) for i in items]
-    assert parallel_map(lambda i: (i + offset, os.getpid()), items, progress=False) == expected
-    pooled = parallel_map(lambda i: (i + offset, os.getpid()), items, workers=3, progress=False)
-    assert [r[0] for r in pooled] == [i + offset for i in items]
+    expected = [(i + 10, os.getpid()) for i in items]
+    assert parallel_map(shifted, items, progress=False) == expected
+    pooled = parallel_map(shifted, items, workers=3, progress=False)
+    assert [r[0] for r in pooled] == [i + 10 for i in items]
     assert os.getpid() not in {r[1] for r in pooled}  # done in other processes
     assert parallel_map(abs, [], workers=3) == []
 

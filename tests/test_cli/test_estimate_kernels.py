@@ -11,12 +11,12 @@ import time
 
 import numpy as np
 import pytest
-from _helpers import REPO_ROOT, power_law_image
 from PIL import Image
 
 from mmssg.degradation.functional import kernel_covariance, validate_kernel
 from mmssg.degradation.pools import load_kernel_pool
 from mmssg.degradation.spectral_kernels import MIN_POOLED_IMAGES, MODEL_VERSION, fit_settings
+from mmssg.testing import REPO_ROOT, power_law_image
 from mmssg.utils import EXIT_ERROR, EXIT_OK, EXIT_SKIPPED
 
 pytestmark = [pytest.mark.usefixtures('one_torch_thread'), pytest.mark.heavy]
@@ -27,7 +27,8 @@ TOOL = osp.join(REPO_ROOT, 'tools', 'data', 'estimate_kernels.py')
 @pytest.fixture(scope='module')
 def estimate():
     """The tool's ``main``, run in-process (saves re-importing torch)."""
-    return runpy.run_path(TOOL, run_name='tool')['main']
+    from mmssg.cli.estimate_kernels import main
+    return main
 
 
 def run_from_shell(*args):

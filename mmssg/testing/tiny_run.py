@@ -1,61 +1,25 @@
 # Copyright (c) mmssg contributors. All rights reserved.
-"""A tiny training set-up on demo data, run with the real tools in subprocesses."""
+"""A tiny training set-up on demo data, run with the real tools in subprocesses.
+
+Its config adds the hooks of :mod:`mmssg.testing.hooks` (weights dumped per rank, a SIGKILL at
+a given iteration).
+"""
 import os
 import os.path as osp
 import subprocess
 import sys
 
 import numpy as np
-from _helpers import REPO_ROOT, config_path
 
 from mmssg.degradation.functional import anisotropic_gaussian_kernel
 from mmssg.demo import make_demo_dataset
+from .configs import REPO_ROOT, config_path
 
 PYTHON = sys.executable
 
-HOOKS_MODULE = '''
-import os
-import signal
-
-import torch
-from mmagic.registry import HOOKS
-from mmengine.dist import get_rank
-from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
-
-
-@HOOKS.register_module(force=True)
-class RankWeightsDumpHook(Hook):
-    """Saves every rank's networks (parameters and buffers) at the end of training."""
-
-    def after_train(self, runner):
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        state, params = {}, {}
-        for name in ('generator', 'segmentor'):
-            child = getattr(model, name)
-            child = child.module if is_model_wrapper(child) else child
-            for key, value in child.state_dict().items():
-                state[name + '.' + key] = value.detach().cpu().clone()
-            params.update({name + '.' + k: v for k, v in child.named_parameters()})
-        torch.save(dict(state=state, params=list(params)),
-                   runner.work_dir + '/rank%d_weights.pth' % get_rank())
-
-
-@HOOKS.register_module(force=True)
-class KillAtIterationHook(Hook):
-    """Kills its own process with SIGKILL before the given iteration runs."""
-
-    def __init__(self, iteration):
-        self.iteration = iteration
-
-    def before_train_iter(self, runner, batch_idx, data_batch=None):
-        if runner.iter == self.iteration:
-            os.kill(os.getpid(), signal.SIGKILL)
-'''
-
 TINY_CONFIG = '''
 _base_ = [{demo!r}]
-custom_imports = dict(imports=['mmssg', 'tiny_run_hooks'], allow_failed_imports=False)
+custom_imports = dict(imports=['mmssg', 'mmssg.testing.hooks'], allow_failed_imports=False)
 model = dict(
     generator=dict(mid_channels=8, num_blocks=1, growth_channels=4, init_cfg=None),
     segmentor=dict(init_cfg=None))
@@ -93,7 +57,7 @@ def write_pools(root, lr_patch):
 
 
 def make_tiny_run(root):
-    """Demo data, pools, the hooks module and the tiny config under ``root``.
+    """Demo data, pools and the tiny config under ``root``.
 
     Returns:
         tuple: ``(config path, environment for the tools' subprocesses)``.
@@ -107,14 +71,12 @@ def make_tiny_run(root):
         lr_size=(128, 64),
         log=lambda *a: None)
     write_pools(root, lr_patch=16)
-    (root / 'tiny_run_hooks.py').write_text(HOOKS_MODULE)
     config = root / 'tiny_config.py'
     config.write_text(TINY_CONFIG.format(demo=config_path('ssg_rwsr_x4_demo.py'), root=str(root)))
     env = dict(
         os.environ,
         MMSSG_DEMO_ROOT=str(root),
         PYTHON=PYTHON,
-        PYTHONPATH=os.pathsep.join([str(root), REPO_ROOT]),
         OMP_NUM_THREADS='1',
         PORT=str(29500 + os.getpid() % 1000))
     return str(config), env

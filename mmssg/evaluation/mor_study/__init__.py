@@ -2,7 +2,7 @@
 """A Mean Opinion Rank study: participants rank SR outputs in a web page.
 
 ``folders`` matches the method folders, ``store`` keeps the answers in
-SQLite, ``server`` and ``page`` are the web app, ``report`` turns the
+SQLite, ``server`` serves the page (``static/index.html``), ``report`` turns the
 answers into MOR figures (with :mod:`mmssg.evaluation.mor`).
 """
 from .folders import StudyImages, collect_study_images

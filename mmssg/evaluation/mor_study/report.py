@@ -22,7 +22,7 @@ report`` writes as JSON, the MOR column input of the paper-style tables::
 """
 from typing import Dict
 
-from mmssg.evaluation.mor import mor_summary
+from ..mor import mor_summary
 from .store import StudyStore
 
 

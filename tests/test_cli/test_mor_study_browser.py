@@ -14,8 +14,6 @@ import hashlib
 import json
 import multiprocessing
 import os
-import os.path as osp
-import runpy
 import shutil
 import socket
 import sqlite3
@@ -24,10 +22,9 @@ import time
 import urllib.request
 
 import pytest
-from _helpers import REPO_ROOT
-from _mor_study import BLUR, PHOTOS, file_digests, make_study_folders
 
-TOOL = osp.join(REPO_ROOT, 'tools', 'analysis', 'mor_study.py')
+from mmssg.testing.mor_study import BLUR, PHOTOS, file_digests, make_study_folders
+
 BROWSERS = ('chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable')
 DRIVERS = ('chromedriver', '/usr/lib/chromium/chromedriver')
 INSTALL_HINT = (
@@ -186,7 +183,7 @@ def test_two_participants_rank_every_image_across_a_server_restart(browser, tmp_
         str(lr), '--study',
         str(study), '--seed', '5'
     ]
-    tool_main = runpy.run_path(TOOL)['main']
+    from mmssg.cli.mor_study import main as tool_main
     server = _start_server(tool_main, arguments, port, tmp_path / 'server_1.log')
     tabs, shown_log = {}, {}
     try:

@@ -1,5 +1,5 @@
 # Copyright (c) mmssg contributors. All rights reserved.
-"""Small model configs and data for fast tests."""
+"""The repository's configs and small model configs for fast tests."""
 import copy
 import os
 
@@ -7,12 +7,16 @@ import numpy as np
 import torch.nn.functional as F
 from mmengine.config import Config
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from mmssg.utils.config import CONFIG_ROOT
+
+# the checkout this package is installed from (editable install), whose configs/ the tests read
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BN = dict(type='BN', requires_grad=True)
 
 
 def config_path(*parts):
-    return os.path.join(REPO_ROOT, 'configs', *parts)
+    """A path under the package's configs folder."""
+    return os.path.join(CONFIG_ROOT, *parts)
 
 
 def base_model_cfg():

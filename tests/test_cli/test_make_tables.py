@@ -2,13 +2,11 @@
 """tools/analysis/make_tables.py: the paper's table layouts from results files, and bad input."""
 import csv
 import json
-import os.path as osp
-import runpy
 
 import pytest
-from _helpers import REPO_ROOT
 
-TOOL = osp.join(REPO_ROOT, 'tools', 'analysis', 'make_tables.py')
+from mmssg.cli.make_tables import main as make_tables
+
 SYNTHETIC = dict(
     type='CityscapesSRDataset',
     data_root='data/cityscapes_synthetic_x4',
@@ -17,10 +15,6 @@ REAL = dict(
     type='CityscapesSRDataset',
     data_root='data/cityscapes',
     data_prefix=dict(img_path='leftImg8bit/val'))
-
-
-def make_tables(argv):
-    return runpy.run_path(TOOL)['main'](argv)
 
 
 def results_file(folder, name, metrics, dataset=SYNTHETIC, random=(), method=None):

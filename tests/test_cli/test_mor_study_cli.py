@@ -1,22 +1,18 @@
 # Copyright (c) mmssg contributors. All rights reserved.
 """tools/analysis/mor_study.py on bad input, the demo layout and the report."""
 import json
-import os.path as osp
-import runpy
 import socket
 
 import pytest
-from _helpers import REPO_ROOT
-from _mor_study import PHOTOS, make_study_folders
 
-from mmssg.apis.mor_study import StudyFileError, StudyStore
-
-TOOL = osp.join(REPO_ROOT, 'tools', 'analysis', 'mor_study.py')
+from mmssg.evaluation.mor_study import StudyFileError, StudyStore
+from mmssg.testing.mor_study import PHOTOS, make_study_folders
 
 
 @pytest.fixture(scope='module')
 def main():
-    return runpy.run_path(TOOL)['main']
+    from mmssg.cli.mor_study import main
+    return main
 
 
 def _method_args(folders):

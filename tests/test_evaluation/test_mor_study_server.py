@@ -9,10 +9,10 @@ import urllib.request
 import cv2
 import numpy as np
 import pytest
-from _mor_study import BLUR, PHOTOS, file_digests, make_study_folders
 
-from mmssg.apis.mor_study import StudyApp, StudyStore, collect_study_images, make_server
-from mmssg.apis.mor_study.server import read_picture
+from mmssg.evaluation.mor_study import StudyApp, StudyStore, collect_study_images, make_server
+from mmssg.evaluation.mor_study.server import read_picture
+from mmssg.testing.mor_study import BLUR, PHOTOS, file_digests, make_study_folders
 
 
 @pytest.fixture

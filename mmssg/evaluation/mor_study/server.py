@@ -6,12 +6,16 @@
 threaded server (one thread per request, so participants do not wait for
 each other; the store serialises the writes).
 
-URLs: ``GET /`` the page; ``GET /api/task?participant=ID``;
+URLs: ``GET /`` the page (``static/index.html``, styles and script inline);
+``GET /api/task?participant=ID`` (the participant's next image);
 ``GET /api/output?participant=ID&image=KEY&slot=K``;
 ``GET /api/reference?image=KEY``; ``POST /api/submit`` with
 ``{"participant", "image", "ranking": [[slot, ...], ...]}`` (groups of slots,
-best first). Answers are JSON; errors are ``{"error": message}`` with status
-400 (bad request) or 404 (unknown image or path).
+best first; the next task comes back only once the ranking is committed).
+Answers are JSON; errors are ``{"error": message}`` with status 400 (bad
+request) or 404 (unknown image or path). Method names never reach the page:
+outputs are addressed by their slot (A, B, ...) in the participant's shuffled
+order.
 """
 import errno
 import io
@@ -27,10 +31,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from PIL import Image
 
 from .folders import BROWSER_TYPES, StudyImages
-from .page import PAGE_HTML
 from .store import StudyStore
 
 MAX_BODY_BYTES = 64 * 1024
+PAGE_PATH = osp.join(osp.dirname(osp.abspath(__file__)), 'static', 'index.html')
 
 
 class StudyApp:
@@ -102,6 +106,12 @@ class StudyApp:
         return self.study_images.references[image]
 
 
+def read_page() -> bytes:
+    """The ranking page, read from the package's static file."""
+    with open(PAGE_PATH, 'rb') as f:
+        return f.read()
+
+
 def read_picture(path: str) -> Tuple[bytes, str]:
     """The bytes and content type of an image, as a browser can show it."""
     content_type = BROWSER_TYPES.get(osp.splitext(path)[1].lower())
@@ -125,7 +135,7 @@ class StudyRequestHandler(BaseHTTPRequestHandler):
         app = self.server.app
         routes = {
             '/':
-            lambda: (PAGE_HTML.encode(), 'text/html; charset=utf-8'),
+            lambda: (read_page(), 'text/html; charset=utf-8'),
             '/api/task':
             lambda: self._json(app.task(query.get('participant'))),
             '/api/output':

@@ -9,14 +9,12 @@ import json
 import math
 import os
 import os.path as osp
-import runpy
-import sys
 
 import cv2
 import pytest
 import torch
-from _helpers import REPO_ROOT
-from _tiny_run import dist_train, make_tiny_run
+
+from mmssg.testing.tiny_run import dist_train, make_tiny_run
 
 pytestmark = pytest.mark.heavy
 
@@ -30,16 +28,12 @@ def tiny_run(tmp_path_factory):
 
 @pytest.fixture(scope='module')
 def in_process_tools(tiny_run):
-    """The tools' main functions, with the tiny run's hooks module importable."""
+    """The tools' main functions, with the demo root the tiny config reads."""
+    from mmssg.cli import export_generator, inference, test
     root, _, _ = tiny_run
     os.environ['MMSSG_DEMO_ROOT'] = str(root)
-    sys.path.insert(0, str(root))
-    yield {
-        name: runpy.run_path(osp.join(REPO_ROOT, 'tools', name + '.py'))['main']
-        for name in ('test', 'inference', 'export_generator')
-    }
+    yield dict(test=test.main, inference=inference.main, export_generator=export_generator.main)
     os.environ.pop('MMSSG_DEMO_ROOT')
-    sys.path.remove(str(root))
 
 
 def rank_weights(work_dir, rank):

@@ -3,18 +3,17 @@
 import json
 import math
 import os
-import os.path as osp
-import runpy
 import socket
 
 import cv2
 import numpy as np
 import pytest
 import torch
-from _helpers import REPO_ROOT, config_path
 from mmagic.registry import MODELS
 from mmengine.config import Config
 from skimage import data as skdata
+
+from mmssg.testing import config_path
 
 CITY, NAME = 'bonn', 'bonn_000000_000019_leftImg8bit'
 RANDOM = ['DISTS', 'LPIPS', 'MetaIQA', 'NIMA']  # their published weights are downloads
@@ -49,10 +48,6 @@ def offline(tmp_path, monkeypatch):
     monkeypatch.setattr(socket.socket, 'connect', refuse)
 
 
-def tool(*path):
-    return runpy.run_path(osp.join(REPO_ROOT, 'tools', *path))['main']
-
-
 @pytest.fixture
 def tiny_eval(tmp_path, offline):
     """One LR/HR pair in the synthetic set's layout, a tiny model config and its checkpoint."""
@@ -74,7 +69,7 @@ def tiny_eval(tmp_path, offline):
 
 def test_results_files_describe_the_run_and_feed_the_tables(tiny_eval, capsys):
     root, config, checkpoint, lr = tiny_eval
-    test = tool('test.py')
+    from mmssg.cli.test import main as test
     bicubic, model = str(root / 'bicubic.json'), str(root / 'model.json')
     # bicubic needs no checkpoint: the config names every weight (none here)
     test([
@@ -104,7 +99,7 @@ def test_results_files_describe_the_run_and_feed_the_tables(tiny_eval, capsys):
     expected = expected.clamp(0, 255).round().permute(1, 2, 0).numpy()
     assert saved.shape == (128, 192, 3) and np.abs(saved - expected).max() <= 1
 
-    make_tables = tool('analysis', 'make_tables.py')
+    from mmssg.cli.make_tables import main as make_tables
     capsys.readouterr()
     make_tables(['--table', '3', bicubic, model])
     lines = capsys.readouterr().out.splitlines()

@@ -3,12 +3,10 @@
 import json
 import os
 import os.path as osp
-import runpy
 
 import cv2
 import numpy as np
 import pytest
-from _helpers import REPO_ROOT
 from skimage import data
 
 from mmssg.degradation.noise_files import CompactNoisePatches
@@ -16,7 +14,6 @@ from mmssg.degradation.noise_patches import NoiseCriteria, extract_noise_patches
 from mmssg.degradation.pools import load_noise_pool
 from mmssg.utils import EXIT_OK, EXIT_SKIPPED
 
-TOOL = osp.join(REPO_ROOT, 'tools', 'data', 'collect_noise_patches.py')
 SMALL = ['--patch-size', '64', '--sub-size', '16', '--no-progress']
 
 
@@ -28,8 +25,9 @@ def read_pool_file(path):
 
 @pytest.fixture(scope='module')
 def collect():
-    """The tool's ``main``, loaded as the demo loads it (runpy: its functions do not pickle)."""
-    return runpy.run_path(TOOL, run_name='tool')['main']
+    """The tool's ``main``, run in-process."""
+    from mmssg.cli.collect_noise_patches import main
+    return main
 
 
 def _noisy_flat(seed=5):

@@ -9,7 +9,8 @@ import signal
 
 import pytest
 import torch
-from _tiny_run import make_tiny_run, train
+
+from mmssg.testing.tiny_run import make_tiny_run, train
 
 pytestmark = pytest.mark.heavy
 

@@ -6,7 +6,8 @@ import threading
 
 import pytest
 
-from mmssg.apis.mor_study.store import StudyFileError, StudyStore, read_study_meta, seeded_shuffle
+from mmssg.evaluation.mor_study.store import (StudyFileError, StudyStore, read_study_meta,
+                                              seeded_shuffle)
 
 METHODS = ['bicubic', 'before joint training', 'SSG-RWSR']
 IMAGES = [f'city/img{i:02d}' for i in range(6)]

@@ -1,22 +1,19 @@
 # Copyright (c) mmssg contributors. All rights reserved.
 """tools/analysis/compare_crops.py: the crops shown are the source pixels, labelled; bad input."""
 import os
-import os.path as osp
-import runpy
 
 import cv2
 import numpy as np
 import pytest
-from _helpers import REPO_ROOT
 
-TOOL = osp.join(REPO_ROOT, 'tools', 'analysis', 'compare_crops.py')
+from mmssg.cli import compare_crops as tool
+
 NAMES = ('aachen/a_leftImg8bit', 'bonn/b_leftImg8bit')
 LR_SIZE = (24, 32)  # (h, w)
 
 
 def compare_crops(argv):
-    module = runpy.run_path(TOOL)
-    return module['main'](argv), module
+    return tool.main(argv), tool
 
 
 def write_folder(folder, images, ext='.png'):
@@ -50,14 +47,14 @@ def folders(tmp_path):
 def test_every_panel_shows_the_source_pixels_under_its_label(tmp_path, folders):
     paths, images = folders
     out = str(tmp_path / 'fig.png')
-    status, tool = compare_crops([
+    status, _ = compare_crops([
         '--lr', paths['lr'], '--method', f'Bicubic={paths["up"]}', '--method',
         f'Sharp={paths["sharp"]}', '--hr', paths['hr'], '--images', NAMES[1] + '.png', NAMES[0],
         '--crop', '8', '12', '40', '24', '--zoom', '3', '--out', out
     ])
     assert status == 0
     fig = cv2.imread(out)
-    label_h, gap, zoom = tool['LABEL_HEIGHT'], tool['GAP'], 3
+    label_h, gap, zoom = tool.LABEL_HEIGHT, tool.GAP, 3
     panel_w, panel_h = 40 * zoom, 24 * zoom
     assert fig.shape == (label_h + 2 * (gap + panel_h), 4 * panel_w + 3 * gap, 3)
     for col, key in enumerate(('lr', 'up', 'sharp', 'hr')):

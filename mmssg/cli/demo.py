@@ -1,0 +1,380 @@
+# Copyright (c) mmssg contributors. All rights reserved.
+"""The README's main job: the whole SSG-RWSR pipeline on generated data, on a CPU.
+
+    python tools/demo.py [--work-dir work_dirs/demo] [--config CONFIG] [--fresh] [--quick]
+        [--jobs N] [--dry-run] [--readme README.md]
+
+The job is the list of stages in :func:`demo_stages`, each a tool of :mod:`mmssg.cli` with its
+arguments read from the demo config (``configs/ssg_rwsr_x4_demo.py``: paths, patch sizes,
+noise windows, the kernel estimator, the stand-ins' configs, the schedules):
+
+1. ``data``: street scenes in the Cityscapes layout seen through a hidden camera (the real LR
+   domain, with labels) and clean HR images (the DF2K stand-in);
+2. ``noise_pool`` and ``kernel_pool`` from the real LR training images (section 3.2);
+3. ``pretrain_generator`` and ``pretrain_segmentor``: the model-zoo stand-ins, MMagic's
+   BaseEditModel on bicubic pairs and MMSegmentation's EncoderDecoder on the real LR images;
+   ``initial_checkpoint`` puts both into one SSG-RWSR checkpoint (the row before joint
+   training);
+4. ``train_<run>``: joint training from the same start, both turns (SSG-RWSR), adapted turns
+   only and guided turns only (Table 4);
+5. ``test_<row>``: tools/test.py on the real-LR val split against the hidden HR renders, for
+   every row, saving the SR images;
+6. ``inference``: tools/inference.py on the real-LR val images (no segmentor);
+7. ``table3``, ``table4`` and ``figure``: the paper-style tables and a figure of zoomed crops.
+
+A stage is redone only when what it is made from changed, by content: the fully resolved
+config (``_base_`` files included), its arguments and the bytes of the earlier stages' outputs
+it reads (:mod:`mmssg.utils.stages`; ``--dry-run`` lists what would be redone). Training and
+test stages run as one-thread processes side by side, ``--jobs`` at a time, which keeps every
+core busy with the small networks' work and fixes each run's arithmetic whatever the number of
+cores. Everything goes under the work directory; ``--readme`` also rewrites the README's
+results block.
+"""
+import argparse
+import os
+import os.path as osp
+import shutil
+import time
+
+import cv2
+import numpy as np
+from mmengine.config import Config
+
+from mmssg.cli import (collect_noise_patches, compare_crops, estimate_kernels, inference,
+                       make_demo_data, make_tables, test, train)
+from mmssg.demo.report import README_BEGIN, README_END, ROWS, TABLES, results_text, write_readme
+from mmssg.utils import CONFIG_ROOT, atomic_output, list_images
+from mmssg.utils.config import resolved_config_digest
+from mmssg.utils.stages import RAN, Stage, StageRunner
+
+DEMO_CONFIG = osp.join(CONFIG_ROOT, 'ssg_rwsr_x4_demo.py')
+# The job's size: (full, --quick); the quick one is the smallest that still runs every stage
+# (at 128x64 no noise patch passes Eq. 2-4). The full job's steps and turns are the configs'
+# own (:func:`config_schedule`).
+SIZES = {
+    'full':
+    dict(num_train=32, num_val=8, num_clean=24, lr_size=(256, 128), figure_rows=3),
+    'quick':
+    dict(
+        num_train=8,  # the kernel pool's least (MIN_POOLED_IMAGES)
+        num_val=2,
+        num_clean=3,
+        lr_size=(192, 96),
+        generator_iters=4,
+        segmentor_iters=4,
+        joint_turns=2,
+        figure_rows=2),
+}
+# The joint runs and their turns: every run makes the same number of turns of each of its
+# kinds, so the full run is the two ablations' turns together.
+JOINT_RUNS = {
+    'ssg_rwsr': ['guided', 'adapted'],
+    'adapted_only': ['adapted'],
+    'guided_only': ['guided']
+}
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Run the SSG-RWSR demo pipeline end to end')
+    parser.add_argument('--work-dir', default='work_dirs/demo', help='where everything goes')
+    parser.add_argument(
+        '--config', default=DEMO_CONFIG, help='the demo config (default: %(default)s)')
+    parser.add_argument('--fresh', action='store_true', help='delete the work dir first')
+    parser.add_argument('--quick', action='store_true', help='the smallest size, for tests')
+    parser.add_argument('--seed', type=int, default=0, help='seed of the demo data')
+    parser.add_argument(
+        '--jobs',
+        type=int,
+        default=os.cpu_count() or 1,
+        help='processes at once (one thread each) and data workers (default: the cores)')
+    parser.add_argument('--dry-run', action='store_true', help='list the stages to redo, run none')
+    parser.add_argument(
+        '--readme', help=f'also write the results between {README_BEGIN} and {README_END} here')
+    args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error(f'--jobs must be at least 1, got {args.jobs}')
+    return args
+
+
+def load_demo_config(config, work):
+    """The demo config with its root set to ``work`` (every path the stages use)."""
+    os.environ['MMSSG_DEMO_ROOT'] = work  # read by the demo configs
+    return Config.fromfile(config)
+
+
+def config_schedule(cfg):
+    """The full job's steps and turns, as the configs spell them out (``train_cfg.max_iters``).
+
+    Returns:
+        dict: ``generator_iters`` and ``segmentor_iters`` (the stand-ins' steps) and
+        ``joint_turns`` (turns of each kind of the full joint run, and so of each ablation).
+    """
+    iters, kinds = cfg.train_cfg.max_iters, len(cfg.train_cfg.turns)
+    if iters % kinds:
+        raise ValueError(f'{cfg.filename}: train_cfg.max_iters={iters} is not a whole number '
+                         f'of turns of each of its kinds {cfg.train_cfg.turns}')
+    steps = {
+        f'{name}_iters': Config.fromfile(path).train_cfg.max_iters
+        for name, path in cfg.stand_in_configs.items()
+    }
+    return dict(steps, joint_turns=iters // kinds)
+
+
+def trained_for(config, iters, name, work_dir):
+    """tools/train.py's arguments for ``iters`` steps, keeping (only) the last checkpoint."""
+    return [
+        config, '--work-dir', work_dir, '--cfg-options', f'train_cfg.max_iters={iters}',
+        f'default_hooks.checkpoint.interval={iters}', f'experiment_name=demo_{name}'
+    ]
+
+
+def stand_in_stage(cfg, work, name, iters):
+    """Train a model-zoo stand-in; its last checkpoint is kept where the demo config reads it."""
+    config, target = cfg.stand_in_configs[name], cfg[f'{name}_stand_in']
+    work_dir = osp.join(work, f'pretrain_{name}')
+
+    def keep_checkpoint():
+        os.makedirs(osp.dirname(target), exist_ok=True)
+        shutil.copyfile(osp.join(work_dir, f'iter_{iters}.pth'), target)
+
+    return Stage(
+        f'pretrain_{name}',
+        train.main,
+        trained_for(config, iters, f'pretrain_{name}', work_dir),
+        inputs=[cfg.demo_data],
+        outputs=[target],
+        settings=dict(config=resolved_config_digest(config)),
+        process=True,
+        then=keep_checkpoint)
+
+
+def initial_checkpoint(argv):
+    """``[generator stand-in, segmentor stand-in, out]``: both in one SSG-RWSR checkpoint."""
+    import torch
+
+    from mmssg.models.utils import network_state_dict, read_checkpoint
+    generator, segmentor, out = argv
+    state = {
+        f'generator.{k}': v
+        for k, v in network_state_dict(read_checkpoint(generator), 'generator').items()
+    }
+    state.update({f'segmentor.{k}': v for k, v in read_checkpoint(segmentor).items()})
+    with atomic_output(out) as f:
+        torch.save({'state_dict': state, 'meta': dict(note='demo stand-ins')}, f)
+    return 0
+
+
+def pool_stages(cfg, train_images, jobs):
+    """The noise-patch and kernel pools from the real LR training images."""
+    windows = cfg.noise_windows
+    return [
+        Stage(
+            'noise_pool',
+            collect_noise_patches.main, [
+                train_images, cfg.noise_pool, '--patch-size',
+                str(windows.patch_size), '--sub-size',
+                str(windows.sub_size), '--stride',
+                str(windows.stride)
+            ],
+            quiet_argv=['--workers', str(jobs)],
+            inputs=[train_images],
+            outputs=[cfg.noise_pool]),
+        Stage(
+            'kernel_pool',
+            estimate_kernels.main, [
+                train_images, cfg.kernel_pool, '--scale',
+                str(cfg.scale), '--method', cfg.kernel_method
+            ],
+            quiet_argv=['--workers', str(jobs)],
+            inputs=[train_images],
+            outputs=[cfg.kernel_pool]),
+    ]
+
+
+def joint_stages(cfg, config, work, turns):
+    """The three joint-training runs from the same stand-ins; returns (stages, checkpoints)."""
+    stages, checkpoints = [], {}
+    made_from = [
+        cfg.generator_stand_in, cfg.segmentor_stand_in, cfg.noise_pool, cfg.kernel_pool,
+        cfg.demo_data
+    ]
+    for slug, kinds in JOINT_RUNS.items():
+        iters = turns * len(kinds)
+        train_dir = osp.join(work, 'train', slug)
+        checkpoints[slug] = osp.join(train_dir, f'iter_{iters}.pth')
+        argv = trained_for(config, iters, slug, train_dir) + [
+            f'train_cfg.val_interval={iters}', f'train_cfg.val_begin={iters + 1}',
+            f'train_cfg.turns=[{",".join(kinds)}]'
+        ]
+        stages.append(
+            Stage(
+                f'train_{slug}',
+                train.main,
+                argv,
+                inputs=made_from,
+                outputs=[checkpoints[slug]],
+                settings=dict(config=resolved_config_digest(config)),
+                process=True))
+    checkpoints['bicubic'] = checkpoints['ssg_rwsr']  # its segmentor scores bicubic's mIoU
+    return stages, checkpoints
+
+
+def test_stages(cfg, config, work, checkpoints):
+    """tools/test.py for every row; the Table 4-only rows skip the slow NIQE and DISTS.
+
+    The full run's row first (its training ends last and its score is the longest), then
+    the other Table 3 rows, then the Table 4-only ones.
+    """
+    stages = []
+    for slug in sorted(ROWS, key=lambda s: (s != 'ssg_rwsr', s not in TABLES['table3'][0])):
+        test_config = config if slug in TABLES['table3'][0] else cfg.table4_test_config
+        options = [f'experiment_name=demo_test_{slug}']
+        if slug == 'bicubic':
+            options.append('model.generator.type=BicubicUpsampler')
+        stages.append(
+            Stage(
+                f'test_{slug}',
+                test.main, [
+                    test_config, checkpoints[slug], '--work-dir',
+                    osp.join(work, 'test', slug), '--out',
+                    osp.join(work, 'results', f'{slug}.json'), '--method-name', ROWS[slug],
+                    '--save-sr',
+                    osp.join(work, 'sr', slug), '--cfg-options', *options
+                ],
+                inputs=[checkpoints[slug], cfg.demo_data],
+                outputs=[osp.join(work, 'results', f'{slug}.json'),
+                         osp.join(work, 'sr', slug)],
+                settings=dict(config=resolved_config_digest(test_config)),
+                process=True))
+    return stages
+
+
+def report_stages(cfg, config, work, checkpoints, size):
+    """Inference without the segmentor, the two tables and the figure of zoomed crops."""
+    val = osp.join(cfg.demo_data, 'cityscapes', 'leftImg8bit', 'val')
+    hr = osp.join(cfg.demo_data, 'cityscapes', 'leftImg8bit_hr', 'val')
+    results = {slug: osp.join(work, 'results', f'{slug}.json') for slug in ROWS}
+    stages = [
+        Stage(
+            'inference',
+            inference.main, [config, checkpoints['ssg_rwsr'], val,
+                             osp.join(work, 'sr_inference')],
+            inputs=[checkpoints['ssg_rwsr'], val],
+            outputs=[osp.join(work, 'sr_inference')],
+            settings=dict(config=resolved_config_digest(config)))
+    ]
+    for name, (rows, columns, title) in TABLES.items():
+        stages.append(
+            Stage(
+                name,
+                make_tables.main, [
+                    *[f'--result={ROWS[slug]}={results[slug]}'
+                      for slug in rows], '--columns', *columns, '--title', title, '--out-md',
+                    osp.join(work, f'{name}.md'), '--out-csv',
+                    osp.join(work, f'{name}.csv')
+                ],
+                inputs=[results[slug] for slug in rows],
+                outputs=[osp.join(work, f'{name}.md'),
+                         osp.join(work, f'{name}.csv')]))
+    sr = {slug: osp.join(work, 'sr', slug) for slug in ROWS}
+    stages.append(
+        Stage(
+            'figure',
+            compare_crops.main, [
+                '--lr', val, *[f'--method={ROWS[slug]}={path}'
+                               for slug, path in sr.items()], '--hr', hr, '--num-images',
+                str(size['figure_rows']), '--scale',
+                str(cfg.scale), '--out',
+                osp.join(work, 'comparison.png')
+            ],
+            inputs=[val, hr, *sr.values()],
+            outputs=[osp.join(work, 'comparison.png')]))
+    return stages
+
+
+def demo_stages(cfg, config, work, size, args):
+    """Every stage of the demo, in the order they may run."""
+    train_images = osp.join(cfg.demo_data, 'cityscapes', 'leftImg8bit', 'train')
+    data = Stage(
+        'data',
+        make_demo_data.main, [
+            cfg.demo_data, '--seed',
+            str(args.seed), '--num-train',
+            str(size['num_train']), '--num-val',
+            str(size['num_val']), '--num-clean',
+            str(size['num_clean']), '--lr-size', *map(str, size['lr_size'])
+        ],
+        quiet_argv=['--workers', str(args.jobs)],
+        outputs=[cfg.demo_data],
+        title='street scenes through a hidden camera + clean HR images')
+    initial = osp.join(work, 'pretrained', 'ssg_rwsr_init.pth')
+    stand_ins = [
+        stand_in_stage(cfg, work, name, size[f'{name}_iters']) for name in cfg.stand_in_configs
+    ]
+    combine = Stage(
+        'initial_checkpoint',
+        initial_checkpoint, [cfg.generator_stand_in, cfg.segmentor_stand_in, initial],
+        inputs=[cfg.generator_stand_in, cfg.segmentor_stand_in],
+        outputs=[initial])
+    joint, checkpoints = joint_stages(cfg, config, work, size['joint_turns'])
+    checkpoints['stand_ins'] = initial
+    return ([data] + pool_stages(cfg, train_images, args.jobs) + stand_ins + [combine] + joint +
+            test_stages(cfg, config, work, checkpoints) +
+            report_stages(cfg, config, work, checkpoints, size))
+
+
+def largest_difference(folder_a, folder_b):
+    """The largest difference in grey levels between the same images of two folders."""
+    worst = 0
+    for rel in list_images(folder_a):
+        a = cv2.imread(osp.join(folder_a, rel)).astype(int)
+        b = cv2.imread(osp.join(folder_b, rel)).astype(int)
+        worst = max(worst, int(np.abs(a - b).max()))
+    return worst
+
+
+def write_report(cfg, work, args):
+    """results.md (and the README block) from the tables, colour errors and kernel widths."""
+    tables = []
+    for name in TABLES:
+        with open(osp.join(work, f'{name}.md')) as f:
+            tables.append(f.read().strip())
+    results = {slug: osp.join(work, 'results', f'{slug}.json') for slug in ROWS}
+    text = results_text(tables, results, cfg.kernel_pool,
+                        osp.join(cfg.demo_data, 'camera_model.json'))
+    with atomic_output(osp.join(work, 'results.md'), 'w') as f:
+        f.write(text + '\n')
+    if args.readme:
+        write_readme(args.readme, text)
+    return text
+
+
+def main(argv=None):
+    """Run every stage that is not current; returns the exit status."""
+    args = parse_args(argv)
+    work = osp.abspath(args.work_dir)
+    if args.fresh and osp.isdir(work) and not args.dry_run:
+        print(f'--fresh: removing {work}')
+        shutil.rmtree(work)
+    os.makedirs(work, exist_ok=True)
+    cfg = load_demo_config(args.config, work)
+    size = SIZES['quick'] if args.quick else dict(SIZES['full'], **config_schedule(cfg))
+    runner = StageRunner(
+        demo_stages(cfg, osp.abspath(args.config), work, size, args), osp.join(work, 'stages'),
+        osp.join(work, 'logs'), args.jobs)
+    if args.dry_run:
+        for name, outcome in runner.plan().items():
+            print(f'{name}: {outcome}')
+        return 0
+    start = time.time()
+    outcome = runner.run()
+    print(f'\nstages run: {", ".join(n for n, o in outcome.items() if o == RAN) or "none"}')
+    difference = largest_difference(
+        osp.join(work, 'sr_inference'), osp.join(work, 'sr', 'ssg_rwsr'))
+    text = write_report(cfg, work, args)
+    print(f'\nSSG-RWSR demo on the {size["num_val"]} real-LR val images '
+          f'({size["lr_size"][0]}x{size["lr_size"][1]} -> x4), {time.time() - start:.0f} s:'
+          f'\n\n{text}\n\ntools/inference.py against the SR images tools/test.py saved: at most '
+          f'{difference} grey level(s) apart\nwork dir {work}: results/, sr/<row>/, '
+          'comparison.png, results.md')
+    return 0

@@ -1,0 +1,73 @@
+# Copyright (c) mmssg contributors. All rights reserved.
+"""Train an mmssg model: ``python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]]``."""
+import argparse
+import os
+import os.path as osp
+
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
+
+from mmssg.utils import (EXIT_OK, adapt_to_device, enable_amp, init_cpu_distributed,
+                         load_run_config, run_tool)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Train an SSG-RWSR model')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
+        help='resume from the given checkpoint, or from the latest one in the work dir '
+        'when no path is given')
+    parser.add_argument('--amp', action='store_true', help='mixed precision (fp16) training')
+    parser.add_argument(
+        '--amp-dtype',
+        choices=['float16', 'bfloat16'],
+        default=None,
+        help='dtype of --amp (default: float16)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the config, as key=value pairs (xxx=yyy)')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def build_config(args) -> Config:
+    """The config of a run, with the command line applied."""
+    cfg = load_run_config(args.config, args.launcher, args.cfg_options, args.work_dir)
+    if args.amp or args.amp_dtype:
+        enable_amp(cfg, args.amp_dtype)
+    if args.resume == 'auto':
+        cfg.resume, cfg.load_from = True, None
+    elif args.resume is not None:
+        if not osp.isfile(args.resume):
+            raise FileNotFoundError(f'--resume checkpoint {args.resume} does not exist')
+        cfg.resume, cfg.load_from = True, args.resume
+    return adapt_to_device(cfg)
+
+
+def main(argv=None):
+    """Train as the config says; returns the exit status."""
+    args = parse_args(argv)
+    cfg = build_config(args)
+    init_cpu_distributed(cfg, args.launcher)
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    return EXIT_OK
+
+
+if __name__ == '__main__':
+    run_tool(main)
