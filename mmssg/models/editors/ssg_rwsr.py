@@ -62,6 +62,30 @@ def loss_scale(optim_wrapper: OptimWrapper, device: torch.device) -> Union[float
     return scaler.scale(torch.ones((), device=device))
 
 
+def pixel_gradient_loss(sr: Tensor, scaled_grad: Tensor, scale: Union[float, Tensor]) -> Tensor:
+    """A scalar whose gradient with respect to ``sr`` is ``scaled_grad / scale``.
+
+    The guided turn's backward is split at the SR image: ``scaled_grad`` is the
+    gradient the segmentor's backward left on the SR pixels, multiplied by its
+    loss ``scale``. Both the unscaling and the product run in fp32 whatever the
+    dtype of ``sr``: a per-pixel gradient of a cross-entropy averaged over a
+    batch of large crops lies below fp16's smallest subnormal once unscaled,
+    so fp16 arithmetic would turn it into zeros. The fp32 gradient reaches
+    ``sr``'s graph multiplied by the generator's own loss scale (its wrapper
+    scales this loss), where fp16 holds it again.
+
+    Args:
+        sr (Tensor): The generator's output, part of its autograd graph.
+        scaled_grad (Tensor): ``d(scale * loss) / d(sr)``, any float dtype.
+        scale (float | Tensor): The loss scale of the backward that made it.
+
+    Returns:
+        Tensor: A 0-dim fp32 tensor.
+    """
+    grad = scaled_grad.float() / scale
+    return (sr.float() * grad).sum()
+
+
 def compile_kwargs(option) -> dict:
     """Keyword arguments of ``torch.compile`` for a ``compile_*`` option (True or a dict)."""
     return dict(option) if isinstance(option, dict) else {}
@@ -343,9 +367,8 @@ class SSGRWSR(BaseEditModel):
         used_scale = loss_scale(s_optim, sr_leaf.device)
         s_optim.update_params(loss)
 
-        # d(loss)/d(sr), with the loss scale of the segmentor's backward removed
-        sr_grad = sr_leaf.grad / used_scale
-        g_optim.backward((sr * sr_grad.to(sr.dtype)).sum())
+        # d(loss)/d(sr), with the loss scale of the segmentor's backward removed (in fp32)
+        g_optim.backward(pixel_gradient_loss(sr, sr_leaf.grad, used_scale))
         if g_optim.should_update():
             g_optim.step()
             g_optim.zero_grad()
