@@ -4,11 +4,11 @@
 # alternating for 100k iterations, Adam 1e-4 for both networks, loss weights
 # L1 0.01 / LPIPS 0.1 / CE 0.01, SyncBN in the segmentor, RRDBNet from MMagic's RealESRNet
 # and fcn_hr18 from MMSegmentation's Cityscapes model zoo.
-# Before training, build the degradation pools from the real LR training images:
-#   python tools/data/collect_noise_patches.py data/cityscapes/leftImg8bit/train \
-#       data/cityscapes/degradation/noise_p128
-#   python tools/data/estimate_kernels.py data/cityscapes/leftImg8bit/train \
-#       data/cityscapes/degradation/kernels_x4 --scale 4 --device cuda
+# Before training, build the degradation pools from the real LR training images (the folders,
+# scale, estimator and noise windows are this config's):
+#   python tools/data/collect_noise_patches.py --config configs/ssg_rwsr_x4_cityscapes.py
+#   python tools/data/estimate_kernels.py --config configs/ssg_rwsr_x4_cityscapes.py \
+#       --device cuda
 _base_ = [
     './_base_/models/ssg_rwsr_x4.py',
     './_base_/datasets/cityscapes_guided.py',

@@ -6,8 +6,7 @@
 # pinned memory without blocking, and the losses are logged one iteration late
 # (DeferredLogVarsHook). cudnn.benchmark comes from _base_/default_runtime.py.
 # Add model.compile_generator=True and/or model.compile_segmentor=True to torch.compile the
-# networks. On one H100 at batch 12, LR 128 the bf16 + channels_last turns averaged 273 ms
-# against 499 ms in fp32 (benchmarks/RESULTS.md).
+# networks. docs/speed.md has what each switch was measured to give.
 _base_ = ['./ssg_rwsr_x4_cityscapes.py']
 
 optim_wrapper = dict(

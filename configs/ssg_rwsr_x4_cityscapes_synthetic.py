@@ -2,10 +2,9 @@
 # is Cityscapes degraded by a known process, so the HR originals serve as ground truth.
 # Make the data, then the pools from the synthetic LR training images:
 #   python tools/data/synthesize_lr.py data/cityscapes data/cityscapes_synthetic_x4 --seed 0
-#   python tools/data/collect_noise_patches.py data/cityscapes_synthetic_x4/leftImg8bit/train \
-#       data/cityscapes_synthetic_x4/degradation/noise_p128
-#   python tools/data/estimate_kernels.py data/cityscapes_synthetic_x4/leftImg8bit/train \
-#       data/cityscapes_synthetic_x4/degradation/kernels_x4 --scale 4 --device cuda
+#   python tools/data/collect_noise_patches.py --config configs/ssg_rwsr_x4_cityscapes_synthetic.py
+#   python tools/data/estimate_kernels.py --config configs/ssg_rwsr_x4_cityscapes_synthetic.py \
+#       --device cuda
 _base_ = [
     './_base_/models/ssg_rwsr_x4.py',
     './_base_/datasets/cityscapes_guided.py',

@@ -1,21 +1,12 @@
 # The paper's Cityscapes run in miniature, for CPUs: `make demo` (tools/demo.py) makes the
 # data and pools and runs it. It is ssg_rwsr_x4_cityscapes_synthetic.py (the paper's training
-# with the evaluation of the synthetic protocol: HR ground truth) with only what a 2-core CPU
-# without network access needs:
-# - data: the generated demo street scenes (tools/data/make_demo_data.py) in Cityscapes
-#   layout instead of Cityscapes, their clean HR renders + skimage photographs instead of
-#   DF2K, LR patches of 32 (HR 128) instead of 128 (HR 512); validation on the real-LR val
-#   split with its hidden clean HR renders as ground truth;
-# - networks: a 2-RRDB, 32-channel RRDBNet and a slim HRNet, initialised from the demo's own
-#   stand-ins for the model zoo (a bicubic-pretrained generator and a segmentor trained on the
-#   real LR images), loaded through init_cfg exactly like the real checkpoints;
-# - LPIPS with a random AlexNet backbone (its ImageNet weights are a download), so the pixel
-#   loss carries the image (weight 1.0 instead of 0.01, below);
-# - a short schedule (700 turns of 4 images instead of 100k of 12), one process, BN instead
-#   of SyncBN, and the generator's learning rate 2e-4 instead of 1e-4 (below).
-# tools/demo.py reads every path and size below (pools, stand-in checkpoints, patch sizes,
-# noise-window settings) from this file. The root of everything is $MMSSG_DEMO_ROOT
-# (default work_dirs/demo).
+# with the evaluation of the synthetic protocol: HR ground truth) on generated data, with
+# smaller patches, batches and networks, the demo's own stand-ins for the model-zoo weights,
+# LPIPS with a random backbone and a short schedule. docs/demo.md lists every departure from
+# the paper with its reason (tests/test_configs.py checks the list against this file).
+# tools/demo.py reads every path and size below (pools, stand-in checkpoints and configs,
+# patch sizes, noise-window settings) from this file. The root of everything is
+# $MMSSG_DEMO_ROOT (default work_dirs/demo).
 _base_ = ['./ssg_rwsr_x4_cityscapes_synthetic.py', './_base_/models/demo_networks.py']
 
 demo_root = '{{$MMSSG_DEMO_ROOT:work_dirs/demo}}'
@@ -24,10 +15,9 @@ lr_patch_size = 32
 hr_patch_size = 128
 scale = 4
 kernel_pool = demo_root + '/pools/kernels_x4'
-# tools/data/estimate_kernels.py --method: one spectral fit to all the real LR images (one
-# camera); against known blurs it is the estimator that carries information at x4
-# (benchmarks/RESULTS.md), where KernelGAN's kernels are about twice too wide, and it
-# takes seconds instead of minutes
+# the kernel estimator: one spectral fit to all the real LR images (one camera); against
+# known blurs it is the estimator that carries information at x4, where KernelGAN's kernels
+# are far too wide (docs/domain_adaptation.md), and it takes seconds instead of minutes
 kernel_method = 'spectral-pooled'
 noise_pool = demo_root + '/pools/noise_p32'
 # Noise windows (Eq. 2-4) for tools/data/collect_noise_patches.py: p = the LR patch (32),
@@ -51,17 +41,12 @@ model = dict(
         decode_head=_base_.demo_fcn_head,
         init_cfg=dict(type='Pretrained', checkpoint=segmentor_stand_in)),
     # The paper's 0.01 L1 + 0.1 LPIPS leans on LPIPS's ImageNet features for the image; with
-    # a random backbone that term is no perceptual loss, and the L1 weight of 1.0 keeps the
-    # generator to the HR targets (with 4 RRDBs and a step size of 3e-4: +0.6 dB PSNR, colour
-    # within 1 grey level; docs/demo_study.md)
+    # a random backbone that term is no perceptual loss, so the L1 term carries the image
     pixel_loss=dict(loss_weight=1.0),
-    # the random-backbone LPIPS at half the paper's 0.1: with the 2-RRDB generator and the
-    # learning rate below it gave NIQE 7.62 and colour within 0.6 grey levels, against 7.76
-    # and 1.2 at 0.1 (docs/demo_study.md, sixth round)
+    # the random-backbone LPIPS at half the paper's weight kept the colours closer to HR
     perceptual_loss=dict(pretrained_backbone=False, loss_weight=0.05),
-    # the guided turns keep the paper's weight (0.01, from the base config): with these
-    # stand-ins a tenth of it gave the same table within the joint seed's spread (three
-    # seeds each; docs/demo_study.md, eighth round)
+    # the guided turns keep the paper's weight (0.01, from the base config); docs/demo.md has
+    # what each of these settings was measured to do
     test_cfg=dict(segment=True, tile=None))
 
 # guided turns: the demo's real LR images with their labels
@@ -118,8 +103,8 @@ train_cfg = dict(
 # validation and test: the real-LR val split, scored against its hidden clean HR renders
 # (the synthetic protocol's pipeline and metrics; LPIPS and DISTS with random networks,
 # marked * in the tables, since their weights are downloads; DISTS on images shrunk to a
-# shorter side of 256 px, as its authors' reference code scores large images: 4.8 times
-# cheaper here, benchmarks/RESULTS.md)
+# shorter side of 256 px, as its authors' reference code scores large images, which also
+# makes it several times cheaper)
 _demo_eval_set = dict(data_root=demo_data + '/cityscapes')
 val_dataloader = dict(num_workers=0, dataset=_demo_eval_set)
 test_dataloader = dict(num_workers=0, dataset=_demo_eval_set)
@@ -138,9 +123,8 @@ demo_metrics = table4_metrics + [
 val_evaluator = dict(metrics=demo_metrics)
 test_evaluator = dict(metrics=demo_metrics)
 
-# 700 turns at the paper's 1e-4 leave the generator far from converged: 2e-4 here (with the
-# 4-RRDB generator 3e-4 gave +0.4 dB over 1e-4, and 1e-3 did worse; with 2 RRDBs 2e-4 kept
-# 3e-4's PSNR and cut the colour shift from 2.0 to 1.2 grey levels; docs/demo_study.md)
+# 700 turns at the paper's 1e-4 leave the generator far from converged: 2e-4 here (larger
+# steps were unstable or shifted the colours; docs/demo.md)
 optim_wrapper = dict(generator=dict(optimizer=dict(lr=2e-4)))
 
 default_hooks = dict(

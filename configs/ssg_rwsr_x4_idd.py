@@ -3,11 +3,9 @@
 # 442 val) and says how many others it left out.
 # The segmentor starts from the Cityscapes fcn_hr18 checkpoint: backbone and head load, the
 # 30-class classifier (decode_head.conv_seg) does not match and starts from random weights.
-# The pools come from IDD's real LR training images:
-#   python tools/data/collect_noise_patches.py data/idd/leftImg8bit/train \
-#       data/idd/degradation/noise_p128
-#   python tools/data/estimate_kernels.py data/idd/leftImg8bit/train \
-#       data/idd/degradation/kernels_x4 --scale 4
+# The pools come from IDD's real LR training images, its 1280x720 frames as training reads them:
+#   python tools/data/collect_noise_patches.py --config configs/ssg_rwsr_x4_idd.py
+#   python tools/data/estimate_kernels.py --config configs/ssg_rwsr_x4_idd.py --device cuda
 _base_ = ['./ssg_rwsr_x4_cityscapes.py']
 
 idd_root = 'data/idd'

@@ -9,11 +9,10 @@ hr_patch_size = 128
 
 model = dict(
     type='BaseEditModel',
-    # RRDBNet has no path from input to output: from its own initialisation 400 steps left
-    # it far behind bicubic on these very pairs. Started as a bilinear upsampler (mmssg's
-    # UpsamplerStart, which only sets the weights carrying the three colours), it spends them
-    # on detail: these 150 steps end at about bicubic's level on held-out pairs (L1 0.0436
-    # against 0.0429; docs/demo_study.md, fifth and sixth rounds).
+    # RRDBNet has no path from input to output: from its own initialisation a short run
+    # leaves it far behind bicubic on these very pairs. Started as a bilinear upsampler
+    # (mmssg's UpsamplerStart, which only sets the weights carrying the three colours), it
+    # spends its steps on detail and ends at about bicubic's level (docs/demo.md).
     generator=dict(_base_.demo_generator, init_cfg=dict(type='UpsamplerStart')),
     pixel_loss=dict(type='L1Loss', loss_weight=1.0, reduction='mean'),
     data_preprocessor=dict(type='DataPreprocessor', mean=[0., 0., 0.], std=[255., 255., 255.]))

@@ -31,6 +31,7 @@ cores. Everything goes under the work directory; ``--readme`` also rewrites the 
 results block.
 """
 import argparse
+import functools
 import os
 import os.path as osp
 import shutil
@@ -42,6 +43,7 @@ from mmengine.config import Config
 
 from mmssg.cli import (collect_noise_patches, compare_crops, estimate_kernels, inference,
                        make_demo_data, make_tables, test, train)
+from mmssg.degradation.pools import pool_spec, pool_status
 from mmssg.demo.report import README_BEGIN, README_END, ROWS, TABLES, results_text, write_readme
 from mmssg.utils import CONFIG_ROOT, atomic_output, list_images
 from mmssg.utils.config import resolved_config_digest
@@ -164,31 +166,23 @@ def initial_checkpoint(argv):
     return 0
 
 
-def pool_stages(cfg, train_images, jobs):
-    """The noise-patch and kernel pools from the real LR training images."""
-    windows = cfg.noise_windows
-    return [
-        Stage(
-            'noise_pool',
-            collect_noise_patches.main, [
-                train_images, cfg.noise_pool, '--patch-size',
-                str(windows.patch_size), '--sub-size',
-                str(windows.sub_size), '--stride',
-                str(windows.stride)
-            ],
-            quiet_argv=['--workers', str(jobs)],
-            inputs=[train_images],
-            outputs=[cfg.noise_pool]),
-        Stage(
-            'kernel_pool',
-            estimate_kernels.main, [
-                train_images, cfg.kernel_pool, '--scale',
-                str(cfg.scale), '--method', cfg.kernel_method
-            ],
-            quiet_argv=['--workers', str(jobs)],
-            inputs=[train_images],
-            outputs=[cfg.kernel_pool]),
-    ]
+def pool_stages(cfg, config, jobs):
+    """The noise-patch and kernel pools of the demo config (:func:`pool_spec`), current when
+    :func:`pool_status` says so."""
+    stages = []
+    for kind, command in (('noise', collect_noise_patches.main), ('kernels',
+                                                                  estimate_kernels.main)):
+        spec = pool_spec(cfg, kind)
+        stages.append(
+            Stage(
+                f'{kind.rstrip("s")}_pool',
+                command, ['--config', config],
+                quiet_argv=['--workers', str(jobs)],
+                inputs=[spec.src_dir],
+                outputs=[spec.out_dir],
+                settings=spec._asdict(),
+                check=functools.partial(pool_status, spec)))
+    return stages
 
 
 def joint_stages(cfg, config, work, turns):
@@ -294,7 +288,6 @@ def report_stages(cfg, config, work, checkpoints, size):
 
 def demo_stages(cfg, config, work, size, args):
     """Every stage of the demo, in the order they may run."""
-    train_images = osp.join(cfg.demo_data, 'cityscapes', 'leftImg8bit', 'train')
     data = Stage(
         'data',
         make_demo_data.main, [
@@ -318,7 +311,7 @@ def demo_stages(cfg, config, work, size, args):
         outputs=[initial])
     joint, checkpoints = joint_stages(cfg, config, work, size['joint_turns'])
     checkpoints['stand_ins'] = initial
-    return ([data] + pool_stages(cfg, train_images, args.jobs) + stand_ins + [combine] + joint +
+    return ([data] + pool_stages(cfg, config, args.jobs) + stand_ins + [combine] + joint +
             test_stages(cfg, config, work, checkpoints) +
             report_stages(cfg, config, work, checkpoints, size))
 

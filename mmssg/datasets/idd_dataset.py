@@ -1,12 +1,11 @@
 # Copyright (c) mmssg contributors. All rights reserved.
-from collections import Counter
 from typing import List, Optional, Sequence
 
 from mmagic.registry import DATASETS
 from mmengine.logging import print_log
 from mmseg.datasets import BaseSegDataset
-from PIL import Image
 
+from mmssg.utils.images import as_image_size, select_image_size
 from .sr_seg_dataset import SRSegDatasetMixin
 
 
@@ -29,7 +28,10 @@ class IDDDataset(SRSegDatasetMixin, BaseSegDataset):
         image_size (Sequence[int], optional): ``(width, height)``: keep only
             images of this size (read from the file header, no decoding), log
             how many others were left out, and fail naming the folder and the
-            sizes found when none qualifies. Defaults to None (every image).
+            sizes found when none qualifies
+            (:func:`mmssg.utils.images.select_image_size`, the selection the
+            degradation pools of an IDD config make too). Defaults to None
+            (every image).
         **kwargs: Arguments of :class:`mmseg.datasets.BaseSegDataset`;
             ``data_prefix`` may also hold ``gt_path``.
     """
@@ -52,32 +54,24 @@ class IDDDataset(SRSegDatasetMixin, BaseSegDataset):
                  seg_map_suffix: str = '_gtFine_labellevel4Ids.png',
                  image_size: Optional[Sequence[int]] = None,
                  **kwargs) -> None:
-        if image_size is not None and len(image_size) != 2:
-            raise ValueError(f'IDDDataset: image_size must be (width, height), got {image_size!r}')
-        self.image_size = tuple(image_size) if image_size is not None else None
+        self.image_size = as_image_size(image_size, 'IDDDataset')
         super().__init__(img_suffix=img_suffix, seg_map_suffix=seg_map_suffix, **kwargs)
 
     def load_data_list(self) -> List[dict]:
         data_list = super().load_data_list()
         if self.image_size is None:
             return data_list
-        sizes = [image_size_of(info['img_path']) for info in data_list]
-        kept = [info for info, size in zip(data_list, sizes) if size == self.image_size]
-        if not kept:
-            found = ', '.join(f'{w}x{h} ({n})' for (w, h), n in Counter(sizes).most_common())
-            raise ValueError(
-                f'IDDDataset: no {self.image_size[0]}x{self.image_size[1]} image under '
-                f'{self.data_prefix.get("img_path")} (image_size); sizes found: {found}')
-        if len(kept) < len(data_list):
+        folder = self.data_prefix.get('img_path')
+        try:
+            selection = select_image_size([info['img_path'] for info in data_list], self.image_size,
+                                          folder)
+        except ValueError as error:
+            raise ValueError(f'IDDDataset: {error}') from None
+        if selection.left_out:
             print_log(
-                f'IDDDataset: kept the {len(kept)} images of {self.image_size[0]}x'
-                f'{self.image_size[1]}, left out {len(data_list) - len(kept)} of other '
-                f'sizes under {self.data_prefix.get("img_path")}',
+                f'IDDDataset: kept the {len(selection.kept)} images of {self.image_size[0]}x'
+                f'{self.image_size[1]}, left out {sum(selection.left_out.values())} of other '
+                f'sizes under {folder}',
                 logger='current')
-        return kept
-
-
-def image_size_of(path: str) -> tuple:
-    """``(width, height)`` of an image file, read from its header (PIL opens lazily)."""
-    with Image.open(path) as img:
-        return img.size
+        kept = set(selection.kept)
+        return [info for info in data_list if info['img_path'] in kept]

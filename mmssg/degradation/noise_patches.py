@@ -225,10 +225,10 @@ def subtract_patch_mean(patch, mean, out=None):
 
     The one place where pixels become a noise patch, used when patches are cut
     out (:func:`extract_noise_patches`) and when a compact pool rebuilds them
-    (:mod:`mmssg.degradation.noise_files`), so both give the same bits.
+    (:mod:`mmssg.degradation.pools.noise_files`), so both give the same bits.
     cv2 subtracts the mean (rounded to float32) from the pixels (converted to
     float32) in float32; numpy broadcasting a ``(C,)`` mean loops over the
-    C-long last axis, about 4x slower. cv2 reads native byte order only.
+    C-long last axis, which is slower. cv2 reads native byte order only.
 
     Args:
         patch (np.ndarray): ``(P, Q, C)`` pixels.

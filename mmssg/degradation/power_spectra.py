@@ -12,10 +12,8 @@ from .functional import drop_alpha
 
 #: Side of the square periodogram tiles (LR pixels), for one image's fit and a pooled one. The
 #: Hann window mixes each bin with its neighbours, which distorts the steep low frequencies of
-#: a natural spectrum, and at x4 the fit reads that as a change of blur: pooled over eight
-#: 128x128 power-law images, an isotropic 1 HR px sigma comes out 0.88 with 32 px tiles and
-#: 0.94 with 64 px (covariance error 22 % and 13 %). Per image, 64 px with many overlapping
-#: tiles also beat 32 px on ``benchmarks/kernel_estimation.py`` (x4: 0.22 against 0.28).
+#: a natural spectrum, and at x4 the fit reads that as a change of blur; 64 px tiles leak less
+#: than 32 px ones, pooled and per image (docs/findings.md, the spectral fit).
 SPECTRUM_TILE = 64
 #: Tiles start every quarter tile (three-quarters overlap): a 128x128 image gives 25 tiles.
 TILE_STEP_FRACTION = 4

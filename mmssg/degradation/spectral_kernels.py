@@ -22,18 +22,13 @@ every pool kernel, so the model does too; the pool kernel is the sampled, centre
 of the fitted blur, :data:`KERNEL_SIZE` taps a side.
 
 What it needs: a roughly scale-invariant image (the power law, perhaps with a knee) and a
-noise floor that is flat. Measured by ``benchmarks/kernel_estimation.py`` (ten photographs
-and three demo renders, each with its own known anisotropic blur, Gaussian noise sigma 2,
-three seeds; figures in ``benchmarks/RESULTS.md``), per image the covariance error averages
-0.42 at x2 and 0.62 at x4 against 0.27 for an isotropic Gaussian of the true size. The tile,
-overlap and prior weights were chosen on ten of those images, where it averages 0.17 and
-0.22. A photograph whose content is itself soft (scikit-image's ``cell``, ``retina``) is read
-as a wide blur: one image cannot tell it from the camera's. Images of one camera share one
-blur: ``pooled=True`` averages their periodograms before the fit, which averages out the
-content of each: 0.061 at x2 and 0.14 at x4 over the thirteen images (better than the
-isotropic guess in 85 % and 69 % of the cameras, sizes within 3 % and 7 %). JPEG shapes the
-spectrum: on the demo's camera (JPEG quality 90) the pooled x4 fit gets the major sigma
-roughly but the minor sigma too small (0.84/1.69 against 1.20/2.19 HR px).
+noise floor that is flat. ``benchmarks/accuracy/kernel_estimation.py`` measures it against
+known anisotropic blurs (``benchmarks/RESULTS.md#kernel_estimation``). A photograph whose
+content is itself soft (scikit-image's ``cell``, ``retina``) is read as a wide blur: one
+image cannot tell it from the camera's. Images of one camera share one blur: ``pooled=True``
+averages their periodograms before the fit, which averages out the content of each. JPEG
+shapes the spectrum: the pooled x4 fit of a JPEG camera gets the major sigma roughly but the
+minor sigma too small.
 
 Unlike KernelGAN it has no randomness and no training: an image's kernel is the same
 alone or in any batch (``pooled=False``), and a folder takes seconds.
@@ -72,12 +67,8 @@ _MIN_VARIANCE = 0.01
 #: beyond it (a flat spectrum, all noise, leaves the blur undetermined) is clamped.
 MAX_VARIANCE = ((KERNEL_SIZE // 2) / 3.5)**2
 #: Fewest images a pooled fit takes by default (``tools/data/estimate_kernels.py
-#: --min-pooled-images``). Pooled over 8 of the benchmark's 13 images drawn at random, a
-#: camera's kernel met every accuracy target (x4: better than the isotropic guess in 71 %,
-#: sigmas within 9 %) and stayed within 25 % in sigma and 15 degrees of the 13 images'
-#: kernel in 100 % of 390 draws at x2 and 99 % at x4. Over 5 images the x4 share better than
-#: the isotropic guess is 66 % (97 % of draws within), over 2 images 56 % (86 %)
-#: (benchmarks/RESULTS.md, "How many images a pooled kernel needs").
+#: --min-pooled-images``): pooled over fewer, which images they are moves a camera's kernel
+#: beyond the benchmark's tolerances (benchmarks/RESULTS.md#kernel_estimation-pooled-subsets).
 MIN_POOLED_IMAGES = 8
 # Where the content's knee starts the fit (cycles per LR pixel): near the lowest bins.
 _KNEE_START = 1 / 32

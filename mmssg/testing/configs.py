@@ -12,6 +12,8 @@ from mmssg.utils.config import CONFIG_ROOT
 # the checkout this package is installed from (editable install), whose configs/ the tests read
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BN = dict(type='BN', requires_grad=True)
+#: the generators :func:`generator_swapped_config` can put into a config
+GENERATORS = ('paper', 'demo', 'bicubic')
 
 
 def config_path(*parts):
@@ -45,6 +47,29 @@ def tiny_model_cfg(num_blocks=2, mid_channels=8, with_segmentor=True):
     extra.stage4.update(num_modules=1, num_blocks=(1, 1, 1, 1), num_channels=(4, 8, 16, 32))
     model.segmentor.decode_head.update(in_channels=[4, 8, 16, 32], channels=60)
     return model
+
+
+def generator_swapped_config(config, generator='paper'):
+    """A config with its generator swapped, for timing inference with random weights.
+
+    Args:
+        config (str): A config path, relative to the repository root or absolute.
+        generator (str): ``'paper'`` keeps the config's generator, ``'demo'`` swaps in the
+            demo's small RRDBNet, ``'bicubic'`` a network-free x4 bicubic upsampler (to time
+            everything around the model). Defaults to ``'paper'``.
+
+    Returns:
+        Config: The whole config.
+    """
+    if generator not in GENERATORS:
+        raise ValueError(f'generator {generator!r}: choose one of {GENERATORS}')
+    cfg = Config.fromfile(os.path.join(REPO_ROOT, config))
+    if generator == 'bicubic':
+        cfg.model.generator = dict(type='BicubicUpsampler', upscale_factor=4)
+    elif generator == 'demo':
+        cfg.model.generator = Config.fromfile(config_path('_base_', 'models',
+                                                          'demo_networks.py')).demo_generator
+    return cfg
 
 
 def power_law_image(size, seed, exponent=2.0):

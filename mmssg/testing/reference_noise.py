@@ -4,7 +4,7 @@
 What :func:`mmssg.degradation.noise_patches.noise_patch_positions` computes
 with integral images, checked literally: every ``p`` and every ``q`` inside it
 is cut out and measured with ``np.mean`` / ``np.var``, window by window,
-channel by channel. Used by the tests and by ``benchmarks/noise_collection.py``.
+channel by channel. Used by the tests.
 """
 import numpy as np
 

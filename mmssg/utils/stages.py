@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from .files import write_json_atomic
-from .jobs import log_tail, start_process
+from .processes import log_tail, start_process
 
 REUSED, RAN, WOULD_RUN = 'reused', 'ran', 'would run'
 
@@ -52,6 +52,8 @@ class Stage:
         process (bool): Run in its own one-thread process. Default: False.
         then (Callable, optional): Called in this process after a successful run, before the
             outputs are recorded (e.g. to copy a checkpoint to where later stages read it).
+        check (Callable, optional): Asked before a stage is reused: returns why its outputs
+            are not current (e.g. an incomplete pool), or None.
         title (str): One line for the log. Defaults to the name.
     """
     name: str
@@ -63,6 +65,7 @@ class Stage:
     settings: Dict[str, Any] = field(default_factory=dict)
     process: bool = False
     then: Optional[Callable[[], None]] = None
+    check: Optional[Callable[[], Optional[str]]] = None
     title: str = ''
 
 
@@ -170,7 +173,12 @@ class StageRunner:
         except (OSError, ValueError):
             return False
         outputs = {path: path_digest(path) for path in stage.outputs}
-        return state.get('key') == key and state.get('outputs') == outputs
+        if state.get('key') != key or state.get('outputs') != outputs:
+            return False
+        why = stage.check() if stage.check is not None else None
+        if why:
+            self.report(f'=== {stage.name}: not current: {why}')
+        return not why
 
     def _record(self, stage: Stage, key: str) -> None:
         missing = [path for path in stage.outputs if not osp.exists(path)]

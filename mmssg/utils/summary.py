@@ -14,21 +14,20 @@ summary next to them, with the same leading fields:
 then the tool's own fields. The summary is written last, in one step (a
 temporary file renamed), so that its presence means the outputs are complete.
 
-A tool that can resume or split its work over processes (KernelGAN) also
-records, per output, the settings it was made with (``images[i]['settings']``);
-:func:`recorded_outputs` reads those records back from every summary of a
-folder (``summary.json`` and the shards' ``summary.shard-I-of-N.json``, see
-:mod:`mmssg.utils.shards`).
+The degradation pools add what they were made with (``settings``), and the
+kernel pool, which resumes and splits its work over processes, records them per
+output too (:mod:`mmssg.degradation.pools`).
 """
-import json
 import os
 import os.path as osp
 import sys
-from typing import Dict, List, NamedTuple, Sequence, Tuple
+from typing import Dict, List, Sequence
 
 from .cli import exit_status
 from .files import write_json_atomic
-from .shards import is_summary_name
+
+#: The summary of a complete output folder.
+SUMMARY_NAME = 'summary.json'
 
 
 def skipped_input(file: str, error) -> Dict[str, str]:
@@ -48,7 +47,7 @@ def write_summary(out_dir: str,
                   images_read: int,
                   skipped: Sequence[Dict[str, str]],
                   parameters: Dict,
-                  name: str = 'summary.json',
+                  name: str = SUMMARY_NAME,
                   **fields) -> Dict:
     """Write ``out_dir/name`` with the common fields first, then ``fields``.
 
@@ -75,82 +74,6 @@ def write_summary(out_dir: str,
     os.makedirs(out_dir, exist_ok=True)
     write_json_atomic(osp.join(out_dir, name), summary)
     return summary
-
-
-def read_summaries(out_dir: str) -> List[Tuple[str, Dict]]:
-    """Every summary of a folder (``summary.json`` and shard summaries), oldest first.
-
-    Args:
-        out_dir (str): The folder; a missing folder has no summaries.
-
-    Returns:
-        list[tuple[str, dict]]: ``(path, summary)`` pairs ordered by
-        modification time (then name), so that a later record of the same
-        output overrides an earlier one.
-
-    Raises:
-        ValueError: A summary is not a JSON object; the message names it.
-    """
-    if not osp.isdir(out_dir):
-        return []
-    paths = [osp.join(out_dir, n) for n in os.listdir(out_dir) if is_summary_name(n)]
-    summaries = []
-    for path in sorted(paths, key=lambda p: (osp.getmtime(p), p)):
-        try:
-            with open(path) as f:
-                summary = json.load(f)
-        except (OSError, ValueError) as error:
-            raise ValueError(f'{path}: not a readable summary ({error}); remove it or choose '
-                             'another output folder') from None
-        if not isinstance(summary, dict):
-            raise ValueError(f'{path}: not a summary (a JSON object expected)')
-        summaries.append((path, summary))
-    return summaries
-
-
-class OutputRecord(NamedTuple):
-    """What a summary says about one output file."""
-    summary_path: str
-    record: Dict
-
-
-def recorded_outputs(out_dir: str) -> Dict[str, OutputRecord]:
-    """The latest record of each output file named in a folder's summaries.
-
-    Args:
-        out_dir (str): The folder.
-
-    Returns:
-        dict[str, OutputRecord]: Keyed by output file name (``pool_file``).
-    """
-    records = {}
-    for path, summary in read_summaries(out_dir):
-        for item in summary.get('images', []):
-            if isinstance(item, dict) and item.get('pool_file'):
-                records[item['pool_file']] = OutputRecord(path, item)
-    return records
-
-
-def _flatten(settings: Dict, prefix: str = '') -> Dict:
-    flat = {}
-    for key, value in settings.items():
-        if isinstance(value, dict):
-            flat.update(_flatten(value, f'{prefix}{key}.'))
-        else:
-            flat[f'{prefix}{key}'] = value
-    return flat
-
-
-def differing_settings(recorded: Dict, wanted: Dict) -> Dict[str, Tuple]:
-    """The settings that differ, as ``{'key': (recorded, wanted)}``; nested keys dotted.
-
-    A key present on one side only counts as differing (``None`` on the other).
-    """
-    recorded, wanted = _flatten(recorded or {}), _flatten(wanted)
-    return {
-        key: (recorded.get(key), wanted.get(key))
-        for key in sorted(set(recorded) | set(wanted)) if recorded.get(key) != wanted.get(key)
-    }
 
 
 def finish(done: str, skipped: List[Dict[str, str]], summary_path: str) -> int:

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from skimage import data
 
-from mmssg.degradation.noise_files import CompactNoisePatches
 from mmssg.degradation.noise_patches import NoiseCriteria, extract_noise_patches, find_noise_windows
 from mmssg.degradation.pools import load_noise_pool
+from mmssg.degradation.pools.noise_files import CompactNoisePatches
 from mmssg.utils import EXIT_OK, EXIT_SKIPPED
 
 SMALL = ['--patch-size', '64', '--sub-size', '16', '--no-progress']

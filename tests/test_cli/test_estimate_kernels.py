@@ -3,7 +3,6 @@
 import json
 import os
 import os.path as osp
-import runpy
 import signal
 import subprocess
 import sys
@@ -368,46 +367,3 @@ def test_pooled_method_skips_an_image_narrower_than_its_tile(estimate, tmp_path,
     assert [s['file'] for s in skipped] == ['bremen/narrow.png']
     assert '48x96' in skipped[0]['reason'] and '64x64' in skipped[0]['reason']
     assert {r['pooled_images'] for r in _summary(out)['images']} == {2}
-
-
-def test_kernel_estimation_benchmark_smoke(tmp_path):
-    bench = runpy.run_path(
-        osp.join(REPO_ROOT, 'benchmarks', 'kernel_estimation.py'), run_name='bench')['main']
-    out, rows = tmp_path / 'report.md', tmp_path / 'rows.json'
-    assert bench([
-        '--methods', 'spectral', 'spectral-pooled', 'kernelgan', '--iters', '2', '--scales', '4',
-        '--seeds', '0', '--max-images', '2', '--renders', '0', '--hr-size', '256', '--out',
-        str(out), '--json',
-        str(rows), '--pooled-subsets', '1', '2', '--pooled-draws', '2'
-    ]) == 0
-    report = json.loads(rows.read_text())
-    subsets = [f'spectral-pooled ({size} of 2 images)/4' for size in (1, 2)]
-    assert sorted(report['results']) == sorted(['kernelgan/4', 'spectral-pooled/4', 'spectral/4'] +
-                                               subsets)
-    with pytest.raises(ValueError, match='--pooled-subsets 3: a camera has 2 images'):
-        bench(['--max-images', '2', '--renders', '0', '--hr-size', '256', '--pooled-subsets', '3'])
-    # pooled over all of its images, a camera's subset kernel is the whole set's
-    assert all(r['whole_diff'] < 1e-6 for r in report['results'][subsets[1]])
-    assert 'subset vs whole set' in out.read_text()
-    # each draw gives a row per camera (the loop below); a subset of every image is the set
-    assert all(r['whole_sigma_diff'] < 1e-6 for r in report['results'][subsets[1]])
-    whole_row = '| spectral-pooled (2 of 2 images) | x4 | 4 | 0.000 | 0.000 | 0% | 0.0 | 100% |'
-    assert whole_row in out.read_text()
-    for key, method_rows in report['results'].items():
-        draws = 2 if key in subsets else 1
-        assert [r['image'] for r in method_rows] == ['astronaut', 'camera'] * draws
-        for row in method_rows:
-            assert row['none_err'] == 1 and 0 < row['iso_err'] < 1
-            assert 0 <= row['est']['angle_err'] <= 90 and row['est']['err'] >= 0
-    spectral = {d['method']: d for d in report['dependence']}['spectral']
-    assert spectral['diff'] == 0 and spectral['angle_diff'] == 0
-    assert '| spectral | x4 | 2 |' in out.read_text()
-    # --photos picks scikit-image's photographs by name, and refuses one it does not ship
-    assert bench([
-        '--methods', 'spectral', '--scales', '2', '--seeds', '0', '--renders', '0', '--hr-size',
-        '128', '--photos', 'grass', '--no-batch-check', '--json',
-        str(rows)
-    ]) == 0
-    assert [r['image'] for r in json.loads(rows.read_text())['results']['spectral/2']] == ['grass']
-    with pytest.raises(ValueError, match="no photograph 'not_a_photo'"):
-        bench(['--photos', 'not_a_photo', '--renders', '0'])

@@ -12,9 +12,9 @@ from skimage import data
 from mmssg.datasets.transforms.domain_adapted_degradation import DomainAdaptedDegradation
 from mmssg.datasets.transforms.synthetic_degradation import SyntheticDegradation
 from mmssg.degradation.functional import anisotropic_gaussian_kernel, isotropic_gaussian_kernel
-from mmssg.degradation.noise_files import (CompactNoisePatches, Float32NoisePatches,
-                                           pack_noise_patches)
 from mmssg.degradation.noise_patches import NoiseCriteria, extract_noise_patches, find_noise_windows
+from mmssg.degradation.pools.noise_files import (CompactNoisePatches, Float32NoisePatches,
+                                                 pack_noise_patches)
 
 
 def _independent_alignment(kernel, scale):
@@ -159,7 +159,7 @@ def test_same_seed_same_output_different_seed_different_output(pools):
 
 
 def test_noise_pool_is_opened_once_per_process_and_not_pickled(pools, monkeypatch):
-    from mmssg.degradation import pools as pool_module
+    from mmssg.degradation.pools import readers as pool_module
     transform = DomainAdaptedDegradation(*pools)
     assert transform._noise_arrays is None  # nothing opened for sampling at build time
     calls = []

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mmssg.utils import list_images, output_names, read_image
+from mmssg.utils import (as_image_size, image_size_of, list_images, output_names, read_image,
+                         select_image_size)
 
 
 def _touch(root, *rels):
@@ -104,3 +105,27 @@ def test_output_names_follow_the_relative_path_and_refuse_clashes():
         output_names(rels + [os.path.join('city', 'b.png')], '.npy')
     with pytest.raises(ValueError, match=r'x__y\.npy <- x/y\.png, x__y\.png'):
         output_names([os.path.join('x', 'y.png'), 'x__y.png'], '.npy')
+
+
+def test_select_image_size_keeps_one_size_counts_the_others_and_keeps_unreadable_files(tmp_path):
+    sizes = {'a.png': (64, 36), 'b.png': (96, 54), 'c.jpg': (64, 36), 'd.png': (96, 54)}
+    for name, (w, h) in sizes.items():
+        cv2.imwrite(str(tmp_path / name), np.zeros((h, w, 3), np.uint8))
+    (tmp_path / 'broken.png').write_bytes(b'not an image')
+    paths = sorted(str(tmp_path / name) for name in [*sizes, 'broken.png'])
+    assert image_size_of(paths[0]) == (64, 36) and image_size_of(str(
+        tmp_path / 'broken.png')) is None
+    selection = select_image_size(paths, [64, 36], str(tmp_path))
+    # the unreadable file stays for its reader to say why it cannot be used
+    assert [os.path.basename(p) for p in selection.kept] == ['a.png', 'broken.png', 'c.jpg']
+    assert selection.left_out == {(96, 54): 2}
+    assert select_image_size(paths, None, str(tmp_path)) == (paths, {})
+    with pytest.raises(
+            ValueError,
+            match=rf'no 32x32 image under {tmp_path} \(image_size\); '
+            r'sizes found: 96x54 \(2\), 64x36 \(1\)'):
+        select_image_size([paths[1]] + paths[3:], (32, 32), str(tmp_path))
+    assert as_image_size([1280, 720], 'cfg') == (1280, 720) and as_image_size(None, 'cfg') is None
+    for bad in ((1280, ), '1280x720', (1280, 0), (12.5, 7)):
+        with pytest.raises(ValueError, match=r'^cfg: image_size must be \(width, height\)'):
+            as_image_size(bad, 'cfg')

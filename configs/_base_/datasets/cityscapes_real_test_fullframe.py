@@ -7,8 +7,8 @@ fullframe_test_pipeline = [
     dict(type='PackInputs', keys='img'),
 ]
 # The model's test_cfg for whole frames: tiles of 256 LR pixels bound the memory; 32 pixels of
-# context on every side make tiled output equal the whole-frame output within one grey
-# level (benchmarks/tiled_vs_whole.py, benchmarks/RESULTS.md).
+# context on every side keep tiled output at the whole-frame output (docs/evaluation.md has
+# the measurement, benchmarks/accuracy/tiled_vs_whole.py repeats it for any checkpoint).
 fullframe_model_test_cfg = dict(segment=False, tile=256, tile_overlap=32)
 real_nr_metrics = [
     dict(type='NIMA'),

@@ -43,7 +43,7 @@ class DomainAdaptedDegradation(BaseTransform):
     lazily, on the first call in each process: a reader keeps only a file's
     layout (and a compact file's index and means) and reads the bytes of the
     one patch a sample draws, through the OS page cache that every
-    dataloader worker shares (:mod:`mmssg.degradation.noise_files`). Readers
+    dataloader worker shares (:mod:`mmssg.degradation.pools.noise_files`). Readers
     are dropped when the transform is pickled, so a worker is sent names, not
     the pool's index.
 

@@ -53,12 +53,11 @@ whatever the size of its gradient, so where a gradient is rounding noise the
 two runs step in different directions and then drift apart. The gradients
 themselves agree to rounding (tested).
 
-Quality, measured by ``benchmarks/kernel_estimation.py`` (photographs and demo renders of
-128-256 px LR with known anisotropic Gaussian blurs; ``benchmarks/RESULTS.md``): the x2
-kernel's sigmas hardly go below about 1.1 px nor follow the truth (its error is no better
-than that of the mean of its own estimates), and since the x4 kernel is the x2 kernel
-composed with itself (covariance x5), x4 kernels come out about twice too wide on every
-image. For a folder of images from one camera, :mod:`mmssg.degradation.spectral_kernels`
+Quality, measured by ``benchmarks/accuracy/kernel_estimation.py`` against known anisotropic
+Gaussian blurs (``benchmarks/RESULTS.md#kernel_estimation``, ``docs/findings.md``): the x2
+kernel's sigmas hardly go below a floor of about a pixel nor follow the truth, and since the
+x4 kernel is the x2 kernel composed with itself (covariance x5), x4 kernels come out far too
+wide. For a folder of images from one camera, :mod:`mmssg.degradation.spectral_kernels`
 (``tools/data/estimate_kernels.py --method spectral-pooled``) does much better. Check a
 pool (e.g. the spread of its kernel shapes) before training on it.
 

@@ -5,8 +5,7 @@ ESRGAN's RRDBNet has no path from its input to its output: from its own
 initialisation it must first learn to pass the image through, and a short
 training on bicubic pairs leaves it behind bicubic interpolation on those very
 pairs. Started as an interpolator, the same training spends its steps on detail
-instead (the demo's model-zoo stand-in; figures in docs/demo_study.md, fifth
-round).
+instead (the demo's model-zoo stand-in; docs/demo.md).
 
 The initialiser writes only the weights that carry the three colour channels
 through the network, as features 0-2 of every layer:
