@@ -74,6 +74,10 @@ JOINT_RUNS = {
     'adapted_only': ['adapted'],
     'guided_only': ['guided']
 }
+# The rows' scores in the order they start, and the report's order: the full run's first (its
+# training ends last and its score is the longest), then the other Table 3 rows, then the
+# Table 4-only ones.
+SCORE_ORDER = sorted(ROWS, key=lambda s: (s != 'ssg_rwsr', s not in TABLES['table3'][0]))
 
 
 def parse_args(argv=None):
@@ -214,13 +218,10 @@ def joint_stages(cfg, config, work, turns):
 
 
 def test_stages(cfg, config, work, checkpoints):
-    """tools/test.py for every row; the Table 4-only rows skip the slow NIQE and DISTS.
-
-    The full run's row first (its training ends last and its score is the longest), then
-    the other Table 3 rows, then the Table 4-only ones.
-    """
+    """tools/test.py for every row (in :data:`SCORE_ORDER`); the Table 4-only rows skip the
+    slow NIQE and DISTS."""
     stages = []
-    for slug in sorted(ROWS, key=lambda s: (s != 'ssg_rwsr', s not in TABLES['table3'][0])):
+    for slug in SCORE_ORDER:
         test_config = config if slug in TABLES['table3'][0] else cfg.table4_test_config
         options = [f'experiment_name=demo_test_{slug}']
         if slug == 'bicubic':
@@ -332,7 +333,7 @@ def write_report(cfg, work, args):
     for name in TABLES:
         with open(osp.join(work, f'{name}.md')) as f:
             tables.append(f.read().strip())
-    results = {slug: osp.join(work, 'results', f'{slug}.json') for slug in ROWS}
+    results = {slug: osp.join(work, 'results', f'{slug}.json') for slug in SCORE_ORDER}
     text = results_text(tables, results, cfg.kernel_pool,
                         osp.join(cfg.demo_data, 'camera_model.json'))
     with atomic_output(osp.join(work, 'results.md'), 'w') as f:

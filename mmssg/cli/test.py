@@ -12,15 +12,15 @@ import os
 import os.path as osp
 
 import cv2
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
 from mmssg.models.utils import evaluation_model_cfg, load_networks, read_checkpoint
-from mmssg.utils import (EXIT_OK, adapt_to_device, atomic_output, init_cpu_distributed,
-                         load_run_config, run_tool)
+from mmssg.utils import (EXIT_OK, adapt_to_device, add_runner_arguments, atomic_output,
+                         init_cpu_distributed, load_run_config, parse_runner_args, run_tool)
 
 
 def parse_args(argv=None):
@@ -41,21 +41,8 @@ def parse_args(argv=None):
         '--save-sr',
         metavar='DIR',
         help='also write every SR image as PNG under DIR, at its input\'s relative path')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings of the config, as key=value pairs (xxx=yyy)')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    add_runner_arguments(parser)
+    return parse_runner_args(parser, argv)
 
 
 def build_config(args) -> Config:

@@ -1,14 +1,13 @@
 # Copyright (c) mmssg contributors. All rights reserved.
 """Train an mmssg model: ``python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]]``."""
 import argparse
-import os
 import os.path as osp
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.runner import Runner
 
-from mmssg.utils import (EXIT_OK, adapt_to_device, enable_amp, init_cpu_distributed,
-                         load_run_config, run_tool)
+from mmssg.utils import (EXIT_OK, adapt_to_device, add_runner_arguments, enable_amp,
+                         init_cpu_distributed, load_run_config, parse_runner_args, run_tool)
 
 
 def parse_args(argv=None):
@@ -28,21 +27,8 @@ def parse_args(argv=None):
         choices=['float16', 'bfloat16'],
         default=None,
         help='dtype of --amp (default: float16)')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings of the config, as key=value pairs (xxx=yyy)')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    add_runner_arguments(parser)
+    return parse_runner_args(parser, argv)
 
 
 def build_config(args) -> Config:

@@ -21,9 +21,12 @@ Exit statuses, the same for every tool:
 
 Set ``MMSSG_TRACEBACK=1`` to see the full traceback of a user error.
 """
+import argparse
 import os
 import sys
 from typing import Callable, Optional, Sequence
+
+from mmengine.config import DictAction
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -57,3 +60,27 @@ def run_tool(main: Callable[[Optional[Sequence[str]]], int], prog: Optional[str]
         print(f'{prog}: error: {message}', file=sys.stderr)
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_OK if status is None else int(status))
+
+
+def add_runner_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every tool that builds mmengine's Runner takes, as OpenMMLab's tools do:
+    ``--cfg-options``, ``--launcher`` and ``--local-rank``."""
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the config, as key=value pairs (xxx=yyy)')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def parse_runner_args(parser: argparse.ArgumentParser, argv=None) -> argparse.Namespace:
+    """Parse ``argv``; a launcher that passes ``--local-rank`` sets ``LOCAL_RANK`` too."""
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
