@@ -22,7 +22,7 @@ import os.path as osp
 import cv2
 import numpy as np
 
-from mmssg.utils import list_images
+from mmssg.utils import list_images, write_image_atomic
 from mmssg.utils.cli import EXIT_OK, run_tool
 
 LABEL_HEIGHT = 28
@@ -218,8 +218,7 @@ def main(argv=None) -> int:
     parts = [label_strip(['LR'] + list(columns), width)]
     for row in rows:
         parts += [gap, row]
-    if not cv2.imwrite(args.out, np.concatenate(parts, axis=0)):
-        raise OSError(f'cannot write {args.out}')
+    write_image_atomic(args.out, np.concatenate(parts, axis=0))
     print(f'wrote {args.out}')
     return EXIT_OK
 

@@ -45,7 +45,7 @@ from mmssg.cli import (collect_noise_patches, compare_crops, estimate_kernels, i
                        make_demo_data, make_tables, test, train)
 from mmssg.degradation.pools import pool_spec, pool_status
 from mmssg.demo.report import README_BEGIN, README_END, ROWS, TABLES, results_text, write_readme
-from mmssg.utils import CONFIG_ROOT, atomic_output, list_images
+from mmssg.utils import CONFIG_ROOT, atomic_output, copy_file_atomic, list_images
 from mmssg.utils.config import resolved_config_digest
 from mmssg.utils.stages import RAN, Stage, StageRunner
 
@@ -141,7 +141,7 @@ def stand_in_stage(cfg, work, name, iters):
 
     def keep_checkpoint():
         os.makedirs(osp.dirname(target), exist_ok=True)
-        shutil.copyfile(osp.join(work_dir, f'iter_{iters}.pth'), target)
+        copy_file_atomic(osp.join(work_dir, f'iter_{iters}.pth'), target)
 
     return Stage(
         f'pretrain_{name}',

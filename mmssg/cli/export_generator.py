@@ -8,6 +8,7 @@ import argparse
 
 from mmssg.apis import export_generator_checkpoint
 from mmssg.utils import EXIT_OK, run_tool
+from mmssg.utils.cli import add_trust_argument, apply_trust
 
 
 def main(argv=None):
@@ -15,7 +16,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description='Export the SR generator of a checkpoint')
     parser.add_argument('checkpoint', help='SSG-RWSR training checkpoint')
     parser.add_argument('out', help='output .pth path')
-    args = parser.parse_args(argv)
+    add_trust_argument(parser)
+    args = apply_trust(parser.parse_args(argv))
     state = export_generator_checkpoint(args.checkpoint, args.out)
     print(f'wrote {len(state)} generator tensors to {args.out}')
     return EXIT_OK

@@ -26,7 +26,9 @@ import torch
 from tqdm import tqdm
 
 from mmssg.apis import init_model, super_resolve
-from mmssg.utils import IMG_EXTENSIONS, exit_status, is_inside, list_images, run_tool
+from mmssg.utils import (IMG_EXTENSIONS, exit_status, is_inside, list_images, run_tool,
+                         write_image_atomic)
+from mmssg.utils.cli import add_trust_argument, apply_trust
 
 # What an SR result can be written as (PGM holds grey images only).
 OUTPUT_EXTENSIONS = tuple(ext for ext in IMG_EXTENSIONS if ext != '.pgm')
@@ -62,7 +64,8 @@ def parse_args(argv=None):
         default=2,
         help='threads that decode inputs and encode results while the model '
         'runs (default: 2; 0: everything in turn, in one thread)')
-    args = parser.parse_args(argv)
+    add_trust_argument(parser)
+    args = apply_trust(parser.parse_args(argv))
     if args.workers < 0:
         parser.error(f'--workers must be 0 or more, got {args.workers}')
     return args
@@ -125,8 +128,7 @@ class InlineExecutor:
 
 def write_image(path, image):
     os.makedirs(osp.dirname(path) or '.', exist_ok=True)
-    if not cv2.imwrite(path, image):
-        raise OSError(f'could not write {path}')
+    write_image_atomic(path, image)
 
 
 def super_resolve_all(model, jobs, args, progress):

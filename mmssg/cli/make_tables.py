@@ -32,6 +32,7 @@ import json
 import math
 import os.path as osp
 
+from mmssg.utils import write_text_atomic
 from mmssg.utils.cli import EXIT_OK, run_tool
 
 UP, DOWN = 'up', 'down'
@@ -258,8 +259,7 @@ def write_outputs(args, rows, markdown, csv_text):
             continue
         if osp.abspath(path) in inputs:
             raise ValueError(f'refusing to overwrite the input file {path}')
-        with open(path, 'w', encoding='utf-8') as f:
-            f.write(text)
+        write_text_atomic(path, text)
         print(f'wrote {path}')
 
 

@@ -32,7 +32,7 @@ import sys
 
 from mmssg.evaluation.mor_study import (StudyApp, StudyStore, collect_study_images, format_markdown,
                                         make_server, study_summary)
-from mmssg.utils import exit_status, run_tool
+from mmssg.utils import exit_status, run_tool, write_text_atomic
 
 DEMO_WORK_DIR = 'work_dirs/demo'
 DEMO_LR = osp.join('data', 'cityscapes', 'leftImg8bit', 'val')
@@ -169,8 +169,7 @@ def report(args):
         if osp.abspath(path) == osp.abspath(args.study):
             raise ValueError(f'refusing to write the report over the study database {path}')
         os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-        with open(path, 'w', encoding='utf-8') as f:
-            f.write(text)
+        write_text_atomic(path, text)
     print(markdown)
     print(f'wrote {" and ".join(outputs)}')
     return 0

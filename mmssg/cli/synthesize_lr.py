@@ -47,14 +47,13 @@ import functools
 import hashlib
 import os
 import os.path as osp
-import shutil
 
 import cv2
 import numpy as np
 
 from mmssg.datasets.transforms.synthetic_degradation import SyntheticDegradation
-from mmssg.utils import (finish, is_inside, parallel_map, read_image, run_tool, skipped_input,
-                         write_summary)
+from mmssg.utils import (copy_file_atomic, finish, is_inside, parallel_map, read_image, run_tool,
+                         skipped_input, write_image_atomic, write_summary)
 
 IMG_DIR, LABEL_DIR, HR_DIR = 'leftImg8bit', 'gtFine', 'leftImg8bit_hr'
 IMG_SUFFIX, LABEL_SUFFIX = '_leftImg8bit.png', '_gtFine_labelTrainIds.png'
@@ -113,8 +112,7 @@ def _prepare_output(path, inputs):
 
 def _write_png(path, img, inputs):
     _prepare_output(path, inputs)
-    if not cv2.imwrite(path, img):
-        raise IOError(f'could not write {path}')
+    write_image_atomic(path, img)
 
 
 def _read_8bit(path):
@@ -156,7 +154,7 @@ def _write_hr(src_img, hr_out, rgb, rewrite, inputs):
         _write_png(hr_out, cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), inputs)
         return
     _prepare_output(hr_out, inputs)
-    shutil.copyfile(src_img, hr_out)
+    copy_file_atomic(src_img, hr_out)
 
 
 def synthesize_one(src_root, out_root, cfg, job):

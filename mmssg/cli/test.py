@@ -11,7 +11,6 @@ import json
 import os
 import os.path as osp
 
-import cv2
 from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
@@ -20,7 +19,9 @@ from mmengine.runner import Runner
 
 from mmssg.models.utils import evaluation_model_cfg, load_networks, read_checkpoint
 from mmssg.utils import (EXIT_OK, adapt_to_device, add_runner_arguments, atomic_output,
-                         init_cpu_distributed, load_run_config, parse_runner_args, run_tool)
+                         init_cpu_distributed, load_run_config, parse_runner_args, run_tool,
+                         write_image_atomic)
+from mmssg.utils.cli import add_trust_argument, apply_trust
 
 
 def parse_args(argv=None):
@@ -42,7 +43,8 @@ def parse_args(argv=None):
         metavar='DIR',
         help='also write every SR image as PNG under DIR, at its input\'s relative path')
     add_runner_arguments(parser)
-    return parse_runner_args(parser, argv)
+    add_trust_argument(parser)
+    return apply_trust(parse_runner_args(parser, argv))
 
 
 def build_config(args) -> Config:
@@ -89,8 +91,7 @@ class SRImageWriter(Hook):
             # MMagic's data samples hold BGR images in [0, 255], (C, H, W)
             img = sample.output.pred_img.detach().cpu().clamp(0, 255).round().byte()
             os.makedirs(osp.dirname(path), exist_ok=True)
-            if not cv2.imwrite(path, img.permute(1, 2, 0).numpy()):
-                raise OSError(f'cannot write {path}')
+            write_image_atomic(path, img.permute(1, 2, 0).numpy())
 
 
 def dataset_description(dataset_cfg) -> dict:

@@ -8,6 +8,7 @@ from mmengine.runner import Runner
 
 from mmssg.utils import (EXIT_OK, adapt_to_device, add_runner_arguments, enable_amp,
                          init_cpu_distributed, load_run_config, parse_runner_args, run_tool)
+from mmssg.utils.cli import add_trust_argument, apply_trust
 
 
 def parse_args(argv=None):
@@ -27,8 +28,14 @@ def parse_args(argv=None):
         choices=['float16', 'bfloat16'],
         default=None,
         help='dtype of --amp (default: float16)')
+    parser.add_argument(
+        '--auto-scale-lr',
+        action='store_true',
+        help='scale both learning rates by the batch size of this run (processes x the guided '
+        'loader\'s batch) over the config\'s auto_scale_lr.base_batch_size')
     add_runner_arguments(parser)
-    return parse_runner_args(parser, argv)
+    add_trust_argument(parser)
+    return apply_trust(parse_runner_args(parser, argv))
 
 
 def build_config(args) -> Config:
@@ -36,6 +43,11 @@ def build_config(args) -> Config:
     cfg = load_run_config(args.config, args.launcher, args.cfg_options, args.work_dir)
     if args.amp or args.amp_dtype:
         enable_amp(cfg, args.amp_dtype)
+    if args.auto_scale_lr:
+        if 'base_batch_size' not in (cfg.get('auto_scale_lr') or {}):
+            raise KeyError(f'{args.config}: --auto-scale-lr needs auto_scale_lr.base_batch_size '
+                           '(the total batch the learning rates are set for) in the config')
+        cfg.auto_scale_lr.enable = True
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:

@@ -17,9 +17,9 @@ import json
 import os
 import shutil
 
-import cv2
 import numpy as np
 
+from mmssg.utils import write_image_atomic, write_text_atomic
 from ..utils.parallel import parallel_map
 from .camera import CameraModel, apply_camera, camera_label_downsample
 from .labels import CITYSCAPES_CLASSES, IGNORE_INDEX
@@ -101,15 +101,12 @@ def _write_png(path, image):
     """Write an RGB or single-channel uint8 image as PNG, making its folder."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
     data = image[..., ::-1] if image.ndim == 3 else image
-    if not cv2.imwrite(path, np.ascontiguousarray(data)):
-        raise OSError(f'could not write {path}')
+    write_image_atomic(path, np.ascontiguousarray(data))
 
 
 def _write_json(path, content):
     """Write ``content`` as indented JSON with sorted keys."""
-    with open(path, 'w') as f:
-        json.dump(content, f, indent=2, sort_keys=True)
-        f.write('\n')
+    write_text_atomic(path, json.dumps(content, indent=2, sort_keys=True) + '\n')
 
 
 def read_summary(out_dir):

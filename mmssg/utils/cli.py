@@ -28,6 +28,8 @@ from typing import Callable, Optional, Sequence
 
 from mmengine.config import DictAction
 
+from .checkpoint import trust_checkpoints
+
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -83,4 +85,21 @@ def parse_runner_args(parser: argparse.ArgumentParser, argv=None) -> argparse.Na
     args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def add_trust_argument(parser: argparse.ArgumentParser) -> None:
+    """``--trust-checkpoint``: read checkpoints with the full unpickler
+    (:mod:`mmssg.utils.checkpoint`); :func:`apply_trust` acts on it."""
+    parser.add_argument(
+        '--trust-checkpoint',
+        action='store_true',
+        help='load checkpoints that need more than weights to unpickle (unpickling can run code '
+        'from the file: only for files you trust)')
+
+
+def apply_trust(args: argparse.Namespace) -> argparse.Namespace:
+    """Trust checkpoints from now on when ``args.trust_checkpoint`` says so; returns ``args``."""
+    if args.trust_checkpoint:
+        trust_checkpoints()
     return args

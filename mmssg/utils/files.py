@@ -13,8 +13,10 @@ merging one summary) from writing into one temporary file.
 import json
 import os
 import os.path as osp
+import shutil
 from contextlib import contextmanager
 
+import cv2
 import numpy as np
 
 
@@ -37,7 +39,10 @@ def atomic_output(path: str, mode: str = 'wb'):
     try:
         with open(temporary, mode) as f:
             yield f
-        os.replace(temporary, path)
+        try:
+            os.replace(temporary, path)
+        except OSError as error:  # e.g. a folder where the file should go
+            raise OSError(f'could not write {path}: {error.strerror}') from error
     except BaseException:
         if osp.exists(temporary):
             os.remove(temporary)
@@ -60,3 +65,29 @@ def save_npz_atomic(path: str, **arrays) -> None:
     """``np.savez(path, **arrays)`` (uncompressed, so members can be read in place) in one step."""
     with atomic_output(path) as f:
         np.savez(f, **arrays)
+
+
+def write_text_atomic(path: str, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` in one step."""
+    with atomic_output(path, 'w') as f:
+        f.write(text)
+
+
+def write_image_atomic(path: str, image: np.ndarray, params=()) -> None:
+    """``cv2.imwrite(path, image, params)`` in one step: encoded in memory with OpenCV's encoder
+    for the file's extension (the same bytes ``imwrite`` writes), then written and renamed.
+
+    Raises:
+        OSError: OpenCV cannot encode the image in that format; the message names ``path``.
+    """
+    ok, encoded = cv2.imencode(osp.splitext(path)[1] or '.png', image, list(params))
+    if not ok:
+        raise OSError(f'could not encode {path} ({image.dtype}, shape {image.shape})')
+    with atomic_output(path) as f:
+        f.write(encoded.tobytes())
+
+
+def copy_file_atomic(src: str, dst: str) -> None:
+    """Copy ``src`` to ``dst`` in one step."""
+    with open(src, 'rb') as source, atomic_output(dst) as f:
+        shutil.copyfileobj(source, f)

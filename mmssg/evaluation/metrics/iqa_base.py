@@ -20,6 +20,8 @@ from mmagic.evaluation.metrics.metrics_utils import obtain_data
 from mmengine.logging import print_log
 from torch import Tensor, nn
 
+from mmssg.utils.checkpoint import load_checkpoint_file
+
 
 def pyiqa_cache_dir() -> str:
     """pyiqa's download cache: ``$TORCH_HOME/hub/pyiqa`` (``~/.cache/torch/hub/pyiqa``)."""
@@ -64,7 +66,7 @@ def find_weights(metric: str,
 
 def load_weights(path: str, nested_keys=('params', 'state_dict')) -> Dict[str, Tensor]:
     """The state dict in a weights file, unwrapped from ``params``/``state_dict`` if nested."""
-    state = torch.load(path, map_location='cpu', weights_only=False)
+    state = load_checkpoint_file(path)
     for key in nested_keys:
         if isinstance(state, dict) and isinstance(state.get(key), dict):
             state = state[key]

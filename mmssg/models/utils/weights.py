@@ -71,6 +71,8 @@ def network_state_dict(state: Dict[str, torch.Tensor],
     Returns:
         dict: The network's state dict.
     """
+    if not state:
+        raise ValueError(f'{source} holds no weights: its state dict is empty')
     prefix = network + '.'
     found = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
     if found:
