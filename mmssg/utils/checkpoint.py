@@ -89,7 +89,8 @@ def load_checkpoint_file(path: str, map_location='cpu'):
     except pickle.UnpicklingError as err:
         found = re.search(r'GLOBAL ([\w.]+)|got <class \'([\w.]+)\'>', str(err))
         if found is None:  # not a pickle this unpickler reads: no checkpoint at all
-            reason = str(err).strip().splitlines()[-1]
+            detail = re.search(r'WeightsUnpickler error: (.*)', str(err))
+            reason = detail.group(1) if detail else str(err).strip().splitlines()[0]
             raise ValueError(f'{path} is not a PyTorch checkpoint (UnpicklingError: {reason})') \
                 from None
         what = next(g for g in found.groups() if g)
