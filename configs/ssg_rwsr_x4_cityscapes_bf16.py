@@ -7,6 +7,11 @@
 # (DeferredLogVarsHook). cudnn.benchmark comes from _base_/default_runtime.py.
 # Add model.compile_generator=True and/or model.compile_segmentor=True to torch.compile the
 # networks. docs/speed.md has what each switch was measured to give.
+# Start weights (init_cfg; tests/test_config_headers.py checks this block):
+#   generator: MMagic's ESRGAN-PSNR x4 (generator.*),
+#     esrgan_psnr_x4c64b23g32_1x16_1000k_div2k_20200420-bf5c993c.pth
+#   segmentor: MMSegmentation's fcn_hr18 512x1024 160k Cityscapes,
+#     fcn_hr18_512x1024_160k_cityscapes_20200602_190822-221e4a4f.pth
 _base_ = ['./ssg_rwsr_x4_cityscapes.py']
 
 optim_wrapper = dict(

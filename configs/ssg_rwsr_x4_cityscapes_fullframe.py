@@ -5,6 +5,10 @@
 #   python tools/test.py configs/ssg_rwsr_x4_cityscapes_fullframe.py CKPT \
 #       --out results/cityscapes/ssg_rwsr.json --method-name SSG-RWSR
 # The segmentor and the perceptual loss are not built: neither plays a part at test time.
+# Start weights (init_cfg; tests/test_config_headers.py checks this block):
+#   generator: MMagic's ESRGAN-PSNR x4 (generator.*), what it scores without CKPT:
+#     esrgan_psnr_x4c64b23g32_1x16_1000k_div2k_20200420-bf5c993c.pth
+#   segmentor: not built
 _base_ = [
     './ssg_rwsr_x4_cityscapes.py',
     './_base_/datasets/cityscapes_real_test_fullframe.py',

@@ -1,5 +1,10 @@
 # Ablation "Ours (Guided only)" of Table 4: guided turns only. The SR network learns only
 # from the segmentation loss on real LR images; no domain-adapted pairs.
+# Start weights (init_cfg; tests/test_config_headers.py checks this block):
+#   generator: MMagic's ESRGAN-PSNR x4 (generator.*),
+#     esrgan_psnr_x4c64b23g32_1x16_1000k_div2k_20200420-bf5c993c.pth
+#   segmentor: MMSegmentation's fcn_hr18 512x1024 160k Cityscapes,
+#     fcn_hr18_512x1024_160k_cityscapes_20200602_190822-221e4a4f.pth
 _base_ = ['./ssg_rwsr_x4_cityscapes.py']
 
 train_cfg = dict(turns=['guided'], dataloaders=None)

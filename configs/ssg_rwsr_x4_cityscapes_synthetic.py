@@ -5,6 +5,11 @@
 #   python tools/data/collect_noise_patches.py --config configs/ssg_rwsr_x4_cityscapes_synthetic.py
 #   python tools/data/estimate_kernels.py --config configs/ssg_rwsr_x4_cityscapes_synthetic.py \
 #       --device cuda
+# Start weights (init_cfg; tests/test_config_headers.py checks this block):
+#   generator: MMagic's ESRGAN-PSNR x4 (generator.*),
+#     esrgan_psnr_x4c64b23g32_1x16_1000k_div2k_20200420-bf5c993c.pth
+#   segmentor: MMSegmentation's fcn_hr18 512x1024 160k Cityscapes,
+#     fcn_hr18_512x1024_160k_cityscapes_20200602_190822-221e4a4f.pth
 _base_ = [
     './_base_/models/ssg_rwsr_x4.py',
     './_base_/datasets/cityscapes_guided.py',

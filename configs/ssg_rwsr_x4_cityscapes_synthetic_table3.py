@@ -4,6 +4,10 @@
 # ablation (the paper's RealSR row):
 #   python tools/test.py configs/ssg_rwsr_x4_cityscapes_synthetic_table3.py CKPT \
 #       --out results/synthetic/ssg_rwsr.json --method-name SSG-RWSR
+# Start weights (init_cfg; tests/test_config_headers.py checks this block):
+#   generator: MMagic's ESRGAN-PSNR x4 (generator.*), what it scores without CKPT:
+#     esrgan_psnr_x4c64b23g32_1x16_1000k_div2k_20200420-bf5c993c.pth
+#   segmentor: not built
 _base_ = ['./ssg_rwsr_x4_cityscapes_synthetic.py']
 
 model = dict(segmentor=None, perceptual_loss=None, test_cfg=dict(segment=False))

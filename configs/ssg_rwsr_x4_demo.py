@@ -7,6 +7,11 @@
 # tools/demo.py reads every path and size below (pools, stand-in checkpoints and configs,
 # patch sizes, noise-window settings) from this file. The root of everything is
 # $MMSSG_DEMO_ROOT (default work_dirs/demo).
+# Start weights (init_cfg; tests/test_config_headers.py checks this block):
+#   generator: the demo's stand-in (generator.*),
+#     $MMSSG_DEMO_ROOT/pretrained/generator_bicubic.pth (demo/pretrain_generator_bicubic.py)
+#   segmentor: the demo's stand-in,
+#     $MMSSG_DEMO_ROOT/pretrained/segmentor.pth (demo/pretrain_segmentor.py)
 _base_ = ['./ssg_rwsr_x4_cityscapes_synthetic.py', './_base_/models/demo_networks.py']
 
 demo_root = '{{$MMSSG_DEMO_ROOT:work_dirs/demo}}'

@@ -6,6 +6,11 @@
 # The pools come from IDD's real LR training images, its 1280x720 frames as training reads them:
 #   python tools/data/collect_noise_patches.py --config configs/ssg_rwsr_x4_idd.py
 #   python tools/data/estimate_kernels.py --config configs/ssg_rwsr_x4_idd.py --device cuda
+# Start weights (init_cfg; tests/test_config_headers.py checks this block):
+#   generator: MMagic's ESRGAN-PSNR x4 (generator.*),
+#     esrgan_psnr_x4c64b23g32_1x16_1000k_div2k_20200420-bf5c993c.pth
+#   segmentor: MMSegmentation's fcn_hr18 512x1024 160k Cityscapes (all but
+#     decode_head.conv_seg), fcn_hr18_512x1024_160k_cityscapes_20200602_190822-221e4a4f.pth
 _base_ = ['./ssg_rwsr_x4_cityscapes.py']
 
 idd_root = 'data/idd'

@@ -2,6 +2,10 @@
 # full in overlapping tiles and scored with NIMA and Meta-IQA:
 #   python tools/test.py configs/ssg_rwsr_x4_idd_fullframe.py CKPT \
 #       --out results/idd/ssg_rwsr.json --method-name SSG-RWSR
+# Start weights (init_cfg; tests/test_config_headers.py checks this block):
+#   generator: MMagic's ESRGAN-PSNR x4 (generator.*), what it scores without CKPT:
+#     esrgan_psnr_x4c64b23g32_1x16_1000k_div2k_20200420-bf5c993c.pth
+#   segmentor: not built
 _base_ = [
     './ssg_rwsr_x4_idd.py',
     './_base_/datasets/idd_real_test_fullframe.py',

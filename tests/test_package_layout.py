@@ -13,7 +13,10 @@ from mmssg.testing import REPO_ROOT
 # models/datasets/engine/evaluation -> degradation -> utils. `demo` is a data maker for the
 # demo and the tests, above the library it exercises; `testing` holds the tests' and the
 # benchmarks' helpers; `cli` holds every tool's work, on top of everything.
-LIBRARY = {'utils', 'degradation', 'datasets', 'engine', 'models', 'evaluation', 'apis', 'demo'}
+LIBRARY = {
+    'utils', 'degradation', 'datasets', 'engine', 'models', 'evaluation', 'visualization', 'apis',
+    'demo'
+}
 MAY_IMPORT = {
     'utils': set(),
     'degradation': {'utils'},
@@ -21,6 +24,7 @@ MAY_IMPORT = {
     'engine': {'datasets', 'utils'},
     'models': {'utils'},
     'evaluation': {'models', 'utils'},
+    'visualization': {'utils'},
     'apis': {'models', 'datasets', 'engine', 'evaluation', 'degradation', 'utils'},
     'demo': {'degradation', 'utils'},
     'testing': LIBRARY,

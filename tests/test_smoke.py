@@ -54,5 +54,6 @@ def test_configs_inherit_from_mmseg_and_mmagic_bases():
     assert 'backbone' not in model_cfg.model  # the mmseg model was replaced, not merged
     runtime = Config.fromfile(config_path('_base_', 'default_runtime.py'))
     assert runtime.default_scope == 'mmagic'
-    assert runtime.visualizer.type == 'ConcatImageVisualizer'  # from mmagic::
+    assert runtime.default_hooks.timer.type == 'IterTimerHook'  # from mmagic::
+    assert runtime.visualizer.type == 'SRSegVisualizer'
     assert runtime.custom_imports.imports == ['mmssg']

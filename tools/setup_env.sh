@@ -59,7 +59,8 @@ pip_install -r requirements/build.txt -r requirements/torch.txt
 echo "[setup_env] mmcv 2.1.0 (built from source once per machine)"
 MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-$(nproc)} pip_install --no-build-isolation \
   -r requirements/mmcv.txt -c requirements/torch.txt
-pip_install -r requirements/runtime.txt -r requirements/tests.txt -c requirements/torch.txt
+pip_install -r requirements/runtime.txt -r requirements/tests.txt -r requirements/optional.txt \
+  -c requirements/torch.txt
 pip_install --no-deps -r requirements/mmagic.txt -r requirements/pyiqa.txt
 pip_install --no-deps --no-build-isolation -e .
 "$venv/bin/python" -W ignore -c "import mmssg, mmcv.ops, mmseg.models, lpips, pyiqa.archs" \

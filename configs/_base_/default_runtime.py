@@ -7,7 +7,9 @@ custom_imports = dict(imports=['mmssg'], allow_failed_imports=False)
 default_scope = 'mmagic'
 
 default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=100),
+    # validation metrics logged at the iteration they were computed (not at "epoch" 0 of an
+    # iteration-based run), so that curves and TensorBoard plot them against training
+    logger=dict(type='LoggerHook', interval=100, log_metric_by_epoch=False),
     checkpoint=dict(
         type='CheckpointHook',
         interval=5000,
@@ -27,5 +29,17 @@ env_cfg = dict(
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
     dist_cfg=dict(backend='nccl'))
 
+# Validation pictures: LR | SR | the segmentation of SR of every 50th validation sample (real
+# LR images have no HR ground truth), under the run's vis_data/vis_image/ (LocalVisBackend),
+# and in TensorBoard with `tools/train.py --tensorboard` (it adds TensorboardVisBackend)
+vis_backends = [dict(type='LocalVisBackend')]
+visualizer = dict(
+    type='SRSegVisualizer',
+    vis_backends=vis_backends,
+    fn_key='img_path',
+    img_keys=['input', 'pred_img', 'pred_seg_map'])
 # load_from and --resume load model weights strictly (mmengine alone only warns)
-custom_hooks = [dict(type='StrictCheckpointHook')]
+custom_hooks = [
+    dict(type='StrictCheckpointHook'),
+    dict(type='BasicVisualizationHook', interval=dict(val=50), on_test=False)
+]

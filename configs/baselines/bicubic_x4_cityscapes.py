@@ -3,6 +3,9 @@
 # Table 1: whole real Cityscapes val frames, NIMA and Meta-IQA:
 #   python tools/test.py configs/baselines/bicubic_x4_cityscapes.py \
 #       --out results/cityscapes/bicubic.json --method-name Bicubic
+# Start weights (init_cfg; tests/test_config_headers.py checks this block):
+#   generator: none (bicubic interpolation has no weights)
+#   segmentor: not built
 _base_ = ['../ssg_rwsr_x4_cityscapes_fullframe.py']
 
 model = dict(

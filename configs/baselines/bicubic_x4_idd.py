@@ -3,6 +3,9 @@
 # Table 2: whole real IDD val frames (1280x720), NIMA and Meta-IQA:
 #   python tools/test.py configs/baselines/bicubic_x4_idd.py \
 #       --out results/idd/bicubic.json --method-name Bicubic
+# Start weights (init_cfg; tests/test_config_headers.py checks this block):
+#   generator: none (bicubic interpolation has no weights)
+#   segmentor: not built
 _base_ = ['../ssg_rwsr_x4_idd_fullframe.py']
 
 model = dict(

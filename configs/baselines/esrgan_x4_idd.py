@@ -3,6 +3,10 @@
 # Table 2: whole real IDD val frames (1280x720), NIMA and Meta-IQA:
 #   python tools/test.py configs/baselines/esrgan_x4_idd.py \
 #       --out results/idd/esrgan.json --method-name ESRGAN
+# Start weights (init_cfg; tests/test_config_headers.py checks this block):
+#   generator: MMagic's ESRGAN x4 (generator.*),
+#     esrgan_x4c64b23g32_1x16_400k_div2k_20200508-f8ccaf3b.pth
+#   segmentor: not built
 _base_ = ['../ssg_rwsr_x4_idd_fullframe.py']
 
 model = dict(generator=dict(init_cfg=_base_.esrgan_x4_init))

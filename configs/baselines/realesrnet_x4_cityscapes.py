@@ -3,6 +3,10 @@
 # Table 1: whole real Cityscapes val frames, NIMA and Meta-IQA:
 #   python tools/test.py configs/baselines/realesrnet_x4_cityscapes.py \
 #       --out results/cityscapes/realesrnet.json --method-name RealESRNet
+# Start weights (init_cfg; tests/test_config_headers.py checks this block):
+#   generator: MMagic's RealESRNet x4, its EMA weights (generator_ema.*),
+#     realesrnet_c64b23g32_12x4_lr2e-4_1000k_df2k_ost_20210816-4ae3b5a4.pth
+#   segmentor: not built
 _base_ = ['../ssg_rwsr_x4_cityscapes_fullframe.py']
 
 model = dict(generator=dict(init_cfg=_base_.realesrnet_x4_init))

@@ -2,6 +2,8 @@
 # demo RRDBNet on bicubic x4 pairs of the demo's clean HR images (as ESRGAN-PSNR is trained on
 # DIV2K). ssg_rwsr_x4_demo.py then loads the checkpoint through
 # init_cfg=dict(type='Pretrained', prefix='generator.'), as the paper config loads the zoo's.
+# Start weights (init_cfg; tests/test_config_headers.py checks this block):
+#   generator: none (UpsamplerStart: a bilinear x4 upsampler)
 _base_ = ['mmagic::_base_/default_runtime.py', '../_base_/models/demo_networks.py']
 
 demo_root = '{{$MMSSG_DEMO_ROOT:work_dirs/demo}}'

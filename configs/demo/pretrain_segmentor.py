@@ -3,6 +3,8 @@
 # images, up-sampled x4 so that objects have the scale of the SR output it will later guide.
 # ssg_rwsr_x4_demo.py loads the checkpoint through init_cfg=dict(type='Pretrained'), as the
 # paper config loads fcn_hr18's.
+# Start weights (init_cfg; tests/test_config_headers.py checks this block):
+#   segmentor: none (random initialisation)
 _base_ = [
     'mmseg::_base_/models/fcn_hr18.py', 'mmseg::_base_/default_runtime.py',
     '../_base_/models/demo_networks.py'

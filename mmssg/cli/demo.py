@@ -42,7 +42,7 @@ import numpy as np
 from mmengine.config import Config
 
 from mmssg.cli import (collect_noise_patches, compare_crops, estimate_kernels, inference,
-                       make_demo_data, make_tables, test, train)
+                       make_demo_data, make_tables, plot_logs, test, train)
 from mmssg.degradation.pools import pool_spec, pool_status
 from mmssg.demo.report import README_BEGIN, README_END, ROWS, TABLES, results_text, write_readme
 from mmssg.utils import CONFIG_ROOT, atomic_output, copy_file_atomic, list_images
@@ -74,6 +74,8 @@ JOINT_RUNS = {
     'adapted_only': ['adapted'],
     'guided_only': ['guided']
 }
+# The full run's training curves: in the work dir, and where --readme puts them for the README
+CURVES, README_CURVES = 'curves.png', osp.join('docs', 'images', 'demo_curves.png')
 # The rows' scores in the order they start, and the report's order: the full run's first (its
 # training ends last and its score is the longest), then the other Table 3 rows, then the
 # Table 4-only ones.
@@ -245,7 +247,8 @@ def test_stages(cfg, config, work, checkpoints):
 
 
 def report_stages(cfg, config, work, checkpoints, size):
-    """Inference without the segmentor, the two tables and the figure of zoomed crops."""
+    """Inference without the segmentor, the two tables, the figure of zoomed crops and the
+    full run's training curves."""
     val = osp.join(cfg.demo_data, 'cityscapes', 'leftImg8bit', 'val')
     hr = osp.join(cfg.demo_data, 'cityscapes', 'leftImg8bit_hr', 'val')
     results = {slug: osp.join(work, 'results', f'{slug}.json') for slug in ROWS}
@@ -284,6 +287,13 @@ def report_stages(cfg, config, work, checkpoints, size):
             ],
             inputs=[val, hr, *sr.values()],
             outputs=[osp.join(work, 'comparison.png')]))
+    full_run = osp.dirname(checkpoints['ssg_rwsr'])
+    stages.append(
+        Stage(
+            'curves',
+            plot_logs.main, [full_run, '--out', osp.join(work, CURVES)],
+            inputs=[full_run],
+            outputs=[osp.join(work, CURVES)]))
     return stages
 
 
@@ -337,10 +347,19 @@ def write_report(cfg, work, args):
     text = results_text(tables, results, cfg.kernel_pool,
                         osp.join(cfg.demo_data, 'camera_model.json'))
     with atomic_output(osp.join(work, 'results.md'), 'w') as f:
-        f.write(text + '\n')
+        f.write(f'{text}\n\n{curves_line(CURVES)}\n')
     if args.readme:
-        write_readme(args.readme, text)
+        # the picture goes next to the README's other pictures, where its link points
+        os.makedirs(
+            osp.join(osp.dirname(osp.abspath(args.readme)), 'docs', 'images'), exist_ok=True)
+        copy_file_atomic(osp.join(work, CURVES), osp.join(osp.dirname(args.readme), README_CURVES))
+        write_readme(args.readme, f'{text}\n\n{curves_line(README_CURVES)}')
     return text
+
+
+def curves_line(path):
+    """The Markdown line that shows the full run's training curves."""
+    return f'Losses of the SSG-RWSR run, per turn (tools/analysis/plot_logs.py): ![losses]({path})'
 
 
 def main(argv=None):

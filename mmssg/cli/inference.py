@@ -1,15 +1,39 @@
 # Copyright (c) mmssg contributors. All rights reserved.
 """Super-resolve real LR images with a trained generator; the segmentor is never built.
 
-Usage: python tools/inference.py CONFIG CHECKPOINT INPUT OUTPUT [--tile 128 --tile-overlap 16]
+Usage: python tools/inference.py CONFIG CHECKPOINT INPUT OUTPUT [--tile 256 --ext auto]
 
 INPUT is an image or a folder (searched recursively); OUTPUT is an image path (for a single
 input) or a folder. Paths are compared as resolved real paths (links followed): the output
-folder may not be the input folder or inside it, and no result may land on an input file.
-Unreadable files are skipped and listed; the tool then exits with status 3 (EXIT_SKIPPED)
-after writing every readable image. Other errors exit with status 1.
+folder may not be the input folder or inside it, no result may land on an input file, and no
+two inputs may share a result (``a.png`` and ``a.jpg`` with ``--ext png``).
 
-Decoding, super-resolving and PNG encoding overlap: ``--workers`` threads read the next
+Nothing an image holds is lost. Images are read by :func:`mmssg.utils.images.decode_image`,
+the reader of every mmssg tool (EXIF orientation applied as in the training and test
+pipelines), and :func:`mmssg.apis.super_resolve` keeps their layout: a grey image gives a
+grey result, an alpha channel is upscaled (bilinear) and kept, a 16-bit image gives a 16-bit
+result computed at full precision. Palette, CMYK and 1-bit images are converted to what
+they hold (colour, with alpha where they have transparency; grey) and named in a
+``converted:`` line. ``--ext auto`` (the default) writes each result in its input's format
+(same suffix) where that format holds it, else as PNG (named in a ``converted:`` line);
+``--ext png`` or ``--ext jpg`` writes every result in that format, and an input whose result
+it cannot hold (a JPEG holds neither alpha nor 16 bits) is skipped and named with the reason,
+never written lossily. Results carry no EXIF orientation: they are stored upright.
+
+Defaults: ``--device`` is ``cuda`` when PyTorch sees a GPU, else ``cpu``; ``--tile`` and
+``--tile-overlap`` are the config's ``model.test_cfg.tile`` / ``tile_overlap`` (the setting
+evaluation uses; whole frames and 16 when the config has none), ``--tile 0`` runs whole
+frames. A frame cut in :data:`MIN_TILES_FOR_BAR` tiles or more shows a bar over its tiles.
+A CUDA out-of-memory error stops the tool with one line naming the image, the tile size
+that failed and ``--tile`` as the fix. ``--outscale S`` resizes each x4 result to S times
+its input (Lanczos, as Real-ESRGAN's ``--outscale``).
+
+Unreadable files, inputs whose result the chosen format cannot hold, and files whose
+transparency OpenCV cannot read (a grey PNG with a transparent value) are skipped and
+listed; the tool then exits with status 3 (EXIT_SKIPPED) after writing every other image.
+Other errors exit with status 1.
+
+Decoding, super-resolving and encoding overlap: ``--workers`` threads read the next
 images and encode finished ones while the model works on the current one (OpenCV releases
 the GIL while it decodes and encodes), with at most ``--workers`` images waiting on either
 side. ``--workers 0`` does everything in turn in one thread. ``--dtype bf16`` runs the
@@ -21,7 +45,6 @@ import os.path as osp
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 
-import cv2
 import torch
 from tqdm import tqdm
 
@@ -29,10 +52,31 @@ from mmssg.apis import init_model, super_resolve
 from mmssg.utils import (IMG_EXTENSIONS, exit_status, is_inside, list_images, run_tool,
                          write_image_atomic)
 from mmssg.utils.cli import add_trust_argument, apply_trust
+from mmssg.utils.images import decode_image
 
-# What an SR result can be written as (PGM holds grey images only).
-OUTPUT_EXTENSIONS = tuple(ext for ext in IMG_EXTENSIONS if ext != '.pgm')
+#: Every image suffix names a result file when INPUT is a single image.
+OUTPUT_EXTENSIONS = IMG_EXTENSIONS
 DTYPES = {'fp32': None, 'bf16': torch.bfloat16, 'fp16': torch.float16}
+#: What OpenCV writes in each format without losing samples or channels:
+#: ``(name, bits per sample, channel counts)``; 4 channels are colour + alpha.
+FORMATS = {
+    '.png': ('a PNG', (8, 16), (1, 3, 4)),
+    '.tif': ('a TIFF', (8, 16), (1, 3, 4)),
+    '.tiff': ('a TIFF', (8, 16), (1, 3, 4)),
+    '.jpg': ('a JPEG', (8, ), (1, 3)),
+    '.jpeg': ('a JPEG', (8, ), (1, 3)),
+    '.bmp': ('a BMP', (8, ), (1, 3)),
+    '.webp': ('a WebP', (8, ), (3, 4)),
+    '.ppm': ('a PPM', (8, 16), (3, )),
+    '.pgm': ('a PGM', (8, 16), (1, )),
+}
+#: A frame cut in at least this many tiles shows a progress bar over its tiles.
+MIN_TILES_FOR_BAR = 4
+
+
+def default_device():
+    """``'cuda'`` when PyTorch sees a GPU, else ``'cpu'``."""
+    return 'cuda' if torch.cuda.is_available() else 'cpu'
 
 
 def parse_args(argv=None):
@@ -45,13 +89,30 @@ def parse_args(argv=None):
         '--tile',
         type=int,
         default=None,
-        help='tile size in LR pixels for large frames (default: whole image)')
+        help="tile size in LR pixels (default: the config's model.test_cfg.tile, the "
+        'setting evaluation uses; 0: whole frames)')
     parser.add_argument(
         '--tile-overlap',
         type=int,
-        default=16,
-        help='context around each tile in LR pixels (default: 16)')
-    parser.add_argument('--device', default='cpu', help='cpu or cuda[:N]')
+        default=None,
+        help="context around each tile in LR pixels (default: the config's "
+        'model.test_cfg.tile_overlap, else 16)')
+    parser.add_argument(
+        '--device',
+        default=default_device(),
+        help='cpu or cuda[:N] (default: cuda when a GPU is available, else cpu)')
+    parser.add_argument(
+        '--ext',
+        default='auto',
+        choices=['auto', 'png', 'jpg'],
+        help="format of the results (default: auto, each input's own format where it holds "
+        'the result, else PNG)')
+    parser.add_argument(
+        '--outscale',
+        type=float,
+        default=None,
+        help="resize each result to this many times its input's size (Lanczos; default: "
+        "the network's scale, 4)")
     parser.add_argument('--suffix', default='', help='appended to output file names')
     parser.add_argument(
         '--dtype',
@@ -65,10 +126,36 @@ def parse_args(argv=None):
         help='threads that decode inputs and encode results while the model '
         'runs (default: 2; 0: everything in turn, in one thread)')
     add_trust_argument(parser)
+    # set by main when OUTPUT names the result file of a single input: its format is kept
+    parser.set_defaults(named_output=False)
     args = apply_trust(parser.parse_args(argv))
-    if args.workers < 0:
-        parser.error(f'--workers must be 0 or more, got {args.workers}')
+    for name in ('workers', 'tile', 'tile_overlap'):
+        value = getattr(args, name)
+        if value is not None and value < 0:
+            parser.error(f'--{name.replace("_", "-")} must be 0 or more, got {value}')
+    if args.outscale is not None and not args.outscale > 0:
+        parser.error(f'--outscale must be positive, got {args.outscale}')
     return args
+
+
+def tiling(args, test_cfg):
+    """``(tile, overlap, where from)``: the command line's, else the config's ``test_cfg``.
+
+    Args:
+        args (Namespace): The parsed command line (``tile``, ``tile_overlap``).
+        test_cfg (dict | None): The model's ``test_cfg``.
+
+    Returns:
+        tuple: The tile size in LR pixels (None: whole frames), the overlap, and a phrase
+        saying where they come from.
+    """
+    test_cfg = test_cfg or {}
+    tile = test_cfg.get('tile') if args.tile is None else args.tile
+    overlap = test_cfg.get('tile_overlap', 16) if args.tile_overlap is None else args.tile_overlap
+    from_config = [name for name in ('tile', 'tile_overlap') if getattr(args, name) is None]
+    origin = (f"{' and '.join(from_config)} from the config's model.test_cfg"
+              if from_config else 'from the command line')
+    return (tile or None), overlap, origin
 
 
 def list_inputs(path):
@@ -83,14 +170,42 @@ def list_inputs(path):
     return files
 
 
-def output_paths(inputs, input_root, output, suffix):
-    """Where each result goes; refuses to write into the input folder or over an input.
+def result_suffix(path, ext):
+    """The suffix of an input's result: ``--ext auto`` keeps the input's own, else .png/.jpg."""
+    own = osp.splitext(path)[1]
+    if ext == 'auto':
+        return own if own.lower() in FORMATS else '.png'
+    return f'.{ext}'
+
+
+def names_a_file(input_root, output):
+    """Whether OUTPUT is the result file of a single input (rather than a folder)."""
+    return osp.isfile(input_root) and output.lower().endswith(OUTPUT_EXTENSIONS)
+
+
+def output_paths(inputs, input_root, output, suffix, ext='auto'):
+    """Where each result goes; refuses to write into the input folder, over an input, or
+    one result for two inputs.
 
     Both checks use resolved real paths, so an output folder that is a link to the
     input folder (or a link to an input file) is refused like the folder itself.
+
+    Args:
+        inputs (list[str]): The input files.
+        input_root (str): INPUT, the file or folder they come from.
+        output (str): OUTPUT, a result file (for a single input) or a folder.
+        suffix (str): Appended to the results' names.
+        ext (str): ``'auto'``, ``'png'`` or ``'jpg'`` (:func:`result_suffix`).
+
+    Returns:
+        list[str]: One result path per input, in order.
     """
     single = osp.isfile(input_root)
-    if single and output.lower().endswith(OUTPUT_EXTENSIONS):
+    if names_a_file(input_root, output):
+        named = FORMATS[osp.splitext(output)[1].lower()][0]
+        if ext != 'auto' and named != FORMATS[f'.{ext}'][0]:
+            raise ValueError(f'OUTPUT {output} names {named} file but --ext {ext} was '
+                             f'given; name a .{ext} file or leave --ext out')
         targets = [osp.abspath(output)]
     else:
         base = osp.dirname(osp.abspath(input_root)) if single else input_root
@@ -98,14 +213,115 @@ def output_paths(inputs, input_root, output, suffix):
             raise ValueError(f'output folder {output} is the input folder {input_root} or inside '
                              f'it (resolved: {osp.realpath(output)}); choose another one')
         targets = [
-            osp.join(osp.abspath(output),
-                     osp.splitext(osp.relpath(p, base))[0] + suffix + '.png')
+            osp.join(
+                osp.abspath(output),
+                osp.splitext(osp.relpath(p, base))[0] + suffix + result_suffix(p, ext))
             for p in map(osp.abspath, inputs)
         ]
     clashes = set(map(osp.realpath, inputs)) & set(map(osp.realpath, targets))
     if clashes:
         raise ValueError(f'refusing to overwrite input file(s): {sorted(clashes)}')
+    sources = {}
+    for src, dst in zip(inputs, targets):
+        sources.setdefault(osp.realpath(dst), []).append(src)
+    shared = {dst: srcs for dst, srcs in sources.items() if len(srcs) > 1}
+    if shared:
+        listed = '; '.join(f'{dst} <- {", ".join(srcs)}' for dst, srcs in shared.items())
+        raise ValueError(f'several inputs would share a result, so one would be lost: {listed}; '
+                         "rename them (--ext auto keeps each input's suffix)")
     return targets
+
+
+def unheld(path, image):
+    """What the format of ``path`` cannot hold of ``image`` (a phrase), '' when it holds it.
+
+    Args:
+        path (str): The result file; its suffix is a key of :data:`FORMATS`.
+        image (np.ndarray): An image in the layout of the result (grey ``(H, W)``,
+            colour, colour + alpha), uint8 or uint16.
+    """
+    name, depths, counts = FORMATS[osp.splitext(path)[1].lower()]
+    bits = image.dtype.itemsize * 8
+    channels = 1 if image.ndim == 2 else image.shape[2]
+    if bits not in depths:
+        return f'{name} cannot hold {bits}-bit samples'
+    if channels not in counts:
+        held = {1: 'a grey image', 3: 'a colour image', 4: 'an alpha channel'}[channels]
+        return f'{name} cannot hold {held}'
+    return ''
+
+
+def result_path(dst, image, args, taken):
+    """Where a decoded input's result goes, with a note; or None and why it is skipped.
+
+    The planned ``dst`` when its format holds the result; with ``--ext auto`` (and no
+    result file named by OUTPUT), else the PNG next to it when no input or other result has
+    that name. A file whose transparency OpenCV cannot read is skipped: its result would
+    lose it.
+
+    Args:
+        dst (str): The planned result path (:func:`output_paths`).
+        image (ImageData): The decoded input (:func:`~mmssg.utils.images.decode_image`).
+        args (Namespace): The parsed command line (``ext``, ``named_output``).
+        taken (set[str]): Real paths of every input and planned result; a PNG chosen
+            instead is added.
+
+    Returns:
+        tuple: ``(path, note)``, the note saying why the result is a PNG (or empty), or
+        ``(None, reason)``.
+    """
+    if image.dropped:
+        return None, f'{image.dropped}; save it as an RGBA PNG'
+    problem = unheld(dst, image.pixels)
+    if not problem:
+        return dst, ''
+    if args.named_output:
+        return None, f'{problem}, as OUTPUT {dst} asks; name a .png file'
+    if args.ext != 'auto':
+        return None, f'--ext {args.ext}: {problem}; use --ext png or auto'
+    png = osp.splitext(dst)[0] + '.png'
+    if osp.realpath(png) in taken:
+        return None, f'{problem}, and {png} is taken; use --suffix'
+    taken.add(osp.realpath(png))
+    return png, f'{problem}, so its result is a PNG: {png}'
+
+
+def oom_message(src, shape, tile):
+    """The one line that turns a CUDA out-of-memory error into its fix."""
+    height, width = shape[:2]
+    if tile is None:
+        how, smaller = 'as a whole frame', min(256, max(max(height, width) // 2, 8))
+    else:
+        how, smaller = f'in tiles of {tile} LR pixels (--tile {tile})', max(tile // 2, 8)
+    return (f'CUDA out of memory super-resolving {src} ({width}x{height} LR pixels) {how}; '
+            f'pass a smaller --tile, e.g. --tile {smaller}')
+
+
+class TileBar:
+    """``progress(done, total)`` of one frame: a bar over its tiles, shown when the frame is
+    cut in :data:`MIN_TILES_FOR_BAR` tiles or more.
+
+    Args:
+        name (str): The bar's label (the image's file name).
+    """
+
+    def __init__(self, name):
+        self.name, self.bar = name, None
+
+    def __call__(self, done, total):
+        if total < MIN_TILES_FOR_BAR:
+            return
+        if self.bar is None:
+            self.bar = tqdm(total=total, desc=self.name, unit='tile', leave=False)
+        self.bar.update(done - self.bar.n)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.bar is not None:
+            self.bar.close()
+        return False
 
 
 class InlineExecutor:
@@ -131,12 +347,47 @@ def write_image(path, image):
     write_image_atomic(path, image)
 
 
-def super_resolve_all(model, jobs, args, progress):
+def super_resolve_one(model, src, image, args, tiles):
+    """The result of one decoded image (BGR(A) pixels), in its layout and sample type.
+
+    Raises:
+        RuntimeError: CUDA ran out of memory; the message names ``--tile`` as the fix.
+    """
+    tile, overlap, _ = tiles
+    with TileBar(osp.basename(src)) as bar:
+        try:
+            return super_resolve(model, image, tile, overlap, bar, 'bgr', DTYPES[args.dtype],
+                                 args.outscale)
+        except torch.cuda.OutOfMemoryError as error:
+            raise RuntimeError(oom_message(src, image.shape, tile)) from error
+
+
+def decoded(read):
+    """The :class:`~mmssg.utils.images.ImageData` a read gave, None for an unreadable file."""
+    try:
+        return read.result()
+    except (OSError, ValueError):
+        return None
+
+
+def super_resolve_all(model, jobs, args, progress, notes=None):
     """Super-resolve ``(src, dst)`` jobs with reads and writes overlapping the model.
 
+    Args:
+        model (nn.Module): A model from :func:`init_model`.
+        jobs (list[tuple[str, str]]): Input files and their planned result paths.
+        args (Namespace): The parsed command line.
+        progress (tqdm): Updated once per input.
+        notes (list, optional): Receives ``(src, note)`` for each input whose pixels were
+            converted or whose result went to a PNG instead.
+
     Returns:
-        list[str]: The inputs that could not be read, in input order.
+        list[tuple[str, str]]: ``(input, reason)`` of the inputs skipped (``'unreadable'``,
+        or what the result's format cannot hold), in input order.
     """
+    notes = [] if notes is None else notes
+    tiles = tiling(args, getattr(model, 'test_cfg', None))
+    taken = {osp.realpath(path) for job in jobs for path in job}
     skipped, reads, writes = [], deque(), deque()
     pending = iter(jobs)
     executor = ThreadPoolExecutor(args.workers) if args.workers else InlineExecutor()
@@ -145,24 +396,21 @@ def super_resolve_all(model, jobs, args, progress):
         def read_next():
             job = next(pending, None)
             if job is not None:
-                reads.append((job, executor.submit(cv2.imread, job[0], cv2.IMREAD_COLOR)))
+                reads.append((job, executor.submit(decode_image, job[0], 'bgr')))
 
         for _ in range(max(args.workers, 1)):
             read_next()
         while reads:
-            (src, dst), image = reads.popleft()
+            (src, dst), read = reads.popleft()
             read_next()
-            bgr = image.result()
-            if bgr is None:
-                skipped.append(src)
+            image = decoded(read)
+            dst, note = ((None,
+                          'unreadable') if image is None else result_path(dst, image, args, taken))
+            if dst is None:
+                skipped.append((src, note))
             else:
-                sr = super_resolve(
-                    model,
-                    bgr,
-                    args.tile,
-                    args.tile_overlap,
-                    channel_order='bgr',
-                    dtype=DTYPES[args.dtype])
+                notes += [(src, text) for text in (image.converted, note) if text]
+                sr = super_resolve_one(model, src, image.pixels, args, tiles)
                 writes.append(executor.submit(write_image, dst, sr))
             while writes and (len(writes) > args.workers or writes[0].done()):
                 writes.popleft().result()  # raises the error of a failed write
@@ -176,14 +424,24 @@ def main(argv=None):
     """Super-resolve INPUT into OUTPUT; returns the exit status (3 if files were skipped)."""
     args = parse_args(argv)
     inputs = list_inputs(args.input)
-    targets = output_paths(inputs, args.input, args.output, args.suffix)
+    targets = output_paths(inputs, args.input, args.output, args.suffix, args.ext)
+    args.named_output = names_a_file(args.input, args.output)
     model = init_model(args.config, args.checkpoint, device=args.device)
+    tile, overlap, origin = tiling(args, model.test_cfg)
+    how = f'in tiles of {tile} LR pixels, {overlap} of overlap' if tile else 'whole frames'
+    print(f'super-resolving on {args.device}, {how} ({origin})')
+    notes = []
     with tqdm(total=len(inputs), desc='super-resolving', unit='img') as progress:
-        skipped = super_resolve_all(model, list(zip(inputs, targets)), args, progress)
-    for path in skipped:
-        print(f'skipped (unreadable): {path}')
-    print(f'wrote {len(inputs) - len(skipped)} image(s) to {args.output}; '
-          f'skipped {len(skipped)} unreadable file(s)')
+        skipped = super_resolve_all(model, list(zip(inputs, targets)), args, progress, notes)
+    for src, note in notes:
+        print(f'converted: {src}: {note}')
+    for src, reason in skipped:
+        print(f'skipped ({reason}): {src}')
+    unreadable = sum(reason == 'unreadable' for _, reason in skipped)
+    unheld_count = len(skipped) - unreadable
+    print(f'wrote {len(inputs) - len(skipped)} image(s) to {args.output}; skipped {unreadable} '
+          'unreadable file(s)' + (f' and {unheld_count} whose result the output format cannot '
+                                  'hold' if unheld_count else ''))
     return exit_status(len(skipped))
 
 

@@ -1,12 +1,15 @@
 # Copyright (c) mmssg contributors. All rights reserved.
 """Train an mmssg model: ``python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]]``."""
 import argparse
+import logging
 import os.path as osp
 
 from mmengine.config import Config
+from mmengine.logging import print_log
 from mmengine.runner import Runner
 
-from mmssg.utils import (EXIT_OK, adapt_to_device, add_runner_arguments, enable_amp,
+from mmssg.apis.preflight import check_run_inputs, describe
+from mmssg.utils import (EXIT_ERROR, EXIT_OK, adapt_to_device, add_runner_arguments, enable_amp,
                          init_cpu_distributed, load_run_config, parse_runner_args, run_tool)
 from mmssg.utils.cli import add_trust_argument, apply_trust
 
@@ -29,6 +32,16 @@ def parse_args(argv=None):
         default=None,
         help='dtype of --amp (default: float16)')
     parser.add_argument(
+        '--check',
+        action='store_true',
+        help='only check that every input the config names is there (datasets, pools, start '
+        'and metric weights), list what is missing with what provides it, and exit')
+    parser.add_argument(
+        '--tensorboard',
+        action='store_true',
+        help='also log scalars and validation pictures for TensorBoard (<work dir>/<time>/'
+        'vis_data/)')
+    parser.add_argument(
         '--auto-scale-lr',
         action='store_true',
         help='scale both learning rates by the batch size of this run (processes x the guided '
@@ -48,6 +61,11 @@ def build_config(args) -> Config:
             raise KeyError(f'{args.config}: --auto-scale-lr needs auto_scale_lr.base_batch_size '
                            '(the total batch the learning rates are set for) in the config')
         cfg.auto_scale_lr.enable = True
+    if args.tensorboard:
+        cfg.visualizer.vis_backends = [
+            *cfg.visualizer.get('vis_backends', []),
+            dict(type='TensorboardVisBackend')
+        ]
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:
@@ -57,10 +75,40 @@ def build_config(args) -> Config:
     return adapt_to_device(cfg)
 
 
+def check_inputs(cfg, config: str, only_check: bool) -> int:
+    """Check every input of the run (:mod:`mmssg.apis.preflight`) before anything is built.
+
+    Returns:
+        int: With ``only_check``, the exit status of ``--check`` (1 when an input is missing).
+
+    Raises:
+        FileNotFoundError: Without ``only_check``, when an input is missing; the message lists
+            every one, with what provides it.
+    """
+    report = check_run_inputs(cfg)
+    downloads = ('\nDownloaded on first use (missing on a machine without internet access):\n' +
+                 describe(report.to_download)) if report.to_download else ''
+    if only_check:
+        print(f'{config}: inputs found:\n{describe(report.present)}')
+        if report.missing:
+            print(f'missing:\n{describe(report.missing)}')
+        print(downloads.strip() or 'nothing to download')
+        return EXIT_ERROR if report.missing else EXIT_OK
+    if report.missing:
+        raise FileNotFoundError(f'{config}: {len(report.missing)} input(s) of this run are '
+                                f'missing:\n{describe(report.missing)}{downloads}')
+    if downloads:
+        print_log(downloads.strip(), logger='current', level=logging.WARNING)
+    return EXIT_OK
+
+
 def main(argv=None):
     """Train as the config says; returns the exit status."""
     args = parse_args(argv)
     cfg = build_config(args)
+    status = check_inputs(cfg, args.config, args.check)
+    if args.check:
+        return status
     init_cpu_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
     runner.train()

@@ -1,7 +1,8 @@
 # Copyright (c) mmssg contributors. All rights reserved.
 """Helpers shared by the test suite and the benchmarks: small configs and batches, photograph
-mosaics, generated study folders, a tiny training set-up run with the real tools, and
-independent reference implementations that the tests compare the package with.
+mosaics, generated study folders, a tiny training set-up run with the real tools, the tools'
+commands run as processes many at once (:mod:`.tool_processes`), and independent reference
+implementations that the tests compare the package with.
 
 Importing this package imports MMagic (for its data samples); nothing here is registered.
 """

@@ -12,9 +12,17 @@ from mmengine.model import is_model_wrapper
 
 @HOOKS.register_module(force=True)
 class RankWeightsDumpHook(Hook):
-    """Saves every rank's networks (parameters and buffers) at the end of training."""
+    """Saves every rank's networks (parameters and buffers): ``rank<R>_weights.pth`` at the
+    end of training, ``rank<R>_weights_iter<N>.pth`` when training starts at iteration N."""
+
+    def before_train(self, runner):
+        self.dump(runner, f'_iter{runner.iter}')
 
     def after_train(self, runner):
+        self.dump(runner)
+
+    @staticmethod
+    def dump(runner, suffix=''):
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         state, params = {}, {}
         for name in ('generator', 'segmentor'):
@@ -25,7 +33,7 @@ class RankWeightsDumpHook(Hook):
             params.update({name + '.' + k: v for k, v in child.named_parameters()})
         torch.save(
             dict(state=state, params=list(params)),
-            runner.work_dir + '/rank%d_weights.pth' % get_rank())
+            f'{runner.work_dir}/rank{get_rank()}_weights{suffix}.pth')
 
 
 @HOOKS.register_module(force=True)

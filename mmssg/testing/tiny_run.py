@@ -2,7 +2,9 @@
 """A tiny training set-up on demo data, run with the real tools in subprocesses.
 
 Its config adds the hooks of :mod:`mmssg.testing.hooks` (weights dumped per rank, a SIGKILL at
-a given iteration).
+a given iteration). Its generator starts as a bilinear x4 upsampler (``UpsamplerStart``), so
+that its SR images are pictures from the first iteration on: a tiny generator from a random
+start outputs black images for its first iterations, which tell no weights apart.
 """
 import os
 import os.path as osp
@@ -21,7 +23,8 @@ TINY_CONFIG = '''
 _base_ = [{demo!r}]
 custom_imports = dict(imports=['mmssg', 'mmssg.testing.hooks'], allow_failed_imports=False)
 model = dict(
-    generator=dict(mid_channels=8, num_blocks=1, growth_channels=4, init_cfg=None),
+    generator=dict(mid_channels=8, num_blocks=1, growth_channels=4,
+                   init_cfg=dict(_delete_=True, type='UpsamplerStart')),
     segmentor=dict(init_cfg=None))
 train_dataloader = dict(batch_size=2, dataset=dict(pipeline=[
     dict(type='LoadImageFromFile', key='img', channel_order='rgb'),

@@ -82,7 +82,11 @@ def load_checkpoint_file(path: str, map_location='cpu'):
     if not osp.isfile(path):
         raise FileNotFoundError(f'checkpoint {path} does not exist')
     if os.environ.get(TRUST_VARIABLE) == '1':
-        return _load(path, map_location, weights_only=False)
+        try:
+            return _load(path, map_location, weights_only=False)
+        except pickle.UnpicklingError as err:
+            raise ValueError(f'{path} is not a PyTorch checkpoint (UnpicklingError: {err})') \
+                from None
     try:
         with torch.serialization.safe_globals(SAFE_GLOBALS):
             return _load(path, map_location, weights_only=True)

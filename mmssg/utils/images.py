@@ -1,5 +1,6 @@
 # Copyright (c) mmssg contributors. All rights reserved.
 """Finding, reading and naming the images of a folder, the same way in every tool."""
+import io
 import os
 import os.path as osp
 from collections import Counter
@@ -55,23 +56,165 @@ def is_inside(path: str, folder: str) -> bool:
 #: Joins the folders of an image's relative path in a flat output file name.
 FOLDER_JOIN = '__'
 
-# cv2 decodes 3/4-channel images as BGR/BGRA; one conversion per (channels, order).
-_TO_THREE_CHANNELS = {
-    (1, 'rgb'): cv2.COLOR_GRAY2RGB,
-    (1, 'bgr'): cv2.COLOR_GRAY2BGR,
-    (3, 'rgb'): cv2.COLOR_BGR2RGB,
-    (4, 'rgb'): cv2.COLOR_BGRA2RGB,
-    (4, 'bgr'): cv2.COLOR_BGRA2BGR,
+#: What the EXIF orientation tag (1-8) asks for, as ``(transpose, flip rows, flip columns)``,
+#: applied in that order to the stored pixels: the image as a viewer shows it.
+_ORIENTATIONS = {
+    2: (False, False, True),  # mirrored left-right
+    3: (False, True, True),  # rotated 180 degrees
+    4: (False, True, False),  # mirrored top-bottom
+    5: (True, False, False),  # transposed
+    6: (True, False, True),  # rotated 90 degrees clockwise
+    7: (True, True, True),  # transversed
+    8: (True, True, False),  # rotated 90 degrees counter-clockwise
 }
+
+#: The formats (PIL's names) whose EXIF orientation OpenCV's colour decoding applies and its
+#: unchanged decoding does not. OpenCV applies a TIFF's orientation in either mode and
+#: ignores a WebP's (OpenCV 4.10).
+_ORIENTED_BY_COLOUR_DECODING = ('JPEG', 'MPO', 'PNG')
+
+#: Files of these PIL modes are read as something else (:attr:`ImageData.converted`).
+_CONVERTED_MODES = {
+    '1': 'a 1-bit image',
+    'P': 'a palette image',
+    'PA': 'a palette image',
+    'LA': 'a grey image with alpha',
+    'La': 'a grey image with alpha',
+    'CMYK': 'a CMYK image',
+}
+#: What the pixels of each channel count are.
+_LAYOUTS = {1: 'grey', 3: 'colour', 4: 'colour with alpha'}
+
+#: PIL modes with an alpha channel (a palette or colour with ``transparency`` has one too).
+_ALPHA_MODES = ('LA', 'La', 'PA', 'RGBA', 'RGBa')
+
+
+class ImageData(NamedTuple):
+    """An image file's pixels, everything it holds, as :func:`decode_image` reads them.
+
+    Attributes:
+        pixels (np.ndarray): ``(H, W)`` grey, ``(H, W, 3)`` colour or ``(H, W, 4)``
+            colour with alpha (alpha last), uint8 or uint16 as stored.
+        converted (str): Empty, or what reading changed about the file (a palette, CMYK
+            or 1-bit image), for a message.
+        dropped (str): Empty, or what the file holds that OpenCV's decoder does not give
+            (the transparency of a grey PNG, the alpha of a grey TIFF).
+    """
+    pixels: np.ndarray
+    converted: str
+    dropped: str
+
+
+class _Header(NamedTuple):
+    """What PIL reads from a file's header, without decoding the pixels."""
+    format: Optional[str]
+    mode: Optional[str]
+    orientation: int
+    alpha: bool
+
+
+def _header(data: np.ndarray) -> _Header:
+    """A file's PIL format and mode, EXIF orientation and whether it has transparency.
+
+    The orientation is read from the EXIF block that precedes the pixels (a JPEG's APP1, a
+    PNG's eXIf chunk before IDAT, where OpenCV looks); 1 when there is none.
+    """
+    try:
+        with Image.open(io.BytesIO(data.tobytes())) as img:
+            exif = img.info.get('exif')
+            tags = Image.Exif()
+            if isinstance(exif, bytes):
+                tags.load(exif)
+            alpha = img.mode in _ALPHA_MODES or 'transparency' in img.info
+            return _Header(img.format, img.mode, int(tags.get(0x0112, 1)), alpha)
+    except Exception:  # a format or an EXIF block PIL cannot parse: OpenCV alone decides
+        return _Header(None, None, 1, False)
+
+
+def apply_orientation(img: np.ndarray, orientation: int) -> np.ndarray:
+    """Stored pixels turned as an EXIF orientation tag asks (1, or any other value: unchanged).
+
+    Args:
+        img (np.ndarray): ``(H, W)`` or ``(H, W, C)`` pixels as stored.
+        orientation (int): The EXIF orientation tag, 1-8.
+
+    Returns:
+        np.ndarray: The image as a viewer shows it, C-contiguous.
+    """
+    transpose, flip_rows, flip_columns = _ORIENTATIONS.get(orientation, (False, False, False))
+    if transpose:
+        img = img.swapaxes(0, 1)
+    if flip_rows:
+        img = img[::-1]
+    if flip_columns:
+        img = img[:, ::-1]
+    return np.ascontiguousarray(img)
+
+
+def decode_image(path: str, channel_order: str = 'rgb') -> ImageData:
+    """Read an image file with everything it holds: grey or colour, alpha, 8 or 16 bits.
+
+    The one image reader of mmssg's tools (:func:`read_image` is its three-channel view).
+    EXIF orientation is applied exactly where OpenCV's colour decoding applies it (JPEG, PNG
+    and TIFF files; not WebP), so every tool sees the pixels that MMagic's
+    ``LoadImageFromFile`` (``mmcv.imfrombytes`` with ``flag='color'``) gives the training
+    and test pipelines: the image as a viewer shows it. Grey with alpha is read as colour
+    with alpha (OpenCV's decoders give it so; nothing is lost), palette images as colour
+    (with alpha when they have transparency); ``converted`` says so. Where the file has
+    transparency that OpenCV's decoder does not give (grey PNG with a transparent value,
+    grey + alpha TIFF), ``dropped`` says so: a tool that keeps alpha refuses the file.
+
+    Args:
+        path (str): The image file.
+        channel_order (str): 'rgb' or 'bgr' (alpha stays last). Default: 'rgb'.
+
+    Returns:
+        ImageData: The pixels and what reading converted.
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist.
+        ValueError: The file is empty, cannot be decoded (corrupt, not an image) or holds
+            samples of another depth (float, 32-bit) or channel count.
+    """
+    if channel_order not in ('rgb', 'bgr'):
+        raise ValueError(f"channel_order must be 'rgb' or 'bgr', got {channel_order!r}")
+    data = np.fromfile(path, np.uint8)  # names the file when it cannot be opened
+    if data.size == 0:
+        raise ValueError(f'{path}: empty file, not an image')
+    img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)  # BGR(A); EXIF orientation not applied
+    if img is None:
+        raise ValueError(f'{path}: cannot decode the image (corrupt or not an image file)')
+    if img.dtype not in (np.uint8, np.uint16):
+        raise ValueError(f'{path}: {img.dtype} samples are not supported; expected an 8- or '
+                         '16-bit image')
+    header = _header(data)
+    if header.format in _ORIENTED_BY_COLOUR_DECODING:
+        img = apply_orientation(img, header.orientation)
+    channels = 1 if img.ndim == 2 else img.shape[2]
+    if channels == 2:  # grey + alpha (OpenCV's PNG decoder gives it as BGRA already)
+        img, channels = np.dstack([img[..., 0]] * 3 + [img[..., 1]]), 4
+    if channels not in (1, 3, 4):
+        raise ValueError(f'{path}: {channels} channels are not supported; expected grey, '
+                         'colour, or either with alpha')
+    if channels > 1 and channel_order == 'rgb':
+        img = cv2.cvtColor(img, cv2.COLOR_BGRA2RGBA if channels == 4 else cv2.COLOR_BGR2RGB)
+    dropped = ''
+    if header.alpha and channels != 4:
+        dropped = f'its transparency ({header.format} {header.mode}), which OpenCV does not read'
+    converted = ''
+    if header.mode in _CONVERTED_MODES:
+        converted = (f'{_CONVERTED_MODES[header.mode]}, read as {img.dtype.itemsize * 8}-bit '
+                     f'{_LAYOUTS[channels]}')
+    return ImageData(np.ascontiguousarray(img), converted, dropped)
 
 
 def read_image(path: str, channel_order: str = 'rgb') -> np.ndarray:
     """Read an image file as a three-channel array, at the bit depth it is stored in.
 
-    The one image reader of the data tools. Grey images are repeated to three
-    channels, an alpha channel is dropped, 8-bit files give uint8 and 16-bit
-    files uint16 (never scaled: each tool decides what 16 bits become). The
-    pixels are taken as stored: an EXIF orientation tag is not applied.
+    The three-channel view of :func:`decode_image` (same EXIF orientation policy), for the
+    data tools: grey images are repeated to three channels, an alpha channel is dropped,
+    8-bit files give uint8 and 16-bit files uint16 (never scaled: each tool decides what 16
+    bits become).
 
     Args:
         path (str): The image file.
@@ -85,25 +228,10 @@ def read_image(path: str, channel_order: str = 'rgb') -> np.ndarray:
         ValueError: The file is empty, cannot be decoded (corrupt, not an
             image) or holds samples of another depth (float, 32-bit).
     """
-    if channel_order not in ('rgb', 'bgr'):
-        raise ValueError(f"channel_order must be 'rgb' or 'bgr', got {channel_order!r}")
-    data = np.fromfile(path, np.uint8)  # names the file when it cannot be opened
-    if data.size == 0:
-        raise ValueError(f'{path}: empty file, not an image')
-    img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
-    if img is None:
-        raise ValueError(f'{path}: cannot decode the image (corrupt or not an image file)')
-    if img.dtype not in (np.uint8, np.uint16):
-        raise ValueError(f'{path}: {img.dtype} samples are not supported; expected an 8- or '
-                         '16-bit image')
-    channels = 1 if img.ndim == 2 else img.shape[2]
-    if channels == 2:  # grey + alpha
-        img, channels = img[..., 0], 1
-    if channels not in (1, 3, 4):
-        raise ValueError(f'{path}: {channels} channels are not supported; expected grey, '
-                         'colour, or either with alpha')
-    code = _TO_THREE_CHANNELS.get((channels, channel_order))
-    return np.ascontiguousarray(img if code is None else cv2.cvtColor(img, code))
+    img = decode_image(path, channel_order).pixels
+    if img.ndim == 2:
+        return np.ascontiguousarray(np.repeat(img[..., None], 3, axis=2))
+    return np.ascontiguousarray(img[..., :3])
 
 
 def output_names(rel_paths: Sequence[str], suffix: str) -> List[str]:

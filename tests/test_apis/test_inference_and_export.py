@@ -58,8 +58,10 @@ def test_super_resolve_matches_the_generator_and_tiles_without_seams(trained):
     assert np.abs(whole.astype(float) - expected).max() <= 1
     tiled = super_resolve(sr_model, image, tile=8, tile_overlap=20)
     assert np.abs(tiled.astype(int) - whole.astype(int)).max() <= 1
-    with pytest.raises(ValueError, match=r'\(24, 40\)'):
-        super_resolve(sr_model, image[..., 0])
+    with pytest.raises(ValueError, match=r'got shape \(24, 40, 2\)'):
+        super_resolve(sr_model, image[..., :2])
+    with pytest.raises(ValueError, match='uint8 or uint16 samples, got float32'):
+        super_resolve(sr_model, image.astype(np.float32))
 
 
 def write_inputs(folder):
@@ -80,7 +82,8 @@ def test_folder_inference_skips_a_corrupt_file_and_leaves_inputs_alone(trained, 
          str(tmp_path / 'sr'), '--tile', '8'])
     assert status == EXIT_SKIPPED
     assert cv2.imread(str(tmp_path / 'sr' / 'a.png')).shape == (48, 64, 3)
-    assert cv2.imread(str(tmp_path / 'sr' / 'sub' / 'b.png')).shape == (40, 56, 3)
+    # --ext auto: each result in its input's format
+    assert cv2.imread(str(tmp_path / 'sr' / 'sub' / 'b.jpg')).shape == (40, 56, 3)
     out = capsys.readouterr().out.strip().splitlines()
     assert out[-2] == f'skipped (unreadable): {tmp_path / "lr" / "broken.png"}'
     assert out[-1].endswith('skipped 1 unreadable file(s)')
@@ -120,15 +123,17 @@ def test_exported_generator_loads_into_plain_mmagic_rrdbnet(trained, tmp_path):
         export_generator_checkpoint(checkpoint, checkpoint)
 
 
-def test_single_output_names_a_file_only_for_formats_that_hold_colour(tmp_path):
+def test_single_output_names_a_file_of_any_image_format(tmp_path):
     single = tmp_path / 'a.png'
     single.write_bytes(b'')
     paths = inference_tool.output_paths
-    assert paths([str(single)], str(single), str(tmp_path / 'sr.ppm'),
-                 '') == [str(tmp_path / 'sr.ppm')]
-    # PGM is grey only: 'sr.pgm' is taken as a folder, like any other name.
-    assert paths([str(single)], str(single), str(tmp_path / 'sr.pgm'),
-                 '_x4') == [str(tmp_path / 'sr.pgm' / 'a_x4.png')]
+    for name in ('sr.ppm', 'sr.pgm', 'sr.JPG'):
+        assert paths([str(single)], str(single), str(tmp_path / name), '') == [str(tmp_path / name)]
+    # any other name is a folder, the result named after the input
+    assert paths([str(single)], str(single), str(tmp_path / 'sr.d'),
+                 '_x4') == [str(tmp_path / 'sr.d' / 'a_x4.png')]
+    with pytest.raises(ValueError, match=r'OUTPUT .*sr\.png names a PNG file but --ext jpg'):
+        paths([str(single)], str(single), str(tmp_path / 'sr.png'), '', 'jpg')
 
 
 def test_links_to_the_inputs_are_refused_and_the_inputs_stay_untouched(trained, tmp_path):

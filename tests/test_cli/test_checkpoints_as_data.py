@@ -29,7 +29,8 @@ class Payload:
 @pytest.fixture
 def payload(tmp_path, monkeypatch):
     """A checkpoint whose pickle creates ``ran`` when loaded, and that marker's path."""
-    monkeypatch.delenv(TRUST_VARIABLE, raising=False)
+    # untrusted, and left so after the test even when a tool trusts (sets it to 1)
+    monkeypatch.setenv(TRUST_VARIABLE, '0')
     marker = tmp_path / 'ran'
     path = tmp_path / 'downloaded.pth'
     torch.save({'state_dict': {}, 'meta': Payload(marker)}, path)
@@ -82,7 +83,7 @@ def test_training_refuses_a_payload_to_resume_from_or_to_start_from(payload, tmp
     assert not marker.exists()
 
 
-def test_trust_checkpoint_loads_what_the_user_trusts(payload, tmp_path, monkeypatch):
+def test_trust_checkpoint_loads_what_the_user_trusts(payload, tmp_path):
     path, marker = payload
     out = tmp_path / 'out.pth'
     # trusted, the file is unpickled (its command runs); it holds no weights, so nothing is
@@ -90,7 +91,6 @@ def test_trust_checkpoint_loads_what_the_user_trusts(payload, tmp_path, monkeypa
     with pytest.raises(ValueError, match='holds no weights'):
         export_generator.main([path, str(out), '--trust-checkpoint'])
     assert marker.exists() and not out.exists()
-    monkeypatch.delenv(TRUST_VARIABLE)
 
 
 @pytest.mark.parametrize('content, keys', [

@@ -109,7 +109,13 @@ def test_tables_colour_errors_and_readme_block(demo):
     assert 'Mean colour error against HR' in text and 'hidden camera' in text
     readme = open(work / 'README.md').read()
     assert readme.startswith('# title\n') and readme.endswith('\n\nrest\n')
-    assert text.strip() in readme and 'old' not in readme
+    tables = text.split('Losses of the SSG-RWSR run')[0].strip()
+    assert tables in readme and 'old' not in readme
+    # the full run's training curves, shown by both, each with a link that reaches the picture
+    assert '![losses](curves.png)' in text and (run / 'curves.png').is_file()
+    assert '![losses](docs/images/demo_curves.png)' in readme
+    assert (work / 'docs' / 'images' /
+            'demo_curves.png').read_bytes() == (run / 'curves.png').read_bytes()
 
 
 def test_sr_images_inference_and_figure(demo):
@@ -181,8 +187,9 @@ def test_an_edited_base_config_redoes_exactly_the_stages_that_read_it(demo, caps
 
 
 def test_jobs_below_one_is_refused_naming_the_value(capsys):
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit) as exited:
         demo_tool.parse_args(['--jobs', '0'])
+    assert exited.value.code == 2
     assert '--jobs must be at least 1, got 0' in capsys.readouterr().err
 
 

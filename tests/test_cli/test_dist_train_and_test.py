@@ -11,8 +11,11 @@ import os
 import os.path as osp
 
 import cv2
+import numpy as np
 import pytest
 import torch
+from mmagic.models.editors import RRDBNet
+from mmengine.config import Config
 
 from mmssg.testing.tiny_run import dist_train, make_tiny_run
 
@@ -89,21 +92,61 @@ def checkpoints(tiny_run):
     return dict(dist=str(checkpoint), single=str(single), old=str(old))
 
 
+def generator_sr(config, weights_file, lr_path):
+    """The SR image of ``lr_path`` by a generator built here from MMagic's RRDBNet, the
+    config's generator settings and the weights of a :class:`RankWeightsDumpHook` file, fed
+    as the model's preprocessor feeds it (RGB / 255); 8-bit BGR, as cv2 reads the PNGs
+    tools/test.py writes."""
+    settings = dict(Config.fromfile(config).model.generator)
+    assert settings.pop('type') == 'RRDBNet'
+    settings.pop('init_cfg', None)
+    generator = RRDBNet(**settings).eval()
+    weights = torch.load(weights_file)['state']
+    generator.load_state_dict({
+        k[len('generator.'):]: v
+        for k, v in weights.items() if k.startswith('generator.')
+    })
+    rgb = cv2.cvtColor(cv2.imread(str(lr_path)), cv2.COLOR_BGR2RGB)
+    with torch.no_grad():
+        sr = generator(torch.from_numpy(rgb).permute(2, 0, 1)[None].float() / 255)[0]
+    sr = (sr * 255).clamp(0, 255).round().byte().permute(1, 2, 0).numpy()
+    return cv2.cvtColor(sr, cv2.COLOR_RGB2BGR)
+
+
 def test_test_tool_scores_the_trained_networks_whatever_the_launcher(tiny_run, checkpoints,
                                                                      in_process_tools, tmp_path):
-    _, config, _ = tiny_run
+    root, config, _ = tiny_run
     results = {}
     runs = dict(checkpoints, bicubic=checkpoints['dist'])
     for name, path in runs.items():
         out = str(tmp_path / f'{name}.json')
         extra = ['--cfg-options', 'model.generator.type=BicubicUpsampler'] \
             if name == 'bicubic' else []
-        status = in_process_tools['test'](
-            [config, path, '--work-dir',
-             str(tmp_path / name), '--out', out, *extra])
+        status = in_process_tools['test']([
+            config, path, '--work-dir',
+            str(tmp_path / name), '--out', out, '--save-sr',
+            str(tmp_path / 'sr' / name), *extra
+        ])
         assert status == 0
         results[name] = json.load(open(out))['metrics']
     assert results['dist'] == results['single'] == results['old']
+    # the SR images it scored are the trained generator's (the weights rank 0 held at the
+    # end of training), from each checkpoint
+    val = root / 'data' / 'cityscapes' / 'leftImg8bit' / 'val'
+    lr_files = sorted(val.glob('*/*.png'))
+    assert len(lr_files) == 2
+    expected = [generator_sr(config, root / 'work' / 'rank0_weights.pth', f) for f in lr_files]
+    # which the generator the training started from would not give (this comparison tells
+    # the trained weights from any other)
+    start = [generator_sr(config, root / 'work' / 'rank0_weights_iter0.pth', f) for f in lr_files]
+    assert max(np.abs(a.astype(int) - b.astype(int)).max() for a, b in zip(expected, start)) > 1
+    assert all(image.std() > 10 for image in expected)  # pictures, not flat fields
+    for name in checkpoints:
+        for lr_file, reference in zip(lr_files, expected):
+            saved = cv2.imread(str(tmp_path / 'sr' / name / lr_file.relative_to(val)))
+            assert saved is not None and saved.shape == reference.shape, (name, lr_file)
+            difference = np.abs(saved.astype(int) - reference.astype(int)).max()
+            assert difference <= 1, f'{name}: {lr_file.name} is {difference} grey levels off'
     for metrics in results.values():
         assert {'PSNR', 'SSIM', 'LPIPS', 'NIQE', 'NIQE_unscored', 'SR/mIoU',
                 'SR/aAcc'} <= set(metrics)

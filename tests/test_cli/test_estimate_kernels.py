@@ -166,8 +166,10 @@ def test_kernels_no_summary_accounts_for_are_not_overwritten(estimate, tmp_path)
     np.save(out / 'bremen__img_00.npy', mine)
     with pytest.raises(
             ValueError,
-            match=rf'{out}/bremen__img_00\.npy exists, but no summary '
-            rf'in {out} records it'):
+            match=rf'^1 kernel\(s\) in {out} were not made with the settings of this run; pass '
+            rf'--redo to recompute them, or choose another output folder\. '
+            rf'{out}/bremen__img_00\.npy exists, but no summary in {out} records it \(not '
+            r'written by this tool\)$'):
         estimate([str(src), str(out), *QUICK])
     np.testing.assert_array_equal(np.load(out / 'bremen__img_00.npy'), mine)
     assert estimate([str(src), str(out), *QUICK, '--redo']) == EXIT_OK
@@ -321,7 +323,12 @@ def test_another_method_on_a_pool_needs_redo(estimate, tmp_path):
     src, out = _lr_folder(tmp_path / 'lr', 2), tmp_path / 'pool'
     assert estimate([str(src), str(out), *QUICK, '--batch', '2']) == EXIT_OK
     first = _kernels(out)
-    with pytest.raises(ValueError, match=r"made with method='kernelgan' \(this run: 'spectral'\)"):
+    with pytest.raises(
+            ValueError,
+            match=rf'^2 kernel\(s\) in {out} were not made with the settings of this run; pass '
+            rf'--redo to recompute them, or choose another output folder\. {out}/summary\.json '
+            r"records aachen__img_01\.npy made with method='kernelgan' \(this run: 'spectral'\) "
+            r'\(and 1 more\)$'):
         estimate([str(src), str(out), *QUICK, '--method', 'spectral'])
     assert _kernels(out) == first
     assert estimate([str(src), str(out), *QUICK, '--method', 'spectral', '--redo']) == EXIT_OK

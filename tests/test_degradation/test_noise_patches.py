@@ -166,7 +166,7 @@ def test_noise_criteria_defaults_are_the_papers_and_the_strides_follow_the_sizes
         64, 16, stride=24, sub_stride=8).as_dict() == dict(
             patch_size=64, sub_size=16, stride=24, sub_stride=8, mu=0.1, gamma=0.3, phi=0.5)
     assert NoiseCriteria(128, stride=64) == paper  # a default given explicitly is the same
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'mu'"):
         paper.mu = 0.2
 
 

@@ -38,7 +38,7 @@ def test_downsampling_takes_block_centres():
         lr[2:-2, 2:-2], (4 * np.arange(16) + 1.5)[None, 2:-2] * np.ones((4, 1)), atol=1e-3)
     labels = (np.arange(16)[:, None] * 16 + np.arange(16)[None, :]).astype(np.uint8)
     np.testing.assert_array_equal(cam.camera_label_downsample(labels, 4), labels[2::4, 2::4])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match='needs an even scale, got 3'):
         cam.blur_and_downsample(ramp_x, cam.CameraModel(scale=3))
 
 

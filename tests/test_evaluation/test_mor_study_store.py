@@ -167,9 +167,11 @@ def test_a_corrupt_database_is_reported_and_left_untouched(tmp_path, damage):
             conn.execute('CREATE TABLE notes (text TEXT)')
         conn.close()
     before = _fingerprint(path)
-    with pytest.raises(StudyFileError, match=f'{path}.*left untouched'):
+    reason = (r'is an SQLite database but not a study database \(tables \[.notes.\]\)'
+              if damage == 'other_app' else 'is corrupt or not an SQLite file')
+    with pytest.raises(StudyFileError, match=f'{path} {reason}.*; it was left untouched'):
         StudyStore.open_or_create(str(path), METHODS, IMAGES)
-    with pytest.raises(StudyFileError):
+    with pytest.raises(StudyFileError, match=f'{path} {reason}.*; it was left untouched'):
         read_study_meta(str(path))
     assert _fingerprint(path) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ['study.sqlite']  # no journal left

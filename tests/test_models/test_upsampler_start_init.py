@@ -115,6 +115,6 @@ def test_mmengine_records_which_weights_it_set():
 
 
 def test_it_takes_no_options():
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="unexpected keyword argument 'layer'"):
         MODELS.build(dict(DEMO_RRDBNET, init_cfg=dict(type='UpsamplerStart',
                                                       layer='Conv2d'))).init_weights()

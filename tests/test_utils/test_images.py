@@ -3,12 +3,14 @@
 import os
 
 import cv2
+import mmcv
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 
 from mmssg.utils import (as_image_size, image_size_of, list_images, output_names, read_image,
                          select_image_size)
+from mmssg.utils.images import apply_orientation, decode_image
 
 
 def _touch(root, *rels):
@@ -129,3 +131,83 @@ def test_select_image_size_keeps_one_size_counts_the_others_and_keeps_unreadable
     for bad in ((1280, ), '1280x720', (1280, 0), (12.5, 7)):
         with pytest.raises(ValueError, match=r'^cfg: image_size must be \(width, height\)'):
             as_image_size(bad, 'cfg')
+
+
+def _save_with_orientation(path, rgb, orientation):
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    kwargs = {'exif': exif if path.suffix == '.tif' else exif.tobytes()}
+    if path.suffix == '.webp':
+        kwargs['lossless'] = True
+    Image.fromarray(rgb).save(path, **kwargs)
+
+
+@pytest.mark.parametrize('suffix', ['.jpg', '.png', '.tif', '.webp'])
+def test_exif_orientation_is_applied_as_the_training_pipelines_decode_it(tmp_path, suffix):
+    """The one EXIF policy: every orientation, in every format that carries one, gives the
+    pixels of mmcv.imfrombytes(flag='color'), which MMagic's LoadImageFromFile uses."""
+    rgb = np.random.default_rng(2).integers(0, 256, (6, 10, 3)).astype(np.uint8)
+    rgb[:2, :3] = 255  # a corner that shows where the top left went
+    for orientation in range(1, 9):
+        path = tmp_path / f'o{orientation}{suffix}'
+        _save_with_orientation(path, rgb, orientation)
+        pipeline = mmcv.imfrombytes(path.read_bytes(), flag='color', channel_order='rgb')
+        np.testing.assert_array_equal(read_image(str(path)), pipeline, err_msg=path.name)
+        rgba = decode_image(str(path)).pixels
+        np.testing.assert_array_equal(rgba[..., :3], pipeline, err_msg=path.name)
+    # JPEG and PNG turn as a viewer shows them: 6 is 90 degrees clockwise
+    if suffix in ('.jpg', '.png'):
+        turned = read_image(str(tmp_path / f'o6{suffix}'))
+        assert turned.shape == (10, 6, 3)
+        if suffix == '.png':
+            np.testing.assert_array_equal(turned, np.rot90(rgb, -1))
+
+
+def test_apply_orientation_matches_pil_for_every_tag():
+    img = np.arange(4 * 7 * 2, dtype=np.uint8).reshape(4, 7, 2)
+    pil = Image.fromarray(img[..., 0])
+    for orientation in range(1, 9):
+        exif = pil.getexif()
+        exif[0x0112] = orientation
+        pil.info['exif'] = exif.tobytes()
+        expected = np.asarray(ImageOps.exif_transpose(pil))
+        turned = apply_orientation(img, orientation)
+        np.testing.assert_array_equal(turned[..., 0], expected, err_msg=str(orientation))
+        assert turned.flags.c_contiguous
+
+
+def test_decode_image_keeps_grey_alpha_and_16_bits(tmp_path):
+    grey = RGB[..., 0]
+    cv2.imwrite(str(tmp_path / 'grey.png'), grey)
+    cv2.imwrite(str(tmp_path / 'rgba.png'), np.dstack([RGB[..., ::-1], grey]))
+    deep = (RGB.astype(np.uint16) * 257)
+    cv2.imwrite(str(tmp_path / 'deep_rgba.png'), np.dstack([deep[..., ::-1], deep[..., 1]]))
+    got = decode_image(str(tmp_path / 'grey.png'))
+    assert got.pixels.shape == (5, 7) and got.converted == got.dropped == ''
+    np.testing.assert_array_equal(got.pixels, grey)
+    np.testing.assert_array_equal(
+        decode_image(str(tmp_path / 'rgba.png')).pixels, np.dstack([RGB, grey]))
+    np.testing.assert_array_equal(
+        decode_image(str(tmp_path / 'rgba.png'), 'bgr').pixels, np.dstack([RGB[..., ::-1], grey]))
+    got = decode_image(str(tmp_path / 'deep_rgba.png'))
+    assert got.pixels.dtype == np.uint16
+    np.testing.assert_array_equal(got.pixels, np.dstack([deep, deep[..., 1]]))
+
+
+def test_decode_image_says_what_it_converted_and_what_opencv_drops(tmp_path):
+    Image.fromarray(RGB).convert('P').save(tmp_path / 'palette.png', transparency=3)
+    Image.fromarray(RGB[..., 0]).convert('LA').save(tmp_path / 'grey_alpha.png')
+    Image.fromarray(RGB[..., 0]).save(tmp_path / 'grey_trns.png', transparency=0)
+    palette = decode_image(str(tmp_path / 'palette.png'))
+    assert palette.pixels.shape == (5, 7, 4)
+    assert palette.converted == 'a palette image, read as 8-bit colour with alpha'
+    assert palette.dropped == ''
+    expected = np.asarray(Image.open(tmp_path / 'palette.png').convert('RGBA'))
+    np.testing.assert_array_equal(palette.pixels, expected)
+    grey_alpha = decode_image(str(tmp_path / 'grey_alpha.png'))
+    assert grey_alpha.pixels.shape == (5, 7, 4)
+    assert grey_alpha.converted == 'a grey image with alpha, read as 8-bit colour with alpha'
+    np.testing.assert_array_equal(grey_alpha.pixels[..., :3], np.dstack([RGB[..., 0]] * 3))
+    grey_trns = decode_image(str(tmp_path / 'grey_trns.png'))
+    assert grey_trns.pixels.shape == (5, 7)
+    assert grey_trns.dropped == 'its transparency (PNG L), which OpenCV does not read'

@@ -26,6 +26,12 @@ def nima_options(variant: str) -> dict:
     return options
 
 
+def nima_url(variant: str = 'nima') -> str:
+    """Where pyiqa downloads the published weights of a NIMA variant from."""
+    options = nima_options(variant)
+    return nima_arch.default_model_urls[f'{options["base_model_name"]}-{options["train_dataset"]}']
+
+
 def build_nima_network(**options) -> torch.nn.Module:
     """pyiqa's NIMA network with random weights, nothing downloaded.
 
@@ -78,8 +84,7 @@ class NIMA(NoReferenceIQAMetric):
     @property
     def url(self) -> str:
         """Where the published weights of this variant are downloaded from."""
-        key = f'{self.options["base_model_name"]}-{self.options["train_dataset"]}'
-        return nima_arch.default_model_urls[key]
+        return nima_url(self.variant)
 
     def build_network(self, weights, pretrained):
         if not pretrained:

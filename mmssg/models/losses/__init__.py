@@ -1,3 +1,3 @@
-from .lpips_loss import LPIPSLoss, build_lpips_network
+from .lpips_loss import LPIPSLoss, build_lpips_network, lpips_backbone_url
 
-__all__ = ['LPIPSLoss', 'build_lpips_network']
+__all__ = ['LPIPSLoss', 'build_lpips_network', 'lpips_backbone_url']

@@ -8,6 +8,17 @@ from mmagic.registry import MODELS
 _NETS = ('alex', 'vgg', 'squeeze')
 
 
+def lpips_backbone_url(net: str = 'alex') -> str:
+    """Where torchvision downloads the ImageNet weights of an LPIPS backbone from (the file
+    lands in ``torch.hub.get_dir()/checkpoints``)."""
+    from torchvision import models
+    weights = dict(
+        alex=models.AlexNet_Weights, vgg=models.VGG16_Weights, squeeze=models.SqueezeNet1_1_Weights)
+    if net not in weights:
+        raise ValueError(f'LPIPS net must be one of {_NETS}, got {net!r}')
+    return weights[net].IMAGENET1K_V1.url
+
+
 def build_lpips_network(net: str = 'alex', pretrained_backbone: bool = True) -> lpips.LPIPS:
     """Build a frozen, eval-mode :class:`lpips.LPIPS` network.
 
