@@ -85,9 +85,9 @@ def make_tiny_run(root):
     return str(config), env
 
 
-def run(cmd, env, expect=0):
-    """Run a command from the repository root; check its exit status."""
-    proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600)
+def run(cmd, env, expect=0, cwd=REPO_ROOT):
+    """Run a command (from the repository root by default); check its exit status."""
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == expect, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc.stdout + proc.stderr
 

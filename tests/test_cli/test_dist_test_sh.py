@@ -61,6 +61,8 @@ def test_a_missing_process_count_is_a_usage_error(echo_python, args):
 
 def test_two_cpu_processes_score_a_baseline_without_checkpoint(tmp_path):
     config, env = make_tiny_run(tmp_path)
+    cwd = tmp_path / 'cwd'
+    cwd.mkdir()
     baseline = tmp_path / 'bicubic_baseline.py'
     baseline.write_text(BICUBIC_BASELINE.format(tiny=config))
     out = tmp_path / 'bicubic.json'
@@ -69,8 +71,12 @@ def test_two_cpu_processes_score_a_baseline_without_checkpoint(tmp_path):
         str(baseline), '2', '--work-dir',
         str(tmp_path / 'work'), '--out',
         str(out)
-    ], env)
+    ],
+              env,
+              cwd=cwd)
     assert 'gloo' in log and 'No CHECKPOINT: generator weights from the config: none' in log
     results = json.loads(out.read_text())
     assert results['checkpoint'] is None and results['generator_init'] == 'none'
     assert results['num_images'] == 2 and results['metrics']['PSNR'] > 15
+    # the processes exchanged results inside the work dir: the current directory stays empty
+    assert list(cwd.iterdir()) == []
