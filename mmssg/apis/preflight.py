@@ -7,6 +7,11 @@ networks (``init_cfg``, ``load_from``), LPIPS's backbone and the weights of its 
 metrics. Without this check a run stops at the first missing piece, one run per piece.
 Files that a run downloads by itself on first use (model-zoo checkpoints, backbones, metric
 weights) are listed apart: they are missing only on a machine without internet access.
+
+A missing dataset folder is named with where its dataset type's data come from
+(:data:`DATASET_SOURCES`), or with what the config says makes it: ``input_sources``, keyed by
+the folder's config key (``train_dataloader.dataset.data_prefix.seg_map_path``), e.g. the
+command that writes a new camera's pseudo-labels (``configs/ssg_rwsr_x4_own_camera.py``).
 """
 import os
 import os.path as osp
@@ -61,6 +66,16 @@ def count_images(folder: str) -> int:
                for name in names)
 
 
+def dataset_source(cfg, what: str, dataset: dict, folder: str) -> str:
+    """What provides a dataset folder: the config's ``input_sources[what]`` where it has one
+    (a command, with ``{path}`` the folder and ``{config}`` the config), else where the
+    dataset type's data come from."""
+    source = (cfg.get('input_sources') or {}).get(what)
+    if source:
+        return source.format(path=folder, config=getattr(cfg, 'filename', None) or 'CONFIG')
+    return 'from ' + DATASET_SOURCES.get(str(dataset.get('type')).split('.')[-1], 'the dataset')
+
+
 def check_datasets(cfg, report: Report) -> None:
     """Each dataset folder (``data_root`` + each ``data_prefix``) and its image count."""
     seen = set()
@@ -74,8 +89,7 @@ def check_datasets(cfg, report: Report) -> None:
             if osp.isdir(folder):
                 report.present.append(Found(what, folder, f'{count_images(folder)} images'))
                 continue
-            source = DATASET_SOURCES.get(str(dataset.get('type')).split('.')[-1], 'the dataset')
-            report.missing.append(Found(what, folder, f'from {source}'))
+            report.missing.append(Found(what, folder, dataset_source(cfg, what, dataset, folder)))
 
 
 def pool_files(folder: str) -> List[str]:

@@ -3,10 +3,11 @@
 
 Usage: python tools/inference.py CONFIG CHECKPOINT INPUT OUTPUT [--tile 256 --ext auto]
 
-INPUT is an image or a folder (searched recursively); OUTPUT is an image path (for a single
-input) or a folder. Paths are compared as resolved real paths (links followed): the output
-folder may not be the input folder or inside it, no result may land on an input file, and no
-two inputs may share a result (``a.png`` and ``a.jpg`` with ``--ext png``).
+INPUT is an image, a folder of images (searched recursively) or a video file; OUTPUT is an
+image path (for a single image), a video path (for a video) or a folder. Paths are compared
+as resolved real paths (links followed): the output folder may not be the input folder or
+inside it, no result may land on an input file, and no two inputs may share a result
+(``a.png`` and ``a.jpg`` with ``--ext png``).
 
 Nothing an image holds is lost. Images are read by :func:`mmssg.utils.images.decode_image`,
 the reader of every mmssg tool (EXIF orientation applied as in the training and test
@@ -38,12 +39,25 @@ images and encode finished ones while the model works on the current one (OpenCV
 the GIL while it decodes and encodes), with at most ``--workers`` images waiting on either
 side. ``--workers 0`` does everything in turn in one thread. ``--dtype bf16`` runs the
 generator under bf16 autocast (GPUs with bf16 support, or recent CPUs).
+
+A video (a suffix of :data:`~mmssg.utils.video.VIDEO_EXTENSIONS`) gives a video: OUTPUT, or
+``OUTPUT/<stem><suffix><its suffix>`` when OUTPUT is a folder, never the input itself
+(resolved real paths). Its frames are decoded by :mod:`mmssg.utils.video` (upright, 8 bits,
+or 16 where the stream has more) and super-resolved one by one as images are, with the same
+tiles, ``--dtype`` and ``--outscale``, one thread decoding and another encoding up to
+``--workers`` frames ahead and behind; the bar counts frames. The result has the input's
+frame rate, each frame its input's timestamp, and the input's codec family and pixel format
+where PyAV's wheel encodes them into OUTPUT's container (``h264`` -> ``libx264`` at CRF 18,
+``ffv1`` stays lossless...), else H.264 (:func:`~mmssg.utils.video.choose_encoder`). The
+audio track is not copied. A frame the decoder refuses or flags corrupt, and frames missing
+from a truncated file, are skipped and named: the result then has that many frames fewer
+(its last line says so; the kept frames keep their times) and the tool exits with status 3.
 """
 import argparse
 import os
 import os.path as osp
 from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 
 import torch
 from tqdm import tqdm
@@ -53,6 +67,8 @@ from mmssg.utils import (IMG_EXTENSIONS, exit_status, is_inside, list_images, ru
                          write_image_atomic)
 from mmssg.utils.cli import add_trust_argument, apply_trust
 from mmssg.utils.images import decode_image
+from mmssg.utils.parallel import InlineExecutor
+from mmssg.utils.video import VIDEO_EXTENSIONS, is_video_path, map_video, probe_video
 
 #: Every image suffix names a result file when INPUT is a single image.
 OUTPUT_EXTENSIONS = IMG_EXTENSIONS
@@ -83,8 +99,8 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='SSG-RWSR inference on real LR images')
     parser.add_argument('config', help='the config the model was trained with')
     parser.add_argument('checkpoint', help='training or exported generator checkpoint')
-    parser.add_argument('input', help='an image or a folder of images')
-    parser.add_argument('output', help='output image (single input) or folder')
+    parser.add_argument('input', help='an image, a folder of images, or a video')
+    parser.add_argument('output', help='output image (single image), video (a video) or folder')
     parser.add_argument(
         '--tile',
         type=int,
@@ -324,24 +340,6 @@ class TileBar:
         return False
 
 
-class InlineExecutor:
-    """An executor that runs each call at once, in the calling thread (``--workers 0``)."""
-
-    def submit(self, fn, *args) -> Future:
-        future = Future()
-        try:
-            future.set_result(fn(*args))
-        except Exception as error:  # delivered by future.result(), as a thread pool does
-            future.set_exception(error)
-        return future
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        return False
-
-
 def write_image(path, image):
     os.makedirs(osp.dirname(path) or '.', exist_ok=True)
     write_image_atomic(path, image)
@@ -420,16 +418,73 @@ def super_resolve_all(model, jobs, args, progress, notes=None):
     return skipped
 
 
-def main(argv=None):
-    """Super-resolve INPUT into OUTPUT; returns the exit status (3 if files were skipped)."""
-    args = parse_args(argv)
-    inputs = list_inputs(args.input)
-    targets = output_paths(inputs, args.input, args.output, args.suffix, args.ext)
-    args.named_output = names_a_file(args.input, args.output)
+def video_output(args):
+    """Where the result of a video INPUT goes (module docstring); refuses the input itself
+    and options that are for images."""
+    if args.ext != 'auto':
+        raise ValueError(f'--ext {args.ext} is for images; the result of the video {args.input} '
+                         'is a video: leave --ext out')
+    stem, suffix = osp.splitext(osp.basename(args.input))
+    if is_video_path(args.output):
+        dst = args.output
+    elif args.output.lower().endswith(OUTPUT_EXTENSIONS):
+        raise ValueError(f'OUTPUT {args.output} names an image, but INPUT {args.input} is a '
+                         f'video: name a video file ({", ".join(VIDEO_EXTENSIONS)}) or a folder')
+    else:
+        dst = osp.join(args.output, stem + args.suffix + suffix)
+    if osp.realpath(dst) == osp.realpath(args.input):
+        raise ValueError(f'refusing to overwrite the input video {args.input} (the result '
+                         f'would be {osp.realpath(dst)}); choose another OUTPUT')
+    return dst
+
+
+def super_resolve_video(model, args, dst):
+    """Super-resolve the video INPUT into ``dst`` frame by frame; returns the exit status."""
+    tiles = tiling(args, model.test_cfg)
+    name = osp.basename(args.input)
+
+    def frame_result(pixels, index):
+        return super_resolve_one(model, f'{name} frame {index}', pixels, args, tiles)
+
+    total = probe_video(args.input).frames
+    with tqdm(total=total, desc='super-resolving', unit='frame') as progress:
+        result = map_video(args.input, dst, frame_result, args.workers, progress.update)
+    if not result.written and not result.skipped:
+        raise ValueError(f'{args.input}: the video holds no frames')
+    for index, problem in result.skipped:
+        print(f'skipped ({problem}): {args.input} frame {index}')
+    if not result.written:
+        print(f'no frame of {args.input} could be read: nothing written to {dst}; skipped '
+              f'{len(result.skipped)} unreadable frame(s)')
+        return exit_status(len(result.skipped))
+    print(f'encoded: {result.encoding}')
+    fewer = result.positions - result.written
+    print(f'wrote {result.written} frame(s) to {dst}; skipped {len(result.skipped)} unreadable '
+          'frame(s)' + (f': the result has {fewer} frame(s) fewer than the input\'s '
+                        f'{result.positions}, each kept frame at its own time' if fewer else ''))
+    return exit_status(len(result.skipped))
+
+
+def load_model(args):
+    """The model of CONFIG and CHECKPOINT on ``--device``; prints the device and the tiling."""
     model = init_model(args.config, args.checkpoint, device=args.device)
     tile, overlap, origin = tiling(args, model.test_cfg)
     how = f'in tiles of {tile} LR pixels, {overlap} of overlap' if tile else 'whole frames'
     print(f'super-resolving on {args.device}, {how} ({origin})')
+    return model
+
+
+def main(argv=None):
+    """Super-resolve INPUT into OUTPUT; returns the exit status (3 if inputs were skipped)."""
+    args = parse_args(argv)
+    if osp.isfile(args.input) and is_video_path(args.input):
+        dst = video_output(args)
+        probe_video(args.input)  # a file that is no video stops here, naming it
+        return super_resolve_video(load_model(args), args, dst)
+    inputs = list_inputs(args.input)
+    targets = output_paths(inputs, args.input, args.output, args.suffix, args.ext)
+    args.named_output = names_a_file(args.input, args.output)
+    model = load_model(args)
     notes = []
     with tqdm(total=len(inputs), desc='super-resolving', unit='img') as progress:
         skipped = super_resolve_all(model, list(zip(inputs, targets)), args, progress, notes)

@@ -16,8 +16,9 @@ Modules, bottom up: :mod:`~mmssg.demo.labels` (train ids, colours), :mod:`~mmssg
 (the hidden camera), :mod:`~mmssg.demo.textures`, :mod:`~mmssg.demo.scene` and
 :mod:`~mmssg.demo.layout` (what a scene is, drawing one at random),
 :mod:`~mmssg.demo.canvas`, :mod:`~mmssg.demo.render_street`,
-:mod:`~mmssg.demo.render_objects` and :mod:`~mmssg.demo.render` (rendering), and
-:mod:`~mmssg.demo.io` (the dataset on disk).
+:mod:`~mmssg.demo.render_objects` and :mod:`~mmssg.demo.render` (rendering),
+:mod:`~mmssg.demo.io` (the dataset on disk), and :mod:`~mmssg.demo.video` (a short drive as a
+video file, the footage of the own-camera walkthrough).
 """
 from .camera import CameraModel, apply_camera, camera_kernel, camera_label_downsample
 from .io import (DEFAULT_LR_SIZE, GENERATED_ENTRIES, DemoDatasetError, expected_files,
@@ -25,10 +26,12 @@ from .io import (DEFAULT_LR_SIZE, GENERATED_ENTRIES, DemoDatasetError, expected_
 from .labels import CITYSCAPES_CLASSES, CITYSCAPES_PALETTE, IGNORE_INDEX, colorize_labels
 from .render import generate_scene, render_scene, scene_rng
 from .textures import PHOTO_NAMES, load_photographs
+from .video import DEMO_VIDEO_FPS, make_demo_video
 
 __all__ = [
     'CameraModel', 'apply_camera', 'camera_kernel', 'camera_label_downsample', 'DEFAULT_LR_SIZE',
     'GENERATED_ENTRIES', 'DemoDatasetError', 'expected_files', 'make_demo_dataset', 'read_summary',
     'CITYSCAPES_CLASSES', 'CITYSCAPES_PALETTE', 'IGNORE_INDEX', 'colorize_labels', 'generate_scene',
-    'render_scene', 'scene_rng', 'PHOTO_NAMES', 'load_photographs'
+    'render_scene', 'scene_rng', 'PHOTO_NAMES', 'load_photographs', 'DEMO_VIDEO_FPS',
+    'make_demo_video'
 ]

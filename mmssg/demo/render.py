@@ -16,7 +16,7 @@ from .render_street import render_closing_building, render_ground, render_side, 
 from .textures import load_textures
 
 # independent random streams of an image: its domain's code and the stream's purpose
-DOMAIN_CODES = {'train': 0, 'val': 1, 'clean': 2}
+DOMAIN_CODES = {'train': 0, 'val': 1, 'clean': 2, 'video': 3}
 SCENE_STREAM, CAMERA_STREAM = 0, 1
 
 
@@ -51,7 +51,8 @@ def scene_rng(seed, domain, index, stream=SCENE_STREAM):
 
     Args:
         seed (int): Dataset seed.
-        domain (str): ``'train'``, ``'val'`` or ``'clean'``.
+        domain (str): ``'train'``, ``'val'``, ``'clean'`` or ``'video'`` (the demo drive,
+            :func:`mmssg.demo.make_demo_video`).
         index (int): Image index in its domain.
         stream (int): :data:`SCENE_STREAM` for the scene, :data:`CAMERA_STREAM` for the
             camera noise.

@@ -1,6 +1,7 @@
 # Copyright (c) mmssg contributors. All rights reserved.
-"""One way for the data tools to run a function over many inputs, with a progress bar."""
-from concurrent.futures import ProcessPoolExecutor
+"""One way for the data tools to run a function over many inputs, with a progress bar; and
+an executor that runs each call at once, for ``--workers 0``."""
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Callable, Iterable, List, Optional
 
 from tqdm import tqdm
@@ -43,3 +44,21 @@ def parallel_map(fn: Callable,
                 results.append(result)
                 bar.update()
     return results
+
+
+class InlineExecutor:
+    """An executor that runs each call at once, in the calling thread (``--workers 0``)."""
+
+    def submit(self, fn, *args) -> Future:
+        future = Future()
+        try:
+            future.set_result(fn(*args))
+        except Exception as error:  # delivered by future.result(), as a thread pool does
+            future.set_exception(error)
+        return future
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        return False

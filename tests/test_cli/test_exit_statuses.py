@@ -33,6 +33,7 @@ from mmengine.optim import build_optim_wrapper
 
 from mmssg.testing import REPO_ROOT, power_law_image
 from mmssg.testing.mor_study import PHOTOS, make_study_folders
+from mmssg.testing.segmentors import write_tiny_segmentor
 from mmssg.testing.tiny_run import make_tiny_run
 from mmssg.testing.tool_processes import command, run_tools
 from mmssg.utils import EXIT_ERROR, EXIT_SKIPPED, EXIT_USAGE
@@ -40,10 +41,11 @@ from mmssg.utils import EXIT_ERROR, EXIT_SKIPPED, EXIT_USAGE
 TOOLS = sorted(
     osp.relpath(path, REPO_ROOT)
     for path in glob.glob(osp.join(REPO_ROOT, 'tools', '**', '*.py'), recursive=True))
-#: the tools that can end with 3 (inputs skipped): docs/guarantees.md's four, and the MOR
+#: the tools that can end with 3 (inputs skipped): those docs/guarantees.md names, and the MOR
 #: study's ``serve``, which skips files that are no images
 SKIPPING = ('tools/inference.py', 'tools/data/collect_noise_patches.py',
             'tools/data/estimate_kernels.py', 'tools/data/synthesize_lr.py',
+            'tools/data/extract_frames.py', 'tools/data/pseudo_labels.py',
             'tools/analysis/mor_study.py')
 
 
@@ -101,6 +103,8 @@ def inputs(tmp_path_factory):
     for path in ('lr/broken.png', 'noisy/broken.png', 'textured/broken.png',
                  'cityscapes/leftImg8bit/val/ulm/ulm_000000_000002_leftImg8bit.png'):
         write_unreadable(root / path)
+    segmentor, segmentor_checkpoint = write_tiny_segmentor(root)
+    segmentor_wider = write_tiny_segmentor(root, wider=True)[1]
     study, study_lr = make_study_folders(root / 'study', photos=PHOTOS[:2])
     (study['sharp'] / 'notes.txt').write_text('not an image')
     (root / 'a_file').write_text('not a folder')
@@ -109,6 +113,9 @@ def inputs(tmp_path_factory):
         config=config,
         env=env,
         study=[f'{name}={folder}' for name, folder in study.items()] + ['--lr', study_lr],
+        segmentor=segmentor,
+        segmentor_checkpoint=segmentor_checkpoint,
+        segmentor_wider=segmentor_wider,
         **checkpoints)
 
 
@@ -136,7 +143,12 @@ def error_cases(inputs, run='error'):
         'tools/data/collect_noise_patches.py': ([missing, root / 'noise_missing'], missing),
         'tools/data/estimate_kernels.py': ([missing, root / 'kernels_missing', '--scale',
                                             '2'], missing),
+        'tools/data/extract_frames.py': ([missing, root / 'frames_missing'], missing),
         'tools/data/make_demo_data.py': ([root / 'a_file'], root / 'a_file'),
+        'tools/data/pseudo_labels.py': ([
+            root / 'lr', root / 'labels_refused', '--segmentor', inputs['segmentor'],
+            '--checkpoint', inputs['segmentor_wider']
+        ], inputs['segmentor_wider']),
         'tools/data/synthesize_lr.py': ([missing, root / 'synthetic_missing', '--seed',
                                          '0'], missing),
     }
@@ -157,6 +169,13 @@ def skipping_cases(inputs):
             root / 'textured', root / 'kernel_pool', '--scale', '4', '--method', 'spectral',
             '--workers', '1', '--no-progress'
         ], [root / 'kernel_pool' / 'texture.npy', root / 'kernel_pool' / 'summary.json']),
+        'tools/data/extract_frames.py':
+        ([root / 'lr', root / 'frames', '--no-progress'],
+         [root / 'frames' / 'lr' / 'lr_000000.png', root / 'frames' / 'summary.json']),
+        'tools/data/pseudo_labels.py': ([
+            root / 'lr', root / 'labels', '--segmentor', inputs['segmentor'], '--checkpoint',
+            inputs['segmentor_checkpoint'], '--no-progress'
+        ], [root / 'labels' / 'a.png', root / 'labels' / 'summary.json']),
         'tools/data/synthesize_lr.py': ([
             root / 'cityscapes', root / 'synthetic', '--seed', '0', '--splits', 'val',
             '--no-progress'
