@@ -104,10 +104,10 @@ def draw_kernel(rng):
     return anisotropic_gaussian_kernel(TRUE_KERNEL_SIZE, sigma_x, sigma_y, rng.uniform(0, math.pi))
 
 
-def degrade(hr, kernel, scale, rng):
-    """The documented path: aligned kernel, blur and subsample, noise sigma 2, 8 bits."""
+def degrade(hr, kernel, scale, rng, noise=NOISE_SIGMA):
+    """The documented path: aligned kernel, blur and subsample, noise (sigma 2), 8 bits."""
     lr = blur_downsample(hr, align_kernel(kernel, scale), scale)
-    lr = quantize(add_noise(lr, gaussian_noise(lr.shape, NOISE_SIGMA, rng)))
+    lr = quantize(add_noise(lr, gaussian_noise(lr.shape, noise, rng)))
     return lr.astype(np.uint8)
 
 

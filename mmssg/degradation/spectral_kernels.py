@@ -27,8 +27,12 @@ known anisotropic blurs (``benchmarks/RESULTS.md#kernel_estimation``). A photogr
 content is itself soft (scikit-image's ``cell``, ``retina``) is read as a wide blur: one
 image cannot tell it from the camera's. Images of one camera share one blur: ``pooled=True``
 averages their periodograms before the fit, which averages out the content of each. JPEG
-shapes the spectrum: the pooled x4 fit of a JPEG camera gets the major sigma roughly but the
-minor sigma too small.
+shapes the spectrum: its quantisation zeroes the weak high frequencies (noise and the blurred
+content's tail) and its block edges add power along the axes, which the x2 fit read as almost
+no blur. Given the encoder's quality (:func:`~.jpeg_detection.file_jpeg_quality`), the x2 fit
+leaves out the bins whose power quantisation decides (:func:`~.jpeg_detection.quantised_bins`);
+at x4, where the blur shows only in the LR image's highest frequencies, leaving bins out lost
+more than it saved on the development split (benchmarks/RESULTS.md#kernel_estimation).
 
 Unlike KernelGAN it has no randomness and no training: an image's kernel is the same
 alone or in any batch (``pooled=False``), and a folder takes seconds.
@@ -40,6 +44,7 @@ import numpy as np
 from scipy.optimize import least_squares
 
 from .functional import align_kernel, gaussian_kernel_from_covariance
+from .jpeg_detection import quantised_bins
 from .power_spectra import (SPECTRUM_TILE, TILE_STEP_FRACTION, PowerSpectrum, image_power_spectrum,
                             pool_power_spectra)
 
@@ -53,8 +58,11 @@ ISOTROPY_PRIOR_WEIGHT = 6.0
 #: Version of the fitted model, recorded with every pool (:func:`fit_settings`). Any change
 #: that changes the kernels (the model, the loss and its scale, the knee's start, the lowest
 #: frequency fitted, the variance clamp) bumps it, so that an older pool is not reused (1: a
-#: pure power law, one image's fit on 32 px tiles; 2: the content's knee and the priors).
-MODEL_VERSION = 2
+#: pure power law, one image's fit on 32 px tiles; 2: the content's knee and the priors; 3: JPEG's
+#: quantised bins left out at the scales of :data:`JPEG_MASKED_SCALES`).
+MODEL_VERSION = 3
+#: Scales at which a JPEG pool's quantised bins are left out of the fit.
+JPEG_MASKED_SCALES = (2, )
 #: Side of the pool kernels, whatever the scale: 3.5 sigmas either side up to 3.4 HR px
 #: (wider blurs lose their tails, renormalised).
 KERNEL_SIZE = 25
@@ -70,6 +78,8 @@ MAX_VARIANCE = ((KERNEL_SIZE // 2) / 3.5)**2
 #: --min-pooled-images``): pooled over fewer, which images they are moves a camera's kernel
 #: beyond the benchmark's tolerances (benchmarks/RESULTS.md#kernel_estimation-pooled-subsets).
 MIN_POOLED_IMAGES = 8
+# Fewest bins a JPEG-aware fit keeps (a tenth of a 64 px tile's), else it fits every bin.
+_MIN_JPEG_BINS = 400
 # Where the content's knee starts the fit (cycles per LR pixel): near the lowest bins.
 _KNEE_START = 1 / 32
 
@@ -272,7 +282,8 @@ class BlurPriors:
 def fit_gaussian_blur(spectrum: PowerSpectrum,
                       scale: int,
                       min_frequency_bin: int = 1,
-                      start_sigma: float = 0.5) -> SpectralFit:
+                      start_sigma: float = 0.5,
+                      left_out: Optional[np.ndarray] = None) -> SpectralFit:
     """Fit :class:`AliasedGaussianBlurSpectrum` to a periodogram.
 
     Args:
@@ -282,6 +293,8 @@ def fit_gaussian_blur(spectrum: PowerSpectrum,
         min_frequency_bin (int): Bins closer than this to DC (in bins) are left
             out. Default: 1 (only DC).
         start_sigma (float): Starting blur sigma, LR pixels. Default: 0.5.
+        left_out (np.ndarray, optional): Boolean ``(tile, tile)`` bins not to fit (say,
+            :func:`~.jpeg_detection.quantised_bins`). Default: None (all but DC).
 
     Returns:
         SpectralFit: The blur covariance in HR pixels squared and the other fitted values.
@@ -292,6 +305,8 @@ def fit_gaussian_blur(spectrum: PowerSpectrum,
     freqs = np.fft.fftfreq(tile)
     freq_y, freq_x = np.meshgrid(freqs, freqs, indexing='ij')
     used = np.hypot(freq_x, freq_y) >= min_frequency_bin / tile
+    if left_out is not None:
+        used &= ~left_out
     if not np.all(spectrum.power[used] > 0):
         raise ValueError('the power spectrum has empty bins (a constant image?)')
     model = AliasedGaussianBlurSpectrum(freq_y[used], freq_x[used], scale)
@@ -346,17 +361,28 @@ def kernel_from_covariance(covariance: np.ndarray, size: int = KERNEL_SIZE) -> n
     return gaussian_kernel_from_covariance(vectors @ np.diag(values) @ vectors.T, size)
 
 
-def spectral_pool_kernel(spectrum: PowerSpectrum, scale: int) -> SpectralKernel:
+def spectral_pool_kernel(spectrum: PowerSpectrum,
+                         scale: int,
+                         jpeg_quality: Optional[int] = None) -> SpectralKernel:
     """The pool kernel of one periodogram: the fitted blur.
 
     Args:
         spectrum (PowerSpectrum): One image's periodogram or several images' pooled one.
         scale (int): 2 or 4.
+        jpeg_quality (int, optional): The images' JPEG quality: at the scales of
+            :data:`JPEG_MASKED_SCALES` the bins its quantisation decides are left out.
+            Default: None (not compressed, or not known).
 
     Returns:
         SpectralKernel: The kernel, its covariance (clamped to :data:`MAX_VARIANCE`) and fit.
     """
-    fit = fit_gaussian_blur(spectrum, scale)
+    left_out = None
+    if jpeg_quality is not None and scale in JPEG_MASKED_SCALES:
+        left_out = quantised_bins(spectrum.power, jpeg_quality)
+        # A very low quality leaves too few bins to fit the model at all: fit them all.
+        if (~left_out).sum() < _MIN_JPEG_BINS:
+            left_out = None
+    fit = fit_gaussian_blur(spectrum, scale, left_out=left_out)
     values, vectors = np.linalg.eigh(fit.covariance)
     covariance = vectors @ np.diag(np.clip(values, _MIN_VARIANCE, MAX_VARIANCE)) @ vectors.T
     return SpectralKernel(

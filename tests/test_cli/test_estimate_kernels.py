@@ -374,3 +374,25 @@ def test_pooled_method_skips_an_image_narrower_than_its_tile(estimate, tmp_path,
     assert [s['file'] for s in skipped] == ['bremen/narrow.png']
     assert '48x96' in skipped[0]['reason'] and '64x64' in skipped[0]['reason']
     assert {r['pooled_images'] for r in _summary(out)['images']} == {2}
+
+
+def test_pooled_summary_records_the_interval_and_the_jpeg_files(estimate, tmp_path, capsys):
+    src, out = _photo_folder(tmp_path / 'lr', 4), tmp_path / 'pool'
+    # two of the four frames as JPEG files at quality 85
+    for rel in ('aachen/img_01', 'bremen/img_02'):
+        Image.open(src / f'{rel}.png').save(src / f'{rel}.jpg', quality=85)
+        (src / f'{rel}.png').unlink()
+    assert estimate(
+        [str(src),
+         str(out), *SPECTRAL, '--method', 'spectral-pooled', '--min-pooled-images', '3']) == EXIT_OK
+    summary = _summary(out)
+    record = summary['images'][0]
+    interval = record['sigma_interval']
+    assert interval['groups'] == 4 and interval['level'] == 0.9
+    minor, major = np.sqrt(np.linalg.eigvalsh(np.array(record['covariance'])))
+    assert interval['minor'][0] <= minor <= interval['minor'][1]
+    assert interval['major'][0] <= major <= interval['major'][1]
+    assert record['jpeg']['jpeg_files'] == 2 and record['jpeg']['qualities'] == {'85': 2}
+    # the flag and the warning go together
+    warned = 'the pooled kernel is uncertain' in capsys.readouterr().err
+    assert summary['wide_interval'] == record['wide_interval'] == warned

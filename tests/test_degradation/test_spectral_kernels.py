@@ -173,3 +173,37 @@ def test_bad_scale_and_empty_list_are_refused(lr_x2):
         estimate_kernels_spectral(lr_x2[:1], 3)
     with pytest.raises(ValueError, match='no images'):
         estimate_kernels_spectral([], 2)
+
+
+def _jpeg_camera_spectra(quality, scale, images=8, size=256):
+    """Periodograms of power-law scenes blurred with :data:`TRUE_KERNEL`, degraded, then
+    through OpenCV's JPEG encoder at ``quality`` and back."""
+    import cv2
+    spectra = []
+    for index in range(images):
+        lr = degrade(power_law_image(size, 50 + index), scale, index)
+        ok, data = cv2.imencode('.jpg', lr, [cv2.IMWRITE_JPEG_QUALITY, quality])
+        spectra.append(image_power_spectrum(cv2.imdecode(data, cv2.IMREAD_GRAYSCALE)))
+    return spectra
+
+
+def test_jpeg_quality_keeps_quantisation_from_being_read_as_blur():
+    from mmssg.degradation.power_spectra import pool_power_spectra
+    from mmssg.degradation.spectral_kernels import JPEG_MASKED_SCALES, spectral_pool_kernel
+    assert 2 in JPEG_MASKED_SCALES
+    pooled = pool_power_spectra(_jpeg_camera_spectra(85, 2))
+    truth = kernel_covariance(TRUE_KERNEL)
+    told = spectral_pool_kernel(pooled, 2, jpeg_quality=85).covariance
+    blind = spectral_pool_kernel(pooled, 2).covariance
+    iso = np.trace(truth) / 2 * np.eye(2)
+    assert relative_error(told, truth) < relative_error(blind, truth)
+    assert relative_error(told, truth) < relative_error(iso, truth)
+    # at quality 100 every step is 1: no bin is the encoder's, the fit is the plain one
+    assert np.array_equal(spectral_pool_kernel(pooled, 2, jpeg_quality=100).covariance, blind)
+    # at quality 1 nearly every bin is the encoder's: too few are left to fit, so all are
+    assert np.array_equal(spectral_pool_kernel(pooled, 2, jpeg_quality=1).covariance, blind)
+    # x4 fits every bin whatever the quality
+    pooled4 = pool_power_spectra(_jpeg_camera_spectra(85, 4, images=2))
+    assert np.array_equal(
+        spectral_pool_kernel(pooled4, 4, jpeg_quality=85).covariance,
+        spectral_pool_kernel(pooled4, 4).covariance)

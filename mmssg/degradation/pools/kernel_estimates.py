@@ -8,14 +8,17 @@ Each returns, per image, its kernel and the fields of its summary record; ``opti
 import functools
 import os
 import os.path as osp
+import sys
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 
 from mmssg.utils import parallel_map, read_image, skipped_input
+from ..jpeg_detection import POOL_BLOCKINESS_THRESHOLD, jpeg_evidence
+from ..kernel_uncertainty import interval_record, pooled_kernel_interval, warn_line
 from ..kernelgan import prepare_image, run_kernelgan
-from ..power_spectra import image_power_spectrum, pool_power_spectra
+from ..power_spectra import image_power_spectrum
 from ..spectral_kernels import spectral_pool_kernel
 from .shards import WorkItem
 
@@ -58,6 +61,12 @@ def read_batch(src_dir: str, batch: Sequence[WorkItem], method: str) -> List:
     if method == 'spectral-pooled':
         return [None] * len(batch)
     return [read_image(osp.join(src_dir, item.file)) for item in batch]
+
+
+def wide_interval(records) -> bool:
+    """Whether a pooled kernel's interval is wide (:mod:`~mmssg.degradation.kernel_uncertainty`):
+    the summary's flag (every image of a pooled fit shares its record)."""
+    return any(r.get('wide_interval') for r in records)
 
 
 def suspects(records) -> List[str]:
@@ -123,16 +132,56 @@ def check_pool_size(options, usable: Sequence[WorkItem], skipped: Sequence[Dict]
 
 
 def spectrum_of(src_dir: str, rel: str):
-    return image_power_spectrum(read_image(osp.join(src_dir, rel)), name=rel)
+    """An image's periodogram and its evidence of JPEG compression (read once for both)."""
+    path = osp.join(src_dir, rel)
+    image = read_image(path)
+    return image_power_spectrum(image, name=rel), jpeg_evidence(image, path, rel)
+
+
+def jpeg_record(evidence) -> Dict:
+    """The summary's account of the pooled images' JPEG compression
+    (:mod:`~mmssg.degradation.jpeg_detection`): how many look compressed one by one, the
+    qualities of the JPEG files (with their counts), the median blockiness of the pixels and
+    whether the pool as a whole is compressed (JPEG files, or a median blockiness over
+    :data:`~mmssg.degradation.jpeg_detection.POOL_BLOCKINESS_THRESHOLD`)."""
+    qualities = [e.quality for e in evidence if e.quality is not None]
+    median = float(np.median([e.blockiness for e in evidence]))
+    return dict(
+        compressed=bool(len(qualities) > len(evidence) / 2 or median > POOL_BLOCKINESS_THRESHOLD),
+        compressed_images=sum(e.compressed for e in evidence),
+        jpeg_files=len(qualities),
+        qualities={str(q): qualities.count(q)
+                   for q in sorted(set(qualities))},
+        median_blockiness=round(median, 4))
+
+
+def pool_jpeg_quality(evidence) -> Optional[int]:
+    """The quality the pooled fit allows for: the median quality of the JPEG files, when
+    most of the images are JPEG files; None otherwise (decoded JPEG saved again is flagged in
+    the summary, but its quality is not known)."""
+    qualities = [e.quality for e in evidence if e.quality is not None]
+    if len(qualities) <= len(evidence) / 2:
+        return None
+    return int(np.median(qualities))
 
 
 def pooled_estimate(options, usable: Sequence[WorkItem]) -> Estimate:
-    """``spectral-pooled``: one fit to the periodograms of all usable images, each read once."""
-    spectra = parallel_map(
+    """``spectral-pooled``: one fit to the periodograms of all usable images, each read once,
+    with the interval on its sigmas (a warning on stderr when it is wide) and the images'
+    JPEG compression."""
+    read = parallel_map(
         functools.partial(spectrum_of, options.src_dir), [item.file for item in usable],
         options.workers, 'spectra', options.progress)
-    result = spectral_pool_kernel(pool_power_spectra(spectra), options.scale)
-    return result.kernel, spectral_record(result, len(spectra))
+    spectra, evidence = [r[0] for r in read], [r[1] for r in read]
+    quality = pool_jpeg_quality(evidence)
+    result, interval = pooled_kernel_interval(spectra, options.scale, quality)
+    for line in warn_line(interval, options.src_dir):
+        print(line, file=sys.stderr)
+    record = dict(
+        spectral_record(result, len(spectra)),
+        **interval_record(interval),
+        jpeg=dict(jpeg_record(evidence), fitted_for_quality=quality))
+    return result.kernel, record
 
 
 def estimate_batch(options, settings: Dict, number: int, batch: Sequence[WorkItem], images,

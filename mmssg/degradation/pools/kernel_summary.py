@@ -13,7 +13,7 @@ import time
 from typing import Dict, Optional
 
 from mmssg.utils import SUMMARY_NAME, write_summary
-from .kernel_estimates import suspects
+from .kernel_estimates import suspects, wide_interval
 from .records import recorded_outputs
 from .settings import describe_differences, differing_settings
 from .shards import shard_summary_name
@@ -77,6 +77,7 @@ class ShardProgress:
             kernel_size=self.settings['kernel_size'],
             seconds=round(time.time() - self.start, 1),
             suspect=suspects(self.records.values()),
+            wide_interval=wide_interval(self.records.values()),
             images=[self.records[name] for name in sorted(self.records)])
 
 
@@ -128,6 +129,7 @@ def merge_shards(options, settings: Dict, digest: str, selection: Dict) -> Optio
         kernel_size=settings['kernel_size'],
         seconds=max(s['seconds'] for s in shards),
         suspect=suspects(images),
+        wide_interval=wide_interval(images),
         images=images)
     if count == 1:  # one process: its progress file is the summary now
         os.remove(osp.join(out_dir, shard_summary_name(0, 1)))
