@@ -43,6 +43,7 @@ from mmengine.config import Config
 
 from mmssg.cli import (collect_noise_patches, compare_crops, estimate_kernels, inference,
                        make_demo_data, make_tables, plot_logs, test, train)
+from mmssg.cli.demo_pseudo_labels import pseudo_label_stages
 from mmssg.degradation.pools import pool_spec, pool_status
 from mmssg.demo.report import README_BEGIN, README_END, ROWS, TABLES, results_text, write_readme
 from mmssg.utils import CONFIG_ROOT, atomic_output, copy_file_atomic, list_images
@@ -96,6 +97,11 @@ def parse_args(argv=None):
         default=os.cpu_count() or 1,
         help='processes at once (one thread each) and data workers (default: the cores)')
     parser.add_argument('--dry-run', action='store_true', help='list the stages to redo, run none')
+    parser.add_argument(
+        '--pseudo-labels',
+        action='store_true',
+        help='also the SSG-RWSR run with the training labels withheld and replaced by '
+        'pseudo-labels of a segmentor trained on another camera (pseudo_labels.md)')
     parser.add_argument(
         '--readme', help=f'also write the results between {README_BEGIN} and {README_END} here')
     args = parser.parse_args(argv)
@@ -322,9 +328,12 @@ def demo_stages(cfg, config, work, size, args):
         outputs=[initial])
     joint, checkpoints = joint_stages(cfg, config, work, size['joint_turns'])
     checkpoints['stand_ins'] = initial
-    return ([data] + pool_stages(cfg, config, args.jobs) + stand_ins + [combine] + joint +
-            test_stages(cfg, config, work, checkpoints) +
-            report_stages(cfg, config, work, checkpoints, size))
+    pseudo = (
+        pseudo_label_stages(cfg, config, work, size, args, trained_for)
+        if args.pseudo_labels else dict(data=[], runs=[], report=[]))
+    return ([data] + pool_stages(cfg, config, args.jobs) + pseudo['data'] + stand_ins + [combine] +
+            joint + pseudo['runs'] + test_stages(cfg, config, work, checkpoints) +
+            pseudo['report'] + report_stages(cfg, config, work, checkpoints, size))
 
 
 def largest_difference(folder_a, folder_b):
@@ -390,4 +399,7 @@ def main(argv=None):
           f'\n\n{text}\n\ntools/inference.py against the SR images tools/test.py saved: at most '
           f'{difference} grey level(s) apart\nwork dir {work}: results/, sr/<row>/, '
           'comparison.png, results.md')
+    if args.pseudo_labels:
+        with open(osp.join(work, 'pseudo_labels.md')) as f:
+            print(f'\n{f.read().strip()}\nin {osp.join(work, "pseudo_labels.md")}')
     return 0

@@ -11,9 +11,13 @@ import shutil
 import cv2
 import numpy as np
 import pytest
+from mmagic.registry import DATASETS
 from mmengine.config import Config
+from mmengine.registry import DefaultScope
 
 from mmssg.cli import demo as demo_tool
+from mmssg.cli import train
+from mmssg.cli.demo_pseudo_labels import PSEUDO_ROW
 from mmssg.degradation.functional import validate_kernel
 from mmssg.degradation.spectral_kernels import MIN_POOLED_IMAGES
 from mmssg.demo.report import README_BEGIN, README_END, ROWS, TABLES
@@ -22,6 +26,11 @@ from mmssg.utils import CONFIG_ROOT
 
 pytestmark = pytest.mark.heavy
 UPSTREAM = ['data', 'noise_pool', 'kernel_pool', 'pretrain_generator', 'pretrain_segmentor']
+# the pseudo-label run's stages that do not read the joint runs' config
+PSEUDO_UPSTREAM = ['other_camera_data', 'pretrain_segmentor_other_camera', 'pseudo_labels']
+PSEUDO_RUN = [
+    'train_ssg_rwsr_pseudo', 'test_ssg_rwsr_pseudo', 'pseudo_label_table', 'pseudo_label_report'
+]
 
 
 @pytest.fixture(scope='module')
@@ -35,7 +44,7 @@ def demo(tmp_path_factory):
     before = sorted(os.listdir(REPO_ROOT))
     argv = [
         '--work-dir',
-        str(work / 'run'), '--quick', '--config',
+        str(work / 'run'), '--quick', '--pseudo-labels', '--config',
         str(configs / 'ssg_rwsr_x4_demo.py')
     ]
     assert demo_tool.main(argv + ['--readme', str(readme)]) == 0
@@ -180,13 +189,13 @@ def test_an_edited_base_config_redoes_exactly_the_stages_that_read_it(demo, caps
     plan = outcomes(capsys)
     assert {name
             for name, outcome in plan.items()
-            if outcome == 'reused'} == set(UPSTREAM) | {'initial_checkpoint'}
+            if outcome == 'reused'} == set(UPSTREAM + PSEUDO_UPSTREAM) | {'initial_checkpoint'}
     assert {name
             for name, outcome in plan.items() if outcome == 'would run'
             } == ({f'train_{slug}'
                    for slug in demo_tool.JOINT_RUNS} | {f'test_{slug}'
                                                         for slug in ROWS}
-                  | {'inference', 'table3', 'table4', 'figure', 'curves'})
+                  | {'inference', 'table3', 'table4', 'figure', 'curves'} | set(PSEUDO_RUN))
 
 
 def test_jobs_below_one_is_refused_naming_the_value(capsys):
@@ -212,3 +221,42 @@ def test_full_schedule_is_the_configs_own(tmp_path):
     cfg.train_cfg.max_iters += 1
     with pytest.raises(ValueError, match=f'train_cfg.max_iters={cfg.train_cfg.max_iters} is not'):
         demo_tool.config_schedule(cfg)
+
+
+def stage_args(run, argv):
+    """:func:`demo_tool.demo_stages`' arguments for the quick demo run ``argv`` in ``run``."""
+    args = demo_tool.parse_args(argv)
+    cfg = demo_tool.load_demo_config(args.config, str(run))
+    return cfg, args.config, str(run), demo_tool.SIZES['quick'], args
+
+
+def stage_config(run, argv, name):
+    """The config tools/train.py builds for the demo stage ``name``."""
+    stage = next(s for s in demo_tool.demo_stages(*stage_args(run, argv)) if s.name == name)
+    return stage, train.build_config(train.parse_args(stage.argv))
+
+
+def test_the_pseudo_label_run_trains_on_pseudo_labels_never_on_the_withheld_ones(demo):
+    _, run, argv, _ = demo
+    frames = sorted((run / 'data' / 'cityscapes' / 'leftImg8bit' / 'train').rglob('*.png'))
+    labels = sorted((run / 'pseudo_labels').rglob('*.png'))
+    assert [p.name for p in labels] == [p.name for p in frames]
+    for label, frame in zip(labels, frames):
+        values = np.unique(cv2.imread(str(label), cv2.IMREAD_UNCHANGED))
+        assert set(values) <= set(range(19)) | {255}
+        assert cv2.imread(str(label)).shape[:2] == cv2.imread(str(frame)).shape[:2]
+    _, cfg = stage_config(run, argv, 'train_ssg_rwsr_pseudo')
+    with DefaultScope.overwrite_default_scope('mmagic'):
+        dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    seg_maps = sorted(item['seg_map_path'] for item in dataset.load_data_list())
+    assert seg_maps == [str(p) for p in labels]  # every frame with its pseudo-label, only those
+    segmentor = str(run / 'pretrained' / 'segmentor_other_camera.pth')
+    assert cfg.model.segmentor.init_cfg.checkpoint == segmentor
+    labelling = next(
+        s for s in demo_tool.demo_stages(*stage_args(run, argv)) if s.name == 'pseudo_labels')
+    assert labelling.argv[labelling.argv.index('--checkpoint') + 1] == segmentor
+    pseudo = json.load(open(run / 'results' / 'ssg_rwsr_pseudo.json'))
+    assert pseudo['method'] == PSEUDO_ROW and math.isfinite(pseudo['metrics']['SR/mIoU'])
+    report = (run / 'pseudo_labels.md').read_text()
+    assert f'| {PSEUDO_ROW} |' in report or f'| **{PSEUDO_ROW}** |' in report
+    assert 'of the pixels ignored' in report
