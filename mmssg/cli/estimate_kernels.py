@@ -27,6 +27,7 @@ from mmssg.degradation.pools.settings import KERNELGAN_CROP, KERNELGAN_ITERATION
 from mmssg.degradation.pools.shards import parse_shard
 from mmssg.degradation.spectral_kernels import MIN_POOLED_IMAGES
 from mmssg.utils import run_tool
+from mmssg.utils.cli import check_config_or_paths
 
 # what --config decides, and the config key each comes from
 FROM_CONFIG = dict(scale='DomainAdaptedDegradation.scale', method='kernel_method')
@@ -104,16 +105,11 @@ def parse_args(argv=None):
     add_source_arguments(parser)
     add_run_arguments(parser)
     args = parser.parse_args(argv)
-    if args.config is not None:
-        if args.src_dir is not None:
-            parser.error('give SRC_DIR OUT_DIR or --config CONFIG, not both')
-        given = [name for name in FROM_CONFIG if getattr(args, name) is not None]
-        if given:
-            parser.error(f'--{given[0]} comes from the config with --config '
-                         f'({FROM_CONFIG[given[0]]}); change it there')
-    elif args.out_dir is None:
+    if check_config_or_paths(parser, args, FROM_CONFIG, 'SRC_DIR OUT_DIR'):
+        return args
+    if args.out_dir is None:
         parser.error('give SRC_DIR OUT_DIR, or --config CONFIG')
-    elif args.scale is None:
+    if args.scale is None:
         parser.error('--scale is required with SRC_DIR OUT_DIR')
     return args
 

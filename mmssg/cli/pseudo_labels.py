@@ -35,7 +35,7 @@ from mmssg.apis.pseudo_labels import (IGNORE_INDEX, PseudoLabelSettings, check_s
                                       lr_class_probabilities)
 from mmssg.utils import (SUMMARY_NAME, finish, is_inside, list_images, parallel_map, read_image,
                          run_tool, skipped_input, write_image_atomic, write_summary)
-from mmssg.utils.cli import add_trust_argument, apply_trust
+from mmssg.utils.cli import add_trust_argument, apply_trust, check_config_or_paths
 
 #: the guided turns' SR patch in the paper's configs (128 LR pixels x 4): the default window
 DEFAULT_WINDOW = 512
@@ -85,14 +85,8 @@ def parse_args(argv=None):
     parser.add_argument('--no-progress', action='store_true', help='hide the progress bar')
     add_trust_argument(parser)
     args = parser.parse_args(argv)
-    if args.config is not None:
-        if args.src_dir is not None:
-            parser.error('give FRAMES OUT or --config CONFIG, not both')
-        given = [name for name in FROM_CONFIG if getattr(args, name) is not None]
-        if given:
-            parser.error(f'--{given[0]} comes from the config with --config '
-                         f'({FROM_CONFIG[given[0]]}); change it there')
-    elif args.out_dir is None or args.segmentor is None or args.checkpoint is None:
+    paths = (args.out_dir, args.segmentor, args.checkpoint)
+    if not check_config_or_paths(parser, args, FROM_CONFIG, 'FRAMES OUT') and None in paths:
         parser.error('give FRAMES OUT --segmentor SEG_CONFIG --checkpoint CKPT, or --config '
                      'CONFIG')
     return apply_trust(args)

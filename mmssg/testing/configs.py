@@ -88,3 +88,19 @@ def twice_bilinear_x2(x):
     for _ in range(2):
         x = F.interpolate(x, scale_factor=2, mode='bilinear', align_corners=False)
     return x
+
+
+def tiny_generator_config(path, tile, overlap):
+    """Write the paper's config with a one-block tiny generator, no segmentor or perceptual
+    loss, and tiles of ``tile`` with ``overlap`` (an inference test's config) to ``path``.
+
+    Returns:
+        Config: The config written.
+    """
+    cfg = Config.fromfile(config_path('ssg_rwsr_x4_cityscapes.py'))
+    cfg.model.generator = tiny_model_cfg(num_blocks=1).generator
+    cfg.model.segmentor = None
+    cfg.model.perceptual_loss = None
+    cfg.model.test_cfg = dict(segment=False, tile=tile, tile_overlap=overlap)
+    cfg.dump(str(path))
+    return cfg

@@ -88,6 +88,31 @@ def parse_runner_args(parser: argparse.ArgumentParser, argv=None) -> argparse.Na
     return args
 
 
+def check_config_or_paths(parser: argparse.ArgumentParser, args: argparse.Namespace,
+                          from_config: dict, paths: str) -> bool:
+    """For tools that take either positional paths or ``--config``: refuse both at once, and
+    with ``--config`` any option the config decides.
+
+    Args:
+        parser (ArgumentParser): Reports the usage error (exit status 2).
+        args (Namespace): The parsed arguments, with ``config`` and ``src_dir``.
+        from_config (dict): ``{option's dest: the config key that sets it}``.
+        paths (str): The positional arguments as the usage names them, e.g. ``'SRC_DIR OUT_DIR'``.
+
+    Returns:
+        bool: Whether ``--config`` was given.
+    """
+    if args.config is None:
+        return False
+    if args.src_dir is not None:
+        parser.error(f'give {paths} or --config CONFIG, not both')
+    given = [name for name in from_config if getattr(args, name) is not None]
+    if given:
+        parser.error(f'--{given[0]} comes from the config with --config '
+                     f'({from_config[given[0]]}); change it there')
+    return True
+
+
 def add_trust_argument(parser: argparse.ArgumentParser) -> None:
     """``--trust-checkpoint``: read checkpoints with the full unpickler
     (:mod:`mmssg.utils.checkpoint`); :func:`apply_trust` acts on it."""

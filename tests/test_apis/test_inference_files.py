@@ -13,13 +13,12 @@ import pytest
 import torch
 from mmagic.registry import MODELS, TRANSFORMS
 from mmcv.transforms import LoadImageFromFile as MMCVLoadImageFromFile
-from mmengine.config import Config
 from PIL import Image
 
 from mmssg.apis import init_model, super_resolve
 from mmssg.cli import inference as inference_tool
 from mmssg.models.editors.ssg_rwsr import SSGRWSR
-from mmssg.testing import config_path, tiny_model_cfg
+from mmssg.testing import tiny_generator_config
 from mmssg.utils import EXIT_ERROR, EXIT_SKIPPED, read_image, run_tool
 from mmssg.utils.images import ImageData, decode_image
 
@@ -48,13 +47,8 @@ def near_nearest_upsampling(generator):
 def tiny(tmp_path_factory):
     """A config (paper config, tiny generator, tiles of 8 with overlap 4) and a checkpoint."""
     root = tmp_path_factory.mktemp('tiny')
-    cfg = Config.fromfile(config_path('ssg_rwsr_x4_cityscapes.py'))
-    cfg.model.generator = tiny_model_cfg(num_blocks=1).generator
-    cfg.model.segmentor = None
-    cfg.model.perceptual_loss = None
-    cfg.model.test_cfg = dict(segment=False, tile=TILE, tile_overlap=OVERLAP)
     config = str(root / 'tiny.py')
-    cfg.dump(config)
+    cfg = tiny_generator_config(config, TILE, OVERLAP)
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
     near_nearest_upsampling(model.generator)

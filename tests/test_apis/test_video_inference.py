@@ -13,12 +13,11 @@ import numpy as np
 import pytest
 import torch
 from mmagic.registry import MODELS
-from mmengine.config import Config
 
 from mmssg.apis import init_model, super_resolve
 from mmssg.cli import inference as inference_tool
 from mmssg.demo import make_demo_video
-from mmssg.testing import config_path, tiny_model_cfg
+from mmssg.testing import tiny_generator_config
 from mmssg.utils import EXIT_OK, EXIT_SKIPPED
 
 #: The config's tiling: a 24x32 frame is cut in 3 x 4 tiles.
@@ -29,13 +28,8 @@ TILE, OVERLAP = 8, 4
 def tiny(tmp_path_factory):
     """A config (tiny generator, tiles of 8 with overlap 4), a checkpoint, the model."""
     root = tmp_path_factory.mktemp('tiny_video')
-    cfg = Config.fromfile(config_path('ssg_rwsr_x4_cityscapes.py'))
-    cfg.model.generator = tiny_model_cfg(num_blocks=1).generator
-    cfg.model.segmentor = None
-    cfg.model.perceptual_loss = None
-    cfg.model.test_cfg = dict(segment=False, tile=TILE, tile_overlap=OVERLAP)
     config = str(root / 'tiny.py')
-    cfg.dump(config)
+    cfg = tiny_generator_config(config, TILE, OVERLAP)
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
     for p in model.generator.parameters():  # a result that varies with its input
