@@ -45,7 +45,8 @@ from mmssg.cli import (collect_noise_patches, compare_crops, estimate_kernels, i
                        make_demo_data, make_tables, plot_logs, test, train)
 from mmssg.cli.demo_pseudo_labels import pseudo_label_stages
 from mmssg.degradation.pools import pool_spec, pool_status
-from mmssg.demo.report import README_BEGIN, README_END, ROWS, TABLES, results_text, write_readme
+from mmssg.demo.report import (PSEUDO_BEGIN, PSEUDO_END, PSEUDO_PAGE, README_BEGIN, README_END,
+                               ROWS, TABLES, results_text, write_readme)
 from mmssg.utils import CONFIG_ROOT, atomic_output, copy_file_atomic, list_images
 from mmssg.utils.config import resolved_config_digest
 from mmssg.utils.stages import RAN, Stage, StageRunner
@@ -103,7 +104,10 @@ def parse_args(argv=None):
         help='also the SSG-RWSR run with the training labels withheld and replaced by '
         'pseudo-labels of a segmentor trained on another camera (pseudo_labels.md)')
     parser.add_argument(
-        '--readme', help=f'also write the results between {README_BEGIN} and {README_END} here')
+        '--readme',
+        help=f'also write the results between {README_BEGIN} and {README_END} here (with '
+        f'--pseudo-labels, that run\'s between {PSEUDO_BEGIN} and {PSEUDO_END} in '
+        f'{PSEUDO_PAGE} beside it)')
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error(f'--jobs must be at least 1, got {args.jobs}')
@@ -400,6 +404,16 @@ def main(argv=None):
           f'{difference} grey level(s) apart\nwork dir {work}: results/, sr/<row>/, '
           'comparison.png, results.md')
     if args.pseudo_labels:
-        with open(osp.join(work, 'pseudo_labels.md')) as f:
-            print(f'\n{f.read().strip()}\nin {osp.join(work, "pseudo_labels.md")}')
+        report_pseudo_labels(work, args.readme)
     return 0
+
+
+def report_pseudo_labels(work, readme=None):
+    """Print the pseudo-label run's report; with ``readme``, also write it into the block of
+    :data:`PSEUDO_PAGE` next to that README."""
+    with open(osp.join(work, 'pseudo_labels.md')) as f:
+        text = f.read().strip()
+    print(f'\n{text}\nin {osp.join(work, "pseudo_labels.md")}')
+    if readme:
+        page = osp.join(osp.dirname(osp.abspath(readme)), PSEUDO_PAGE)
+        write_readme(page, text, PSEUDO_BEGIN, PSEUDO_END)

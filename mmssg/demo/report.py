@@ -36,6 +36,9 @@ FOOTNOTES = (
     'adapted-only run leaves the stand-in segmentor untouched). Colour shift: the largest mean '
     'error of one colour channel against HR, in grey levels.')
 README_BEGIN, README_END = '<!-- demo-results:begin -->', '<!-- demo-results:end -->'
+# the pseudo-label run's block (tools/demo.py --pseudo-labels --readme), in this page
+PSEUDO_PAGE = 'docs/own_camera.md'
+PSEUDO_BEGIN, PSEUDO_END = '<!-- demo-pseudo-labels:begin -->', '<!-- demo-pseudo-labels:end -->'
 
 
 def read_json(path: str):
@@ -76,17 +79,18 @@ def results_text(tables: List[str], results: Dict[str, str], kernel_pool: str,
          kernel_report(kernel_pool, camera_json)])
 
 
-def write_readme(readme: str, text: str) -> None:
-    """Replace the block between the README's demo-results markers with ``text``.
+def write_readme(readme: str, text: str, begin: str = README_BEGIN, end: str = README_END) -> None:
+    """Replace the block between a file's marker lines (the README's demo-results markers by
+    default) with ``text``.
 
     Raises:
         ValueError: The file does not hold each marker line exactly once.
     """
     with open(readme) as f:
         content = f.read()
-    if content.count(README_BEGIN) != 1 or content.count(README_END) != 1:
-        raise ValueError(f'{readme} needs one line {README_BEGIN} and one line {README_END}')
-    head, rest = content.split(README_BEGIN)
-    _, tail = rest.split(README_END)
+    if content.count(begin) != 1 or content.count(end) != 1:
+        raise ValueError(f'{readme} needs one line {begin} and one line {end}')
+    head, rest = content.split(begin)
+    _, tail = rest.split(end)
     with atomic_output(readme, 'w') as f:
-        f.write(f'{head}{README_BEGIN}\n{text}\n{README_END}{tail}')
+        f.write(f'{head}{begin}\n{text}\n{end}{tail}')

@@ -20,7 +20,8 @@ from mmssg.cli import train
 from mmssg.cli.demo_pseudo_labels import PSEUDO_ROW
 from mmssg.degradation.functional import validate_kernel
 from mmssg.degradation.spectral_kernels import MIN_POOLED_IMAGES
-from mmssg.demo.report import README_BEGIN, README_END, ROWS, TABLES
+from mmssg.demo.report import (PSEUDO_BEGIN, PSEUDO_END, PSEUDO_PAGE, README_BEGIN, README_END,
+                               ROWS, TABLES)
 from mmssg.testing import REPO_ROOT
 from mmssg.utils import CONFIG_ROOT
 
@@ -41,6 +42,8 @@ def demo(tmp_path_factory):
     shutil.copytree(CONFIG_ROOT, configs)
     readme = work / 'README.md'
     readme.write_text(f'# title\n\n{README_BEGIN}\nold\n{README_END}\n\nrest\n')
+    (work / 'docs').mkdir()
+    (work / PSEUDO_PAGE).write_text(f'# camera\n\n{PSEUDO_BEGIN}\n{PSEUDO_END}\n\nrest\n')
     before = sorted(os.listdir(REPO_ROOT))
     argv = [
         '--work-dir',
@@ -260,3 +263,5 @@ def test_the_pseudo_label_run_trains_on_pseudo_labels_never_on_the_withheld_ones
     report = (run / 'pseudo_labels.md').read_text()
     assert f'| {PSEUDO_ROW} |' in report or f'| **{PSEUDO_ROW}** |' in report
     assert 'of the pixels ignored' in report
+    # --readme also puts the report into the own-camera page beside the README
+    assert report.strip() in (run.parent / PSEUDO_PAGE).read_text()
