@@ -13,6 +13,9 @@ camera as ``DomainAdaptedDegradation`` degrades (the kernel aligned to the sampl
 :func:`blur_downsample`, noise, :func:`quantize`), then one ``spectral-pooled`` fit per camera,
 told the camera's JPEG quality as the tool reads it from a JPEG file's tables
 (``--ignore-quality``: not told, as for decoded frames saved as PNG).
+``--method spectral`` fits each image alone instead (told the quality as the tool tells a JPEG
+file's fit), one row per image and camera; ``--content powerlaw`` replaces every photograph by
+random-phase power-law content of its size (the content the fit models).
 Per camera the report gives the true sigmas, the estimate and its interval
 (:func:`~mmssg.degradation.kernel_uncertainty.pooled_kernel_interval`), the covariance error
 ``||C_est - C_true||_F / ||C_true||_F`` and that of the isotropic guess of the true size
@@ -35,8 +38,9 @@ import cv2
 import numpy as np
 
 from mmssg.degradation.functional import anisotropic_gaussian_kernel, kernel_covariance
-from mmssg.degradation.kernel_uncertainty import pooled_kernel_interval
+from mmssg.degradation.kernel_uncertainty import SigmaInterval, pooled_kernel_interval
 from mmssg.degradation.power_spectra import image_power_spectrum
+from mmssg.degradation.spectral_kernels import spectral_pool_kernel
 
 try:
     from benchmarks.accuracy.kernel_estimation import compare, degrade, principal
@@ -52,6 +56,8 @@ TRUE_KERNEL_SIZE = 25  # 4.2 sigmas either side of the widest major sigma (2.5 s
 #: The issue's tolerance on a sigma, scored for true sigmas of at least 1 HR px.
 SIGMA_TOLERANCE = 0.15
 SCORED_SIGMA = 1.0
+#: ``--method spectral`` has no interval (one image): never covering, never wide.
+NO_INTERVAL = SigmaInterval((math.nan, math.nan), (math.nan, math.nan), 0.0, 1, math.inf, False)
 
 
 def draw_cameras(count, scale, seed):
@@ -113,8 +119,17 @@ def score_camera(index, camera, result, interval):
         covered=all(covered))
 
 
+def score_images(index, camera, spectra, scale, quality, names):
+    """``--method spectral``: one row per image, its own fit (no interval: one image)."""
+    return [
+        dict(
+            score_camera(index, camera, spectral_pool_kernel(s, scale, quality), NO_INTERVAL),
+            image=n) for s, n in zip(spectra, names)
+    ]
+
+
 def run_scale(images, scale, seed, args):
-    """Rows of every camera at one scale and seed."""
+    """Rows of every camera (``--method spectral``: of every image) at one scale and seed."""
     rng = np.random.default_rng([seed, scale, 36])
     rows = []
     for index, camera in enumerate(draw_cameras(args.cameras, scale, seed)):
@@ -122,6 +137,13 @@ def run_scale(images, scale, seed, args):
         spectra = [image_power_spectrum(lr, name=name) for lr, (name, _) in zip(lrs, images)]
         # what the tool reads from a JPEG file's tables (--ignore-quality: as if unknown)
         quality = None if args.ignore_quality else camera['quality']
+        if args.method == 'spectral':
+            names = [name for name, _ in images]
+            rows += [
+                dict(r, seed=seed)
+                for r in score_images(index, camera, spectra, scale, quality, names)
+            ]
+            continue
         result, interval = pooled_kernel_interval(spectra, scale, quality)
         rows.append(dict(score_camera(index, camera, result, interval), seed=seed))
     return rows
@@ -144,8 +166,9 @@ def summary_line(key, rows):
 def markdown(args, results, seconds):
     """The report: summary per scale and compression, then every camera."""
     lines = [
-        f'split {args.split}, {platform.machine()}, {os.cpu_count()} CPUs, load average '
-        f'{os.getloadavg()[0]:.1f}, {time.strftime("%Y-%m-%d")}, {seconds:.0f} s', '',
+        f'split {args.split}, method {args.method}, {platform.machine()}, {os.cpu_count()} '
+        f'CPUs, load average {os.getloadavg()[0]:.1f}, {time.strftime("%Y-%m-%d")}, '
+        f'{seconds:.0f} s', '',
         '| scale, input | cameras | err | iso err | beats iso | size est/true | '
         f'sigmas within {100 * SIGMA_TOLERANCE:.0f} % (true >= {SCORED_SIGMA}) | '
         'missed but covered and warned | interval covers both |', '|---' * 9 + '|'
@@ -172,6 +195,17 @@ def markdown(args, results, seconds):
     return '\n'.join(lines) + '\n'
 
 
+def power_law_twins(images):
+    """``--content powerlaw``: each image replaced by random-phase power-law content of its
+    size (the content the spectral fit models), under the same name."""
+    from mmssg.testing import power_law_image
+    twins = []
+    for index, (name, hr) in enumerate(images):
+        content = power_law_image(max(hr.shape[:2]), 100 + index)[:hr.shape[0], :hr.shape[1]]
+        twins.append((name, np.repeat(content[..., None], 3, axis=2)))
+    return twins
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -179,6 +213,11 @@ def parse_args(argv=None):
         choices=sorted(SPLITS),
         default='dev',
         help='dev: choose settings here; test: score once per change (RESULTS.md)')
+    parser.add_argument(
+        '--method',
+        choices=('spectral-pooled', 'spectral'),
+        default='spectral-pooled',
+        help='spectral: one fit per image, one row per image and camera')
     parser.add_argument('--scales', type=int, nargs='+', choices=(2, 4), default=[2, 4])
     parser.add_argument('--seeds', type=int, nargs='+', default=[0])
     parser.add_argument('--cameras', type=int, default=12, help='cameras per scale and seed')
@@ -187,6 +226,11 @@ def parse_args(argv=None):
         '--ignore-quality',
         action='store_true',
         help="fit JPEG cameras as if their quality were unknown (the tool's PNG inputs)")
+    parser.add_argument(
+        '--content',
+        choices=('photos', 'powerlaw'),
+        default='photos',
+        help="powerlaw: each photograph replaced by power-law content of its size")
     parser.add_argument('--max-images', type=int, default=None, help='the first K images')
     parser.add_argument('--out', help='write the Markdown tables here')
     parser.add_argument('--json', help='write the rows here')
@@ -196,6 +240,8 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     images = load_split(args.split)[:args.max_images]
+    if args.content == 'powerlaw':
+        images = power_law_twins(images)
     start, results = time.time(), {}
     for scale in args.scales:
         results[scale] = []

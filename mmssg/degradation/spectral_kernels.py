@@ -59,8 +59,9 @@ ISOTROPY_PRIOR_WEIGHT = 6.0
 #: that changes the kernels (the model, the loss and its scale, the knee's start, the lowest
 #: frequency fitted, the variance clamp) bumps it, so that an older pool is not reused (1: a
 #: pure power law, one image's fit on 32 px tiles; 2: the content's knee and the priors; 3: JPEG's
-#: quantised bins left out at the scales of :data:`JPEG_MASKED_SCALES`).
-MODEL_VERSION = 3
+#: quantised bins left out at the scales of :data:`JPEG_MASKED_SCALES`; 4: the same for the
+#: per-image ``spectral`` fit of a JPEG file, told its quality: pooled kernels are those of 3).
+MODEL_VERSION = 4
 #: Scales at which a JPEG pool's quantised bins are left out of the fit.
 JPEG_MASKED_SCALES = (2, )
 #: Side of the pool kernels, whatever the scale: 3.5 sigmas either side up to 3.4 HR px

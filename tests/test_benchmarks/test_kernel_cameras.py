@@ -75,3 +75,18 @@ def test_report_scores_each_camera_against_its_truth(tmp_path):
     report = (tmp_path / 'report.md').read_text()
     assert report.startswith('command: python -m benchmarks.accuracy.kernel_cameras --split dev')
     assert '| x2, clean | 1 |' in report and '| x2 | 0 | 1 | 75 |' in report
+
+
+def test_method_spectral_scores_each_image_on_its_own(tmp_path):
+    rows = tmp_path / 'rows.json'
+    assert kernel_cameras.main([
+        '--split', 'dev', '--method', 'spectral', '--scales', '2', '--cameras', '1', '--max-images',
+        '2', '--json',
+        str(rows)
+    ]) == 0
+    results = json.loads(rows.read_text())['results']['2']
+    names = list(kernel_photos.DEV_IMAGES[:2])
+    assert [r['image'] for r in results] == names and [r['camera'] for r in results] == [0, 0]
+    # one image each: no interval, never counted as covered
+    assert all(not r['covered'] and not r['interval']['wide'] for r in results)
+    assert results[0]['est'] != results[1]['est']

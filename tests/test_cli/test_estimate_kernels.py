@@ -396,3 +396,21 @@ def test_pooled_summary_records_the_interval_and_the_jpeg_files(estimate, tmp_pa
     # the flag and the warning go together
     warned = 'the pooled kernel is uncertain' in capsys.readouterr().err
     assert summary['wide_interval'] == record['wide_interval'] == warned
+
+
+def test_spectral_method_tells_each_jpeg_files_fit_its_quality(estimate, tmp_path):
+    from mmssg.degradation.power_spectra import image_power_spectrum
+    from mmssg.degradation.spectral_kernels import spectral_pool_kernel
+    from mmssg.utils import read_image
+    src, out = _photo_folder(tmp_path / 'lr', 2), tmp_path / 'pool'
+    Image.open(src / 'aachen/img_01.png').save(src / 'aachen/img_01.jpg', quality=85)
+    (src / 'aachen/img_01.png').unlink()
+    args = ['--scale', '2', '--no-progress', '--workers', '1', '--method', 'spectral']
+    assert estimate([str(src), str(out), *args]) == EXIT_OK
+    records = {r['file']: r for r in _summary(out)['images']}
+    assert records['bremen/img_00.png']['fitted_for_quality'] is None
+    assert records['aachen/img_01.jpg']['fitted_for_quality'] == 85
+    told = spectral_pool_kernel(
+        image_power_spectrum(read_image(str(src / 'aachen/img_01.jpg'))), 2, 85)
+    np.testing.assert_allclose(
+        records['aachen/img_01.jpg']['covariance'], told.covariance, atol=1e-6)

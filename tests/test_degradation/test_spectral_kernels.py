@@ -207,3 +207,24 @@ def test_jpeg_quality_keeps_quantisation_from_being_read_as_blur():
     assert np.array_equal(
         spectral_pool_kernel(pooled4, 4, jpeg_quality=85).covariance,
         spectral_pool_kernel(pooled4, 4).covariance)
+
+
+# The pooled x4 kernel of a PNG camera, pinned: the demo's table depends on it. Any change of
+# the model, its loss or its bins moves it by far more than the tolerance, which only allows
+# for another platform's floating-point rounding.
+PINNED_X4_COVARIANCE = [[2.054654001337098, -1.4542833550698797],
+                        [-1.45428335506988, 3.1811855945569554]]
+
+
+def test_pooled_x4_kernel_of_uncompressed_images_is_pinned():
+    from mmssg.degradation.power_spectra import pool_power_spectra
+    from mmssg.degradation.spectral_kernels import spectral_pool_kernel
+    spectra = [
+        image_power_spectrum(degrade(power_law_image(512, seed), 4, seed))
+        for seed in range(20, 24)
+    ]
+    result = spectral_pool_kernel(pool_power_spectra(spectra), 4, jpeg_quality=None)
+    np.testing.assert_allclose(result.covariance, PINNED_X4_COVARIANCE, rtol=1e-10, atol=0)
+    np.testing.assert_allclose(
+        result.kernel, kernel_from_covariance(np.array(PINNED_X4_COVARIANCE)), rtol=0, atol=1e-7)
+    assert not result.clamped

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from mmssg.utils import parallel_map, read_image, skipped_input
-from ..jpeg_detection import POOL_BLOCKINESS_THRESHOLD, jpeg_evidence
+from ..jpeg_detection import POOL_BLOCKINESS_THRESHOLD, file_jpeg_quality, jpeg_evidence
 from ..kernel_uncertainty import interval_record, pooled_kernel_interval, warn_line
 from ..kernelgan import prepare_image, run_kernelgan
 from ..power_spectra import image_power_spectrum
@@ -110,12 +110,25 @@ def spectral_record(result, pooled_images: int = 1) -> Dict:
         pooled_images=pooled_images)
 
 
-def spectral_batch(scale: int, batch: Sequence[WorkItem], images) -> List[Estimate]:
-    """The spectral fit of each image of a batch, alone."""
+def jpeg_file_quality(path: str) -> Optional[int]:
+    """A JPEG file's quality from its tables; None for another format, or a file the
+    tables cannot be read from (the image itself was read: fit it as uncompressed)."""
+    try:
+        from_file = file_jpeg_quality(path)
+    except OSError:
+        return None
+    return from_file[0] if from_file else None
+
+
+def spectral_batch(scale: int, src_dir: str, batch: Sequence[WorkItem], images) -> List[Estimate]:
+    """The spectral fit of each image of a batch, alone; a JPEG file's fit is told the
+    quality of its tables (:func:`~mmssg.degradation.jpeg_detection.file_jpeg_quality`), as
+    the pooled fit is, and its record says so (``fitted_for_quality``)."""
     estimates = []
     for item, image in zip(batch, images):
-        result = spectral_pool_kernel(image_power_spectrum(image, name=item.file), scale)
-        estimates.append((result.kernel, spectral_record(result)))
+        quality = jpeg_file_quality(osp.join(src_dir, item.file))
+        result = spectral_pool_kernel(image_power_spectrum(image, name=item.file), scale, quality)
+        estimates.append((result.kernel, dict(spectral_record(result), fitted_for_quality=quality)))
     return estimates
 
 
@@ -200,7 +213,7 @@ def estimate_batch(options, settings: Dict, number: int, batch: Sequence[WorkIte
     if options.method == 'kernelgan':
         estimates = kernelgan_batch(options, batch, images)
     elif options.method == 'spectral':
-        estimates = spectral_batch(options.scale, batch, images)
+        estimates = spectral_batch(options.scale, options.src_dir, batch, images)
     else:
         estimates = [pooled] * len(batch)
     index, count = options.shard

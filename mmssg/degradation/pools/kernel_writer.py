@@ -21,10 +21,12 @@ clamped), ``wide_interval`` (``spectral-pooled``: the kernel's interval is wide,
 ``images`` (per kernel in the folder: ``file``, ``pool_file``, ``seed_index``, ``settings``,
 ``batch``, and for KernelGAN ``device``, ``final_losses``, ``raw_kernel_sum``, for the spectral
 methods ``covariance`` (HR px^2, ``(x, y)``), ``exponent``, ``noise_power``, ``clamped`` and
-``pooled_images``; for ``spectral-pooled`` also ``sigma_interval`` (a jackknife interval over
-the images on each principal sigma, :mod:`~mmssg.degradation.kernel_uncertainty`; a wide one
-is also printed as a warning), ``wide_interval`` and ``jpeg`` (how many pooled images look
-JPEG-compressed, the qualities of the JPEG files, :mod:`~mmssg.degradation.jpeg_detection`)).
+``pooled_images``; for ``spectral`` also ``fitted_for_quality`` (a JPEG file's quality,
+which its fit was told; None for other files); for ``spectral-pooled`` also
+``sigma_interval`` (a jackknife interval over the images on each principal sigma,
+:mod:`~mmssg.degradation.kernel_uncertainty`; a wide one is also printed as a warning),
+``wide_interval`` and ``jpeg`` (how many pooled images look JPEG-compressed, the qualities of
+the JPEG files, :mod:`~mmssg.degradation.jpeg_detection`)).
 
 Resuming. Each kernel is written in one step (a temporary file renamed), so a killed run never
 leaves half a kernel. A rerun skips every image whose kernel exists and was made with the same
