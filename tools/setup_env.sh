@@ -3,16 +3,17 @@
 # Nothing is reinstalled while the requirement files and setup.py are unchanged: a stamp
 # named after their hash marks a finished install. A changed file re-runs the install
 # into the same environment (pip only adds or changes what differs). As root on Debian it
-# also installs the browser the MOR study's test drives, when it is missing.
+# also installs the Debian packages the tests and benchmarks read, when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=${MMSSG_VENV:-.venv}
 python=${PYTHON:-python3.11}
 command -v "$python" >/dev/null 2>&1 || python=python3
 
-# The MOR study's browser test drives the system's Chromium through its WebDriver (Debian's
-# chromium and chromium-driver; nothing is downloaded at test time). Checked on every run,
-# silent when both are there.
+# Debian packages, checked on every run and installed as root when missing (nothing is
+# downloaded at test time): the MOR study's browser test drives the system's Chromium through
+# its WebDriver (chromium, chromium-driver); the kernel benchmark's development split reads
+# photographs of OpenCV's sample data (opencv-doc; benchmarks/accuracy/kernel_photos.py).
 browser_found() {
   command -v chromedriver >/dev/null 2>&1 || return 1
   for browser in chromium chromium-browser google-chrome; do
@@ -20,19 +21,22 @@ browser_found() {
   done
   return 1
 }
-if ! browser_found; then
+missing=()
+browser_found || missing+=(chromium chromium-driver)
+[ -d /usr/share/doc/opencv-doc/examples/data ] || missing+=(opencv-doc)
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "[setup_env] installing chromium and chromium-driver (apt-get) for the browser test"
+    echo "[setup_env] installing ${missing[*]} (apt-get) for the browser test and the kernel benchmark"
     apt_log=$(mktemp)
-    apt_install() { DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; }
+    apt_install() { DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"; }
     # a fresh machine may have no package lists yet: update only when the install needs it
     { apt_install || { apt-get update -q && apt_install; }; } >"$apt_log" 2>&1 ||
-      { tail -20 "$apt_log"; echo "[setup_env] apt-get could not install chromium and" \
-        "chromium-driver (above); the browser test will fail until they are installed" >&2; }
+      { tail -20 "$apt_log"; echo "[setup_env] apt-get could not install ${missing[*]}" \
+        "(above); the tests that need them will fail until they are installed" >&2; }
     rm -f "$apt_log"
   else
-    echo "[setup_env] the browser test needs Chromium and its WebDriver; as root (Debian/Ubuntu):" \
-      "apt-get install -y chromium chromium-driver" >&2
+    echo "[setup_env] the browser test and the kernel benchmark need Debian packages; as root:" \
+      "apt-get install -y ${missing[*]}" >&2
   fi
 fi
 

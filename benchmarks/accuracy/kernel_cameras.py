@@ -17,7 +17,8 @@ told the camera's JPEG quality as the tool reads it from a JPEG file's tables
 file's fit), one row per image and camera; ``--content powerlaw`` replaces every photograph by
 random-phase power-law content of its size (the content the fit models).
 Per camera the report gives the true sigmas, the estimate and its interval
-(:func:`~mmssg.degradation.kernel_uncertainty.pooled_kernel_interval`), the covariance error
+(:func:`~mmssg.degradation.kernel_uncertainty.pooled_kernel_interval`; its band term, how far
+the fits of the other bands move a sigma, in its own column), the covariance error
 ``||C_est - C_true||_F / ||C_true||_F`` and that of the isotropic guess of the true size
 (``tr(C_true)/2 I``).
 
@@ -182,7 +183,7 @@ def markdown(args, results, seconds):
                 lines.append(summary_line(f'x{scale}, {name}', chosen))
     lines += [
         '', '| scale | seed | camera | JPEG | true sigmas | est. sigmas | interval minor | '
-        'interval major | wide | err | iso err |', '|---' * 11 + '|'
+        'interval major | band term | wide | err | iso err |', '|---' * 12 + '|'
     ]
     for scale, rows in results.items():
         for r in rows:
@@ -191,7 +192,8 @@ def markdown(args, results, seconds):
                          f'{r["true_minor"]:.2f}, {r["true_major"]:.2f} | {e["minor"]:.2f}, '
                          f'{e["major"]:.2f} | {i["minor"][0]:.2f}-{i["minor"][1]:.2f} | '
                          f'{i["major"][0]:.2f}-{i["major"][1]:.2f} | '
-                         f'{"yes" if i["wide"] else "-"} | {e["err"]:.3f} | {r["iso_err"]:.3f} |')
+                         f'{100 * i["band_sensitivity"]:.0f} % | {"yes" if i["wide"] else "-"} | '
+                         f'{e["err"]:.3f} | {r["iso_err"]:.3f} |')
     return '\n'.join(lines) + '\n'
 
 

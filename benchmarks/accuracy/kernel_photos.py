@@ -2,16 +2,20 @@
 """The clean HR photographs of the sealed kernel benchmark (:mod:`.kernel_cameras`), by split.
 
 The ``dev`` split is where the spectral fit's settings may be chosen: scikit-image's
-photographs and the demo's renders (what the fit was tuned on before the split existed) and
-two photographs of the installed wheels. The ``test`` split is scored once per change and
+photographs and the demo's renders (what the fit was tuned on before the split existed), two
+photographs of the installed wheels, and (added when the split was widened for the interval's
+band term) three more of scikit-image's and seven camera photographs of OpenCV's sample data,
+which the Debian package ``opencv-doc`` ships (``tools/setup_env.sh`` installs it as root). The
+``test`` split is scored once per change and
 never used to choose: eight real photographs that no setting was ever chosen on, shipped in
 wheels the environment installs anyway (pyiqa's Kodak references and test frames,
 matplotlib's sample photograph), so nothing is downloaded at run time.
 
-A source is named ``'<package>:<path in the package's distribution>'``, ``'skimage:<name>'``
-or ``'render:<index>'``. JPEG sources are area-downscaled by :data:`JPEG_DOWNSCALE` (or their
-entry's own factor) before use: their own compression and softness would otherwise count as
-the camera's blur. BMP sources are used as they are.
+A source is named ``'<package>:<path in the package's distribution>'``, ``'skimage:<name>'``,
+``'debian:<package>:<path under /usr/share/doc/<package>>'`` or ``'render:<index>'``. JPEG
+sources are area-downscaled by :data:`JPEG_DOWNSCALE` (or their entry's own factor) before
+use: their own compression and softness would otherwise count as the camera's blur. BMP and
+PNG sources are used as they are.
 """
 import importlib.metadata
 import os.path as osp
@@ -25,7 +29,15 @@ DEV_IMAGES = ('skimage:astronaut', 'skimage:camera', 'skimage:immunohistochemist
               'skimage:retina', 'skimage:moon', 'skimage:gravel', 'skimage:hubble_deep_field',
               'skimage:brick', 'skimage:grass', 'skimage:cell', 'render:0', 'render:1', 'render:2',
               'pyiqa:ResultsCalibra/ref_dir/I19.bmp',
-              'pyiqa:tests/test_efficiency_img_dir/frame_9ogwhvvy7gfj6jzh.jpg')
+              'pyiqa:tests/test_efficiency_img_dir/frame_9ogwhvvy7gfj6jzh.jpg', 'skimage:coffee',
+              'skimage:chelsea', 'skimage:motorcycle_left',
+              'debian:opencv-doc:examples/data/aloeL.jpg',
+              'debian:opencv-doc:examples/data/leuvenA.jpg',
+              'debian:opencv-doc:examples/data/ela_original.jpg',
+              'debian:opencv-doc:examples/data/building.jpg',
+              'debian:opencv-doc:examples/data/graf1.png',
+              'debian:opencv-doc:examples/data/rubberwhale1.png',
+              'debian:opencv-doc:examples/data/basketball1.png')
 #: The sealed test split: scored once per change, never used to choose a setting.
 TEST_IMAGES = ('pyiqa:ResultsCalibra/ref_dir/I03.bmp', 'pyiqa:ResultsCalibra/ref_dir/I04.bmp',
                'pyiqa:ResultsCalibra/ref_dir/I06.bmp', 'pyiqa:ResultsCalibra/ref_dir/I08.bmp',
@@ -40,9 +52,28 @@ SPLITS = dict(dev=DEV_IMAGES, test=TEST_IMAGES)
 JPEG_DOWNSCALE = 3
 #: Sources too small for :data:`JPEG_DOWNSCALE` (grace_hopper is 512x600: a third leaves
 #: under one 64 px LR tile at x4), downscaled by 2 instead.
-DOWNSCALE = {'matplotlib:matplotlib/mpl-data/sample_data/grace_hopper.jpg': 2}
+DOWNSCALE = {
+    'matplotlib:matplotlib/mpl-data/sample_data/grace_hopper.jpg': 2,
+    'debian:opencv-doc:examples/data/leuvenA.jpg': 2,
+    'debian:opencv-doc:examples/data/ela_original.jpg': 2,
+    'debian:opencv-doc:examples/data/building.jpg': 2
+}
 RENDER_SIZE = (1024, 512)  # (width, height): the demo's HR frames
 PHOTO_SIZE = 512  # scikit-image photographs: centre crop side
+
+
+def debian_file(source: str) -> str:
+    """The path of ``'debian:<package>:<path>'``: ``/usr/share/doc/<package>/<path>``.
+
+    Raises:
+        FileNotFoundError: The Debian package or the file is not installed.
+    """
+    _, package, rel = source.split(':', 2)
+    path = osp.join('/usr/share/doc', package, rel)
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'{source}: {path} does not exist; install the Debian package '
+                                f'as root: apt-get install -y {package}')
+    return path
 
 
 def package_file(source: str) -> str:
@@ -51,6 +82,8 @@ def package_file(source: str) -> str:
     Raises:
         FileNotFoundError: The distribution or the file is not installed.
     """
+    if source.startswith('debian:'):
+        return debian_file(source)
     package, rel = source.split(':', 1)
     try:
         path = str(importlib.metadata.distribution(package).locate_file(rel))
@@ -69,7 +102,9 @@ def read_source(source: str) -> np.ndarray:
         return generate_scene(0, 'clean', int(name), RENDER_SIZE)[0]
     if kind == 'skimage':
         from skimage import data
-        photo = getattr(data, name)()
+
+        # the stereo pair's left view: scikit-image names it in a pair only
+        photo = data.stereo_motorcycle()[0] if name == 'motorcycle_left' else getattr(data, name)()
         photo = np.repeat(photo[..., None], 3, axis=2) if photo.ndim == 2 else photo[..., :3]
         top, left = ((side - min(side, PHOTO_SIZE)) // 2 for side in photo.shape[:2])
         return photo[top:top + PHOTO_SIZE, left:left + PHOTO_SIZE]

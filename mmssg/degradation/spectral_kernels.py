@@ -284,7 +284,8 @@ def fit_gaussian_blur(spectrum: PowerSpectrum,
                       scale: int,
                       min_frequency_bin: int = 1,
                       start_sigma: float = 0.5,
-                      left_out: Optional[np.ndarray] = None) -> SpectralFit:
+                      left_out: Optional[np.ndarray] = None,
+                      max_frequency: Optional[float] = None) -> SpectralFit:
     """Fit :class:`AliasedGaussianBlurSpectrum` to a periodogram.
 
     Args:
@@ -296,6 +297,8 @@ def fit_gaussian_blur(spectrum: PowerSpectrum,
         start_sigma (float): Starting blur sigma, LR pixels. Default: 0.5.
         left_out (np.ndarray, optional): Boolean ``(tile, tile)`` bins not to fit (say,
             :func:`~.jpeg_detection.quantised_bins`). Default: None (all but DC).
+        max_frequency (float, optional): Bins further than this from DC (cycles per LR
+            pixel) are left out. Default: None (up to the corners, 0.71).
 
     Returns:
         SpectralFit: The blur covariance in HR pixels squared and the other fitted values.
@@ -305,7 +308,10 @@ def fit_gaussian_blur(spectrum: PowerSpectrum,
     tile = spectrum.power.shape[0]
     freqs = np.fft.fftfreq(tile)
     freq_y, freq_x = np.meshgrid(freqs, freqs, indexing='ij')
-    used = np.hypot(freq_x, freq_y) >= min_frequency_bin / tile
+    radius = np.hypot(freq_x, freq_y)
+    used = radius >= min_frequency_bin / tile
+    if max_frequency is not None:
+        used &= radius <= max_frequency
     if left_out is not None:
         used &= ~left_out
     if not np.all(spectrum.power[used] > 0):
@@ -364,7 +370,8 @@ def kernel_from_covariance(covariance: np.ndarray, size: int = KERNEL_SIZE) -> n
 
 def spectral_pool_kernel(spectrum: PowerSpectrum,
                          scale: int,
-                         jpeg_quality: Optional[int] = None) -> SpectralKernel:
+                         jpeg_quality: Optional[int] = None,
+                         **band) -> SpectralKernel:
     """The pool kernel of one periodogram: the fitted blur.
 
     Args:
@@ -373,6 +380,9 @@ def spectral_pool_kernel(spectrum: PowerSpectrum,
         jpeg_quality (int, optional): The images' JPEG quality: at the scales of
             :data:`JPEG_MASKED_SCALES` the bins its quantisation decides are left out.
             Default: None (not compressed, or not known).
+        **band: ``min_frequency_bin`` and ``max_frequency`` of :func:`fit_gaussian_blur`
+            (the interval's alternative bands, :mod:`.kernel_uncertainty`). Default: every
+            bin but DC.
 
     Returns:
         SpectralKernel: The kernel, its covariance (clamped to :data:`MAX_VARIANCE`) and fit.
@@ -383,7 +393,7 @@ def spectral_pool_kernel(spectrum: PowerSpectrum,
         # A very low quality leaves too few bins to fit the model at all: fit them all.
         if (~left_out).sum() < _MIN_JPEG_BINS:
             left_out = None
-    fit = fit_gaussian_blur(spectrum, scale, left_out=left_out)
+    fit = fit_gaussian_blur(spectrum, scale, left_out=left_out, **band)
     values, vectors = np.linalg.eigh(fit.covariance)
     covariance = vectors @ np.diag(np.clip(values, _MIN_VARIANCE, MAX_VARIANCE)) @ vectors.T
     return SpectralKernel(

@@ -20,6 +20,18 @@ def test_splits_are_fixed_disjoint_and_real_photographs_outside_scikit_image():
         kernel_photos.load_split('tune')
     with pytest.raises(FileNotFoundError, match="'no_such_package' is not installed"):
         kernel_photos.package_file('no_such_package:a.jpg')
+    with pytest.raises(FileNotFoundError, match='apt-get install -y no-such-package'):
+        kernel_photos.package_file('debian:no-such-package:examples/a.jpg')
+
+
+def test_development_photographs_of_debian_load_and_give_an_x4_tile():
+    # opencv-doc's photographs, installed by tools/setup_env.sh
+    debian = [s for s in kernel_photos.DEV_IMAGES if s.startswith('debian:')]
+    assert len(debian) >= 5
+    for source in debian:
+        image = kernel_photos.read_source(source)
+        assert image.dtype == np.uint8 and image.shape[2] == 3
+        assert min(image.shape[:2]) >= 4 * 64
 
 
 def test_test_photographs_load_and_jpeg_sources_are_area_downscaled():
