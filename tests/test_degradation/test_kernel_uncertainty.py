@@ -105,6 +105,8 @@ def test_groups_are_at_most_the_cap_and_the_record_is_json():
     assert record['sigma_interval']['groups'] == 3
     assert record['wide_interval'] == interval.wide
     assert record['sigma_interval']['major'] == pytest.approx(list(interval.major), abs=1e-4)
+    assert record['sigma_interval']['band_sensitivity'] == pytest.approx(
+        interval.band_sensitivity, abs=1e-4)
     assert bool(warn_line(interval, 'x')) == interval.wide
 
 
