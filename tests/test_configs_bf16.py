@@ -23,8 +23,9 @@ def test_bf16_config_turns_on_every_speed_switch():
     assert cfg.model.channels_last is True
     assert cfg.model.data_preprocessor.non_blocking is True
     assert cfg.train_dataloader.pin_memory and cfg.train_cfg.dataloaders.adapted.pin_memory
-    assert [h.type for h in cfg.custom_hooks
-            ] == ['StrictCheckpointHook', 'BasicVisualizationHook', 'DeferredLogVarsHook']
+    assert [h.type for h in cfg.custom_hooks] == [
+        'StrictCheckpointHook', 'BasicVisualizationHook', 'CollectDirHook', 'DeferredLogVarsHook'
+    ]
     # everything else is the paper's run
     paper = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'ssg_rwsr_x4_cityscapes.py'))
     assert cfg.train_dataloader.batch_size == paper.train_dataloader.batch_size

@@ -38,8 +38,11 @@ visualizer = dict(
     vis_backends=vis_backends,
     fn_key='img_path',
     img_keys=['input', 'pred_img', 'pred_seg_map'])
-# load_from and --resume load model weights strictly (mmengine alone only warns)
+# load_from and --resume load model weights strictly (mmengine alone only warns); with several
+# processes the metrics gather their results in <work_dir>/dist_collect, not in a .dist_test/
+# of the current directory, whichever tool builds the runner (MMagic's own tools/test.py too)
 custom_hooks = [
     dict(type='StrictCheckpointHook'),
-    dict(type='BasicVisualizationHook', interval=dict(val=50), on_test=False)
+    dict(type='BasicVisualizationHook', interval=dict(val=50), on_test=False),
+    dict(type='CollectDirHook')
 ]

@@ -17,7 +17,7 @@ from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
-from mmssg.engine.hooks import CollectDirHook
+from mmssg.engine.hooks import ensure_collect_dir_hook
 from mmssg.models.utils import evaluation_model_cfg, load_networks, read_checkpoint
 from mmssg.utils import (EXIT_OK, adapt_to_device, add_runner_arguments, atomic_output,
                          init_cpu_distributed, load_run_config, parse_runner_args, run_tool,
@@ -136,7 +136,7 @@ def main(argv=None):
     cfg = build_config(args)
     init_cpu_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
-    runner.register_hook(CollectDirHook())
+    ensure_collect_dir_hook(runner)
     model = runner.model.module if is_model_wrapper(runner.model) else runner.model
     if weights is not None:
         load_networks(model, weights, source=args.checkpoint)

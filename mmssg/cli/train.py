@@ -9,7 +9,7 @@ from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 from mmssg.apis.preflight import check_run_inputs, describe
-from mmssg.engine.hooks import CollectDirHook
+from mmssg.engine.hooks import ensure_collect_dir_hook
 from mmssg.utils import (EXIT_ERROR, EXIT_OK, adapt_to_device, add_runner_arguments, enable_amp,
                          init_cpu_distributed, load_run_config, parse_runner_args, run_tool)
 from mmssg.utils.cli import add_trust_argument, apply_trust
@@ -112,7 +112,7 @@ def main(argv=None):
         return status
     init_cpu_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
-    runner.register_hook(CollectDirHook())
+    ensure_collect_dir_hook(runner)
     runner.train()
     return EXIT_OK
 

@@ -45,3 +45,14 @@ class CollectDirHook(Hook):
 
     def before_test(self, runner) -> None:
         self._point(runner, runner.test_loop)
+
+
+def ensure_collect_dir_hook(runner) -> None:
+    """Register a :class:`CollectDirHook` unless the config's ``custom_hooks`` did (a config
+    that replaces them, or one not based on mmssg's runtime, still gathers in the work dir).
+
+    Args:
+        runner (Runner): A built runner.
+    """
+    if not any(isinstance(hook, CollectDirHook) for hook in runner.hooks):
+        runner.register_hook(CollectDirHook())
