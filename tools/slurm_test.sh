@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
-# Usage: [GPUS=4] bash tools/slurm_test.sh PARTITION JOB_NAME CONFIG CHECKPOINT [test.py options]
+# Usage: [GPUS=4] bash tools/slurm_test.sh PARTITION JOB_NAME CONFIG [CHECKPOINT] [test.py options]
+# Without CHECKPOINT the weights are those the config names (as tools/dist_test.sh).
 set -x
+if [[ $# -lt 3 ]]; then
+  echo "usage: bash $0 PARTITION JOB_NAME CONFIG [CHECKPOINT] [test.py options]" >&2
+  exit 2
+fi
 PARTITION=$1
 JOB_NAME=$2
 CONFIG=$3
-CHECKPOINT=$4
+shift 3
+CHECKPOINT=
+if [[ $# -gt 0 && $1 != -* ]]; then
+  CHECKPOINT=$1
+  shift
+fi
 GPUS=${GPUS:-4}
 GPUS_PER_NODE=${GPUS_PER_NODE:-4}
 CPUS_PER_TASK=${CPUS_PER_TASK:-5}
 SRUN_ARGS=${SRUN_ARGS:-""}
-PY_ARGS=${@:5}
 
 PYTHONPATH="$(dirname $0)/..":$PYTHONPATH \
 srun -p ${PARTITION} \
@@ -20,4 +29,4 @@ srun -p ${PARTITION} \
     --cpus-per-task=${CPUS_PER_TASK} \
     --kill-on-bad-exit=1 \
     ${SRUN_ARGS} \
-    python -u tools/test.py ${CONFIG} ${CHECKPOINT} --launcher="slurm" ${PY_ARGS}
+    python -u "$(dirname "$0")/test.py" "$CONFIG" ${CHECKPOINT:+"$CHECKPOINT"} --launcher="slurm" "$@"
