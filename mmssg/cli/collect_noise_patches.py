@@ -22,6 +22,7 @@ from mmssg.degradation.noise_patches import NoiseCriteria
 from mmssg.degradation.pools import pool_spec
 from mmssg.degradation.pools.noise_writer import write_noise_pool
 from mmssg.utils import run_tool
+from mmssg.utils.cli import check_config_or_paths
 
 # the noise-window options: (NoiseCriteria field, type, help); their defaults are the paper's,
 # NoiseCriteria's
@@ -53,13 +54,9 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     windows = {name: getattr(args, name) for name, _, _ in WINDOW_OPTIONS}
     args.windows = {name: value for name, value in windows.items() if value is not None}
-    if args.config is not None:
-        if args.src_dir is not None:
-            parser.error('give SRC_DIR OUT_DIR or --config CONFIG, not both')
-        if args.windows:
-            parser.error(f'--{next(iter(args.windows)).replace("_", "-")} comes from the config '
-                         'with --config (noise_windows); change it there')
-    elif args.out_dir is None:
+    from_config = {name: 'noise_windows' for name, _, _ in WINDOW_OPTIONS}
+    with_config = check_config_or_paths(parser, args, from_config, 'SRC_DIR OUT_DIR')
+    if not with_config and args.out_dir is None:
         parser.error('give SRC_DIR OUT_DIR, or --config CONFIG')
     return args
 

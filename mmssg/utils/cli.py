@@ -108,7 +108,8 @@ def check_config_or_paths(parser: argparse.ArgumentParser, args: argparse.Namesp
         parser.error(f'give {paths} or --config CONFIG, not both')
     given = [name for name in from_config if getattr(args, name) is not None]
     if given:
-        parser.error(f'--{given[0]} comes from the config with --config '
+        option = given[0].replace('_', '-')
+        parser.error(f'--{option} comes from the config with --config '
                      f'({from_config[given[0]]}); change it there')
     return True
 
