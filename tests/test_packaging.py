@@ -108,6 +108,27 @@ def test_a_wheel_carries_copies_of_what_the_editable_install_links(tmp_path):
         }
         assert any(n.endswith('/LICENSE') for n in archive.namelist())
     assert packed == file_tree(MIM)
+    # installed from the wheel (no checkout beside it), the tools find the configs it carries
+    site = tmp_path / 'site'
+    subprocess.run([
+        sys.executable, '-m', 'pip', 'install', '-q', '--no-deps', '--target',
+        str(site),
+        str(wheel)
+    ],
+                   check=True,
+                   capture_output=True)
+    probe = ('import mmssg, os.path as osp; from mmssg.utils import CONFIG_ROOT; '
+             'from mmengine.config import Config; print(mmssg.__file__); print(CONFIG_ROOT); '
+             "print(Config.fromfile(osp.join(CONFIG_ROOT, 'ssg_rwsr_x4_demo.py')).scale)")
+    lines = subprocess.run([sys.executable, '-c', probe],
+                           cwd=tmp_path,
+                           env=dict(os.environ, PYTHONPATH=str(site)),
+                           check=True,
+                           capture_output=True,
+                           text=True).stdout.splitlines()
+    assert lines[0].startswith(str(site))
+    assert lines[1] == str(site / 'mmssg' / '.mim' / 'configs' / 'ssg_rwsr')
+    assert lines[2] == '4'
 
 
 def test_a_config_outside_the_repository_inherits_the_paper_config(tmp_path):

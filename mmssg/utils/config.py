@@ -9,9 +9,16 @@ import torch
 from mmengine.config import Config
 from mmengine.logging import print_log
 
+_PACKAGE_DIR = osp.dirname(osp.dirname(osp.abspath(__file__)))
+_CHECKOUT_CONFIGS = osp.join(osp.dirname(_PACKAGE_DIR), 'configs')
 #: This package's configs: the ``configs/`` folder of the checkout it is installed from
-#: (``pip install -e .``, as the README sets it up).
-CONFIG_ROOT = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs')
+#: (``pip install -e .``, as the README sets it up), else the copy a wheel carries under
+#: ``mmssg/.mim/configs/ssg_rwsr`` (setup.py). The checkout's folder is known by the paper's
+#: config, not by its name alone: another distribution may have put a ``configs`` folder
+#: beside the package in site-packages.
+CONFIG_ROOT = (
+    _CHECKOUT_CONFIGS if osp.isfile(osp.join(_CHECKOUT_CONFIGS, 'ssg_rwsr_x4_cityscapes.py')) else
+    osp.join(_PACKAGE_DIR, '.mim', 'configs', 'ssg_rwsr'))
 
 
 def load_run_config(config: str,
