@@ -28,7 +28,6 @@ Example::
         --out dev.md --json dev.json
 """
 import argparse
-import json
 import math
 import os
 import platform
@@ -46,9 +45,11 @@ from mmssg.degradation.spectral_kernels import spectral_pool_kernel
 try:
     from benchmarks.accuracy.kernel_estimation import compare, degrade, principal
     from benchmarks.accuracy.kernel_photos import SPLITS, load_split
+    from benchmarks.accuracy.report_files import command_line, write_report, write_rows
 except ImportError:  # run as a script from benchmarks/accuracy
     from kernel_estimation import compare, degrade, principal
     from kernel_photos import SPLITS, load_split
+    from report_files import command_line, write_report, write_rows
 
 SIZE_RANGE = (0.8, 2.5)  # true geometric-mean sigma, HR px
 MAX_RATIO = 2.5
@@ -251,13 +252,9 @@ def main(argv=None):
             results[scale] += run_scale(images, scale, seed, args)
     report = markdown(args, results, time.time() - start)
     print(report)
-    command = ' '.join(sys.argv[1:] if argv is None else argv)
-    if args.out:
-        with open(args.out, 'w') as f:
-            f.write(f'command: python -m benchmarks.accuracy.kernel_cameras {command}\n\n{report}')
-    if args.json:
-        with open(args.json, 'w') as f:
-            json.dump(dict(args=vars(args), results=results), f, indent=1)
+    write_report(args.out, report, command_line('python -m benchmarks.accuracy.kernel_cameras',
+                                                argv))
+    write_rows(args.json, dict(args=vars(args), results=results))
     return 0
 
 

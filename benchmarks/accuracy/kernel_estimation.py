@@ -52,6 +52,11 @@ from mmssg.degradation.power_spectra import image_power_spectrum, pool_power_spe
 from mmssg.degradation.spectral_kernels import estimate_kernels_spectral, spectral_pool_kernel
 from mmssg.demo import generate_scene
 
+try:
+    from benchmarks.accuracy.report_files import command_line, write_report
+except ImportError:  # run as a script from benchmarks/accuracy
+    from report_files import command_line, write_report
+
 # Every photograph scikit-image ships (no download) with both sides at least 512 px. The
 # spectral fit's settings were chosen on the first seven and the renders (2026-12-01); the
 # last three are the check that was not used for choosing
@@ -425,11 +430,8 @@ def main(argv=None):
                                                     first_estimate)))
     report = markdown(args, results, dependence, time.time() - start)
     print(report)
-    if args.out:
-        with open(args.out, 'w') as f:
-            command = ' '.join(sys.argv[1:] if argv is None else argv)
-            f.write(f'command: python benchmarks/accuracy/kernel_estimation.py {command}\n\n'
-                    f'{report}')
+    write_report(args.out, report,
+                 command_line('python benchmarks/accuracy/kernel_estimation.py', argv))
     save_json(args, results, dependence)
     return 0
 

@@ -27,7 +27,6 @@ Example::
         --out x4_limit.md --json x4_limit.json
 """
 import argparse
-import json
 import math
 import os
 import platform
@@ -43,9 +42,11 @@ from mmssg.degradation.power_spectra import image_power_spectrum
 try:
     from benchmarks.accuracy.kernel_estimation import degrade, principal
     from benchmarks.accuracy.kernel_photos import load_split
+    from benchmarks.accuracy.report_files import command_line, write_report, write_rows
 except ImportError:  # run as a script from benchmarks/accuracy
     from kernel_estimation import degrade, principal
     from kernel_photos import load_split
+    from report_files import command_line, write_report, write_rows
 
 SCALE = 4
 #: HR side of a pooled image: one 64 px periodogram tile at x4.
@@ -211,13 +212,9 @@ def main(argv=None):
                 rows += [measure(tiles, count, noise, size, rng) for _ in range(args.cameras)]
     report = markdown(args, rows, time.time() - start)
     print(report)
-    command = ' '.join(sys.argv[1:] if argv is None else argv)
-    if args.out:
-        with open(args.out, 'w') as f:
-            f.write(f'command: python -m benchmarks.accuracy.kernel_x4_limit {command}\n\n{report}')
-    if args.json:
-        with open(args.json, 'w') as f:
-            json.dump(dict(args=vars(args), rows=rows), f, indent=1)
+    write_report(args.out, report,
+                 command_line('python -m benchmarks.accuracy.kernel_x4_limit', argv))
+    write_rows(args.json, dict(args=vars(args), rows=rows))
     return 0
 
 
