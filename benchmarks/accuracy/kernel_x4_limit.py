@@ -6,9 +6,9 @@ pools of 8, 32 and 300 images and noise sigma 1-5, and whether the tool's interv
 there. The images are tiles of the *development* photographs (:mod:`.kernel_photos`, never the
 test split): :data:`TILE` HR px squares (one 64 px periodogram tile at x4) on a grid of stride
 :data:`TILE_STRIDE`, dealt round-robin over the photographs in an order drawn per camera, so
-that a pool of 8 holds 8 photographs and a pool of 300 about 20 overlapping tiles of each of
-15. A pool of 300 tiles thus averages out noise and the tiles' differences but not what its
-15 photographs share.
+that a pool of 8 holds 8 photographs and a pool of 300 about 12 overlapping tiles of each of
+the 25. A pool of 300 tiles thus averages out noise and the tiles' differences but not what its
+photographs share.
 
 A camera is an anisotropic Gaussian of geometric-mean sigma from :data:`SIZES` (HR px), axis
 ratio :data:`RATIO`, angle uniform, applied as the sealed benchmark applies it
