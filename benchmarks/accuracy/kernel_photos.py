@@ -70,10 +70,15 @@ def debian_file(source: str) -> str:
     """
     _, package, rel = source.split(':', 2)
     path = osp.join('/usr/share/doc', package, rel)
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'{source}: {path} does not exist; install the Debian package '
-                                f'as root: apt-get install -y {package}')
-    return path
+    if osp.isfile(path):
+        return path
+    if osp.isfile(f'/var/lib/dpkg/info/{package}.list'):
+        raise FileNotFoundError(
+            f'{source}: {path} does not exist although {package} is installed: dpkg may be told '
+            'to leave out /usr/share/doc (a path-exclude in /etc/dpkg/dpkg.cfg.d/, as minimal '
+            f'container images have); remove it and reinstall {package}')
+    raise FileNotFoundError(f'{source}: {path} does not exist; install the Debian package '
+                            f'as root: apt-get install -y {package}')
 
 
 def package_file(source: str) -> str:

@@ -22,6 +22,9 @@ def test_splits_are_fixed_disjoint_and_real_photographs_outside_scikit_image():
         kernel_photos.package_file('no_such_package:a.jpg')
     with pytest.raises(FileNotFoundError, match='apt-get install -y no-such-package'):
         kernel_photos.package_file('debian:no-such-package:examples/a.jpg')
+    # installed (tools/setup_env.sh) but without the file: dpkg left /usr/share/doc out?
+    with pytest.raises(FileNotFoundError, match='although opencv-doc is installed'):
+        kernel_photos.package_file('debian:opencv-doc:examples/data/no_such_photo.jpg')
 
 
 def test_development_photographs_of_debian_load_and_give_an_x4_tile():
