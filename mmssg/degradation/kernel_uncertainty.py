@@ -108,13 +108,10 @@ def band_sensitivity(pooled: PowerSpectrum,
         jpeg_quality (int, optional): As ``estimate`` was fitted with. Default: None.
     """
     base = np.log(principal_sigmas(estimate.covariance))
-    changes = [
-        np.abs(
-            np.log(
-                principal_sigmas(
-                    spectral_pool_kernel(pooled, scale, jpeg_quality, **band).covariance)) - base)
-        for band in ALTERNATIVE_BANDS
-    ]
+    changes = []
+    for band in ALTERNATIVE_BANDS:
+        refit = spectral_pool_kernel(pooled, scale, jpeg_quality, **band)
+        changes.append(np.abs(np.log(principal_sigmas(refit.covariance)) - base))
     return np.max(changes, axis=0)
 
 
