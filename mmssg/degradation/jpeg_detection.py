@@ -46,6 +46,11 @@ BLOCK = 8
 #: :func:`quantised_bins`' margin over the quantisation error's power, chosen on the kernel
 #: benchmark's development split (benchmarks/RESULTS.md#kernel_estimation).
 QUANTISATION_MARGIN = 1.0
+#: :func:`block_edge_bins`: how close to an axis (cycles per pixel) and how far along it
+#: JPEG adds power, chosen on the kernel benchmark's development split at x2 and x4, its
+#: photographs as they are and area-downscaled by 2 (benchmarks/RESULTS.md#kernel_estimation).
+BLOCK_EDGE_HALF_WIDTH = 0.05
+BLOCK_EDGE_MIN_FREQUENCY = 0.15
 
 
 class JpegEvidence(NamedTuple):
@@ -164,3 +169,30 @@ def quantised_bins(power: np.ndarray, quality: int, margin: float = QUANTISATION
     index = np.minimum(np.round(2 * BLOCK * freqs), BLOCK - 1).astype(int)
     steps = table[index[:, None], index[None, :]]
     return power < margin * steps**2 / 12
+
+
+def block_edge_bins(tile: int,
+                    half_width: float = BLOCK_EDGE_HALF_WIDTH,
+                    min_frequency: float = BLOCK_EDGE_MIN_FREQUENCY) -> np.ndarray:
+    """The periodogram bins where JPEG adds power whatever the quality: near the axes.
+
+    A block's edges are lines along a column or a row, and the DCT bases that vary along one
+    axis only are quantised with the table's smallest steps, so that their rounding noise
+    survives where the diagonal bases are zeroed: both raise the power of the bins close to
+    an axis at the higher frequencies along it, which a blur fit reads as a narrower blur
+    along that axis. These bins depend on the tile only, not on the image's power.
+
+    Args:
+        tile (int): Side of the periodogram (:data:`~.power_spectra.SPECTRUM_TILE`).
+        half_width (float): A bin closer than this to an axis (cycles per pixel)...
+            Default: :data:`BLOCK_EDGE_HALF_WIDTH`.
+        min_frequency (float): ...and further than this along it is one. Default:
+            :data:`BLOCK_EDGE_MIN_FREQUENCY`.
+
+    Returns:
+        np.ndarray: Boolean ``(tile, tile)`` in FFT order, True where the blocks add power.
+    """
+    freqs = np.abs(np.fft.fftfreq(tile))
+    across = np.minimum(freqs[:, None], freqs[None, :])
+    along = np.maximum(freqs[:, None], freqs[None, :])
+    return (across < half_width) & (along > min_frequency)

