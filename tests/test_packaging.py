@@ -117,12 +117,14 @@ def test_a_wheel_carries_copies_of_what_the_editable_install_links(tmp_path):
     ],
                    check=True,
                    capture_output=True)
+    # a fresh user's shell: no demo root left behind by a demo run in this process
+    clean_env = {k: v for k, v in os.environ.items() if not k.startswith('MMSSG_')}
     probe = ('import mmssg, os.path as osp; from mmssg.utils import CONFIG_ROOT; '
              'from mmengine.config import Config; print(mmssg.__file__); print(CONFIG_ROOT); '
              "print(Config.fromfile(osp.join(CONFIG_ROOT, 'ssg_rwsr_x4_demo.py')).scale)")
     lines = subprocess.run([sys.executable, '-c', probe],
                            cwd=tmp_path,
-                           env=dict(os.environ, PYTHONPATH=str(site)),
+                           env=dict(clean_env, PYTHONPATH=str(site)),
                            check=True,
                            capture_output=True,
                            text=True).stdout.splitlines()
