@@ -48,7 +48,8 @@ BLOCK = 8
 QUANTISATION_MARGIN = 1.0
 #: :func:`block_edge_bins`: how close to an axis (cycles per pixel) and how far along it
 #: JPEG adds power, chosen on the kernel benchmark's development split at x2 and x4, its
-#: photographs as they are and area-downscaled by 2 (benchmarks/RESULTS.md#kernel_estimation).
+#: photographs as they are and area-downscaled by 2 (benchmarks/accuracy/jpeg_block_edges.py,
+#: benchmarks/RESULTS.md#kernel_estimation).
 BLOCK_EDGE_HALF_WIDTH = 0.05
 BLOCK_EDGE_MIN_FREQUENCY = 0.15
 
