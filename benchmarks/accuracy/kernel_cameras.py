@@ -12,7 +12,9 @@ noise sigma ``--noise`` (0-255), 8 bits, and for every other camera JPEG at a qu
 camera as ``DomainAdaptedDegradation`` degrades (the kernel aligned to the sampling grid,
 :func:`blur_downsample`, noise, :func:`quantize`), then one ``spectral-pooled`` fit per camera,
 told the camera's JPEG quality as the tool reads it from a JPEG file's tables
-(``--ignore-quality``: not told, as for decoded frames saved as PNG).
+(``--ignore-quality``: not told, as for decoded frames saved as PNG; ``--unquantise``: each
+x4 JPEG image's periodogram un-quantised first, an alternative tried and not used,
+:mod:`.jpeg_unquantise`).
 ``--method spectral`` fits each image alone instead (told the quality as the tool tells a JPEG
 file's fit), one row per image and camera; ``--content powerlaw`` replaces every photograph by
 random-phase power-law content of its size (the content the fit models).
@@ -130,15 +132,23 @@ def score_images(index, camera, spectra, scale, quality, names):
     ]
 
 
+def image_spectra(lrs, images, scale, quality, unquantise=False):
+    """The LR images' periodograms (``unquantise``: at x4, those of JPEG un-quantised)."""
+    if unquantise and quality and scale == 4:
+        from benchmarks.accuracy.jpeg_unquantise import unquantised_power_spectrum
+        return [unquantised_power_spectrum(lr, quality, name=n) for lr, (n, _) in zip(lrs, images)]
+    return [image_power_spectrum(lr, name=name) for lr, (name, _) in zip(lrs, images)]
+
+
 def run_scale(images, scale, seed, args):
     """Rows of every camera (``--method spectral``: of every image) at one scale and seed."""
     rng = np.random.default_rng([seed, scale, 36])
     rows = []
     for index, camera in enumerate(draw_cameras(args.cameras, scale, seed)):
         lrs = camera_images(images, camera, scale, args.noise, rng)
-        spectra = [image_power_spectrum(lr, name=name) for lr, (name, _) in zip(lrs, images)]
         # what the tool reads from a JPEG file's tables (--ignore-quality: as if unknown)
         quality = None if args.ignore_quality else camera['quality']
+        spectra = image_spectra(lrs, images, scale, quality, args.unquantise)
         if args.method == 'spectral':
             names = [name for name, _ in images]
             rows += [
@@ -229,6 +239,10 @@ def parse_args(argv=None):
         '--ignore-quality',
         action='store_true',
         help="fit JPEG cameras as if their quality were unknown (the tool's PNG inputs)")
+    parser.add_argument(
+        '--unquantise',
+        action='store_true',
+        help='un-quantise the x4 JPEG periodograms first (tried, not used: jpeg_unquantise)')
     parser.add_argument(
         '--content',
         choices=('photos', 'powerlaw'),
