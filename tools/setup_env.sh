@@ -28,7 +28,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "[setup_env] installing ${missing[*]} (apt-get) for the browser test and the kernel benchmark"
     apt_log=$(mktemp)
-    apt_install() { DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"; }
+    # --reinstall with --path-include: minimal container images tell dpkg to leave out
+    # /usr/share/doc (path-exclude in /etc/dpkg/dpkg.cfg.d/), where opencv-doc's photographs
+    # live; an installed package whose photographs were left out gets them this way
+    apt_install() {
+      DEBIAN_FRONTEND=noninteractive apt-get install --reinstall -y -q \
+        -o 'Dpkg::Options::=--path-include=/usr/share/doc/opencv-doc/*' "${missing[@]}"
+    }
     # a fresh machine may have no package lists yet: update only when the install needs it
     { apt_install || { apt-get update -q && apt_install; }; } >"$apt_log" 2>&1 ||
       { tail -20 "$apt_log"; echo "[setup_env] apt-get could not install ${missing[*]}" \

@@ -76,7 +76,9 @@ def debian_file(source: str) -> str:
         raise FileNotFoundError(
             f'{source}: {path} does not exist although {package} is installed: dpkg may be told '
             'to leave out /usr/share/doc (a path-exclude in /etc/dpkg/dpkg.cfg.d/, as minimal '
-            f'container images have); remove it and reinstall {package}')
+            'container images have); tools/setup_env.sh run as root reinstalls it with the '
+            "path included (apt-get install --reinstall -o 'Dpkg::Options::=--path-include="
+            f"/usr/share/doc/{package}/*' {package})")
     raise FileNotFoundError(f'{source}: {path} does not exist; install the Debian package '
                             f'as root: apt-get install -y {package}')
 

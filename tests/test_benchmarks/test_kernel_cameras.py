@@ -23,8 +23,9 @@ def test_splits_are_fixed_disjoint_and_real_photographs_outside_scikit_image():
     with pytest.raises(FileNotFoundError, match='apt-get install -y no-such-package'):
         kernel_photos.package_file('debian:no-such-package:examples/a.jpg')
     # installed (tools/setup_env.sh) but without the file: dpkg left /usr/share/doc out?
-    with pytest.raises(FileNotFoundError, match='although opencv-doc is installed'):
+    with pytest.raises(FileNotFoundError, match='although opencv-doc is installed') as error:
         kernel_photos.package_file('debian:opencv-doc:examples/data/no_such_photo.jpg')
+    assert 'path-include=/usr/share/doc/opencv-doc/*' in str(error.value)
 
 
 def test_development_photographs_of_debian_load_and_give_an_x4_tile():
