@@ -34,12 +34,12 @@ try:
     from benchmarks.accuracy.kernel_cameras import camera_images, draw_cameras
     from benchmarks.accuracy.kernel_estimation import compare, principal
     from benchmarks.accuracy.kernel_photos import load_split
-    from benchmarks.accuracy.report_files import command_line, write_report, write_rows
+    from benchmarks.accuracy.report_files import publish
 except ImportError:  # run as a script from benchmarks/accuracy
     from kernel_cameras import camera_images, draw_cameras
     from kernel_estimation import compare, principal
     from kernel_photos import load_split
-    from report_files import command_line, write_report, write_rows
+    from report_files import publish
 
 NO_EDGES = 'none'
 
@@ -115,33 +115,48 @@ def markdown(rows_by_set, seconds):
     return '\n'.join(lines) + '\n'
 
 
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def jpeg_camera_parser(description):
+    """The options of a dev-only JPEG camera benchmark: which cameras, how many images, where
+    the report and the rows go."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument('--scales', type=int, nargs='+', choices=(2, 4), default=[2, 4])
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument('--cameras', type=int, default=12, help='cameras per scale and seed')
-    parser.add_argument('--half-widths', type=float, nargs='+', default=[0.02, 0.05, 0.08])
-    parser.add_argument('--min-frequencies', type=float, nargs='+', default=[0.15, 0.2, 0.25])
     parser.add_argument('--max-images', type=int, default=None, help='the first K images')
     parser.add_argument('--out', help='write the Markdown table here')
     parser.add_argument('--json', help='write the rows here')
+    return parser
+
+
+def parse_args(argv=None):
+    parser = jpeg_camera_parser(__doc__.splitlines()[0])
+    parser.add_argument('--half-widths', type=float, nargs='+', default=[0.02, 0.05, 0.08])
+    parser.add_argument('--min-frequencies', type=float, nargs='+', default=[0.15, 0.2, 0.25])
     return parser.parse_args(argv)
+
+
+def jpeg_camera_rows(sets, args, camera_rows):
+    """``{set name: rows}``: ``camera_rows(images, camera, scale, seed, index)`` of every JPEG
+    camera of :mod:`.kernel_cameras` at ``args.scales`` and ``args.seeds``, for each set."""
+    return {
+        name: [
+            row for scale in args.scales for seed in args.seeds
+            for index, camera in enumerate(draw_cameras(args.cameras, scale, seed))
+            if camera['quality'] for row in camera_rows(images, camera, scale, seed, index)
+        ]
+        for name, images in sets.items()
+    }
 
 
 def main(argv=None):
     args = parse_args(argv)
-    start, rows_by_set = time.time(), {}
-    for name, images in photograph_sets(load_split('dev'), args.max_images).items():
-        rows_by_set[name] = [
-            row for scale in args.scales for seed in args.seeds
-            for index, camera in enumerate(draw_cameras(args.cameras, scale, seed))
-            if camera['quality'] for row in camera_rows(images, camera, scale, seed, index, args)
-        ]
+    start = time.time()
+    rows_by_set = jpeg_camera_rows(
+        photograph_sets(load_split('dev'), args.max_images), args,
+        lambda *camera: camera_rows(*camera, args))
     report = markdown(rows_by_set, time.time() - start)
-    print(report)
-    write_report(args.out, report,
-                 command_line('python -m benchmarks.accuracy.jpeg_block_edges', argv))
-    write_rows(args.json, dict(args=vars(args), rows=rows_by_set))
+    publish('python -m benchmarks.accuracy.jpeg_block_edges', argv, args, report,
+            dict(args=vars(args), rows=rows_by_set))
     return 0
 
 

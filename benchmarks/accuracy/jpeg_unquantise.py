@@ -34,7 +34,6 @@ Example::
     OMP_NUM_THREADS=1 python -m benchmarks.accuracy.jpeg_unquantise \
         --out unquantise.md --json unquantise.json
 """
-import argparse
 import math
 import time
 
@@ -47,17 +46,18 @@ from mmssg.degradation.power_spectra import (SPECTRUM_TILE, PowerSpectrum, image
 from mmssg.degradation.spectral_kernels import spectral_pool_kernel
 
 try:
-    from benchmarks.accuracy.jpeg_block_edges import photograph_sets
-    from benchmarks.accuracy.kernel_cameras import draw_cameras, jpeg, power_law_twins
+    from benchmarks.accuracy.jpeg_block_edges import (jpeg_camera_parser, jpeg_camera_rows,
+                                                      photograph_sets)
+    from benchmarks.accuracy.kernel_cameras import jpeg, power_law_twins
     from benchmarks.accuracy.kernel_estimation import compare, degrade
     from benchmarks.accuracy.kernel_photos import load_split
-    from benchmarks.accuracy.report_files import command_line, write_report, write_rows
+    from benchmarks.accuracy.report_files import publish
 except ImportError:  # run as a script from benchmarks/accuracy
-    from jpeg_block_edges import photograph_sets
-    from kernel_cameras import draw_cameras, jpeg, power_law_twins
+    from jpeg_block_edges import jpeg_camera_parser, jpeg_camera_rows, photograph_sets
+    from kernel_cameras import jpeg, power_law_twins
     from kernel_estimation import compare, degrade
     from kernel_photos import load_split
-    from report_files import command_line, write_report, write_rows
+    from report_files import publish
 
 VARIANTS = ('as decoded', 'un-quantised')
 
@@ -219,30 +219,16 @@ def markdown(rows_by_set, seconds):
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--scales', type=int, nargs='+', choices=(2, 4), default=[2, 4])
-    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
-    parser.add_argument('--cameras', type=int, default=12, help='cameras per scale and seed')
-    parser.add_argument('--max-images', type=int, default=None, help='the first K images')
-    parser.add_argument('--out', help='write the Markdown table here')
-    parser.add_argument('--json', help='write the rows here')
-    return parser.parse_args(argv)
+    return jpeg_camera_parser(__doc__.splitlines()[0]).parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    start, rows_by_set = time.time(), {}
-    for name, images in content_sets(args.max_images).items():
-        rows_by_set[name] = [
-            row for scale in args.scales for seed in args.seeds
-            for index, camera in enumerate(draw_cameras(args.cameras, scale, seed))
-            if camera['quality'] for row in camera_rows(images, camera, scale, seed, index)
-        ]
+    start = time.time()
+    rows_by_set = jpeg_camera_rows(content_sets(args.max_images), args, camera_rows)
     report = markdown(rows_by_set, time.time() - start)
-    print(report)
-    write_report(args.out, report,
-                 command_line('python -m benchmarks.accuracy.jpeg_unquantise', argv))
-    write_rows(args.json, dict(args=vars(args), rows=rows_by_set))
+    publish('python -m benchmarks.accuracy.jpeg_unquantise', argv, args, report,
+            dict(args=vars(args), rows=rows_by_set))
     return 0
 
 

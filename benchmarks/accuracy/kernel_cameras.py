@@ -47,11 +47,11 @@ from mmssg.degradation.spectral_kernels import spectral_pool_kernel
 try:
     from benchmarks.accuracy.kernel_estimation import compare, degrade, principal
     from benchmarks.accuracy.kernel_photos import SPLITS, load_split
-    from benchmarks.accuracy.report_files import command_line, write_report, write_rows
+    from benchmarks.accuracy.report_files import publish
 except ImportError:  # run as a script from benchmarks/accuracy
     from kernel_estimation import compare, degrade, principal
     from kernel_photos import SPLITS, load_split
-    from report_files import command_line, write_report, write_rows
+    from report_files import publish
 
 SIZE_RANGE = (0.8, 2.5)  # true geometric-mean sigma, HR px
 MAX_RATIO = 2.5
@@ -265,10 +265,8 @@ def main(argv=None):
         for seed in args.seeds:
             results[scale] += run_scale(images, scale, seed, args)
     report = markdown(args, results, time.time() - start)
-    print(report)
-    write_report(args.out, report, command_line('python -m benchmarks.accuracy.kernel_cameras',
-                                                argv))
-    write_rows(args.json, dict(args=vars(args), results=results))
+    publish('python -m benchmarks.accuracy.kernel_cameras', argv, args, report,
+            dict(args=vars(args), results=results))
     return 0
 
 

@@ -42,11 +42,11 @@ from mmssg.degradation.power_spectra import image_power_spectrum
 try:
     from benchmarks.accuracy.kernel_estimation import degrade, principal
     from benchmarks.accuracy.kernel_photos import load_split
-    from benchmarks.accuracy.report_files import command_line, write_report, write_rows
+    from benchmarks.accuracy.report_files import publish
 except ImportError:  # run as a script from benchmarks/accuracy
     from kernel_estimation import degrade, principal
     from kernel_photos import load_split
-    from report_files import command_line, write_report, write_rows
+    from report_files import publish
 
 SCALE = 4
 #: HR side of a pooled image: one 64 px periodogram tile at x4.
@@ -211,10 +211,8 @@ def main(argv=None):
                 rng = np.random.default_rng([args.seed, count, int(10 * noise), int(100 * size)])
                 rows += [measure(tiles, count, noise, size, rng) for _ in range(args.cameras)]
     report = markdown(args, rows, time.time() - start)
-    print(report)
-    write_report(args.out, report,
-                 command_line('python -m benchmarks.accuracy.kernel_x4_limit', argv))
-    write_rows(args.json, dict(args=vars(args), rows=rows))
+    publish('python -m benchmarks.accuracy.kernel_x4_limit', argv, args, report,
+            dict(args=vars(args), rows=rows))
     return 0
 
 

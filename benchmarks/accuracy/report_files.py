@@ -23,3 +23,11 @@ def write_rows(path: Optional[str], payload: dict) -> None:
     if path:
         with open(path, 'w') as f:
             json.dump(payload, f, indent=1)
+
+
+def publish(program: str, argv: Optional[Sequence[str]], args, report: str, payload: dict) -> None:
+    """Print ``report`` and write it to ``args.out`` (headed by ``program`` and ``argv``) and
+    ``payload`` to ``args.json``, where they are given."""
+    print(report)
+    write_report(args.out, report, command_line(program, argv))
+    write_rows(args.json, payload)
