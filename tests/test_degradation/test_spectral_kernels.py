@@ -10,9 +10,9 @@ from mmssg.degradation.functional import (add_noise, align_kernel, anisotropic_g
                                           blur_downsample, gaussian_noise, kernel_covariance,
                                           quantize)
 from mmssg.degradation.power_spectra import PowerSpectrum, image_power_spectrum
-from mmssg.degradation.spectral_kernels import (KERNEL_SIZE, alignment_kernel,
-                                                estimate_kernels_spectral, fit_gaussian_blur,
-                                                kernel_from_covariance, log_anisotropy)
+from mmssg.degradation.spectral_kernels import (KERNEL_SIZE, estimate_kernels_spectral,
+                                                fit_gaussian_blur, kernel_from_covariance)
+from mmssg.degradation.spectral_model import alignment_kernel, log_anisotropy
 from mmssg.testing import power_law_image
 
 # sigma 1.0 x 2.0 HR px at 0.6 rad: covariance [[1.96, -1.40], [-1.40, 3.04]].
