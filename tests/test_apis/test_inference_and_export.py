@@ -13,6 +13,7 @@ from mmengine.runner import load_checkpoint
 
 from mmssg.apis import export_generator_checkpoint, init_model, super_resolve
 from mmssg.cli import inference as inference_tool
+from mmssg.cli import inference_outputs
 from mmssg.testing import config_path, tiny_model_cfg
 from mmssg.utils import EXIT_SKIPPED
 
@@ -126,7 +127,7 @@ def test_exported_generator_loads_into_plain_mmagic_rrdbnet(trained, tmp_path):
 def test_single_output_names_a_file_of_any_image_format(tmp_path):
     single = tmp_path / 'a.png'
     single.write_bytes(b'')
-    paths = inference_tool.output_paths
+    paths = inference_outputs.output_paths
     for name in ('sr.ppm', 'sr.pgm', 'sr.JPG'):
         assert paths([str(single)], str(single), str(tmp_path / name), '') == [str(tmp_path / name)]
     # any other name is a folder, the result named after the input

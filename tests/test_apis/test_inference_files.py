@@ -17,6 +17,7 @@ from PIL import Image
 
 from mmssg.apis import init_model, super_resolve
 from mmssg.cli import inference as inference_tool
+from mmssg.cli import inference_outputs
 from mmssg.models.editors.ssg_rwsr import SSGRWSR
 from mmssg.testing import tiny_generator_config
 from mmssg.utils import EXIT_ERROR, EXIT_SKIPPED, read_image, run_tool
@@ -233,16 +234,16 @@ def test_ext_auto_falls_back_to_png_where_the_input_format_cannot_hold_the_resul
     rgba = ImageData(np.zeros((4, 4, 4), np.uint8), '', '')
     png = str(tmp_path / 'a.png')
     taken = {str(tmp_path / 'a.bmp'), str(tmp_path / 'a.webp')}
-    assert inference_tool.result_path(
+    assert inference_outputs.result_path(
         str(tmp_path / 'a.bmp'), rgba, args,
         taken) == (png, f'a BMP cannot hold an alpha channel, so its result is a PNG: {png}')
     assert png in taken  # a second fallback to the same name is refused, not overwritten
     grey = ImageData(np.zeros((4, 4), np.uint8), '', '')
-    assert inference_tool.result_path(
+    assert inference_outputs.result_path(
         str(tmp_path / 'a.webp'), grey, args,
         taken) == (None, f'a WebP cannot hold a grey image, and {png} is taken; use --suffix')
     args.ext = 'png'
-    assert inference_tool.result_path(png, rgba, args, set()) == (png, '')
+    assert inference_outputs.result_path(png, rgba, args, set()) == (png, '')
 
 
 def test_palette_images_are_converted_with_a_message_and_lost_transparency_is_refused(
