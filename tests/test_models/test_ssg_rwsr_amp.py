@@ -10,7 +10,7 @@ from mmagic.registry import MODELS
 from mmengine.optim import build_optim_wrapper
 from mmengine.optim.optimizer import amp_optimizer_wrapper
 
-from mmssg.models.editors.ssg_rwsr import loss_scale, pixel_gradient_loss
+from mmssg.models.utils import loss_scale, pixel_gradient_loss
 from mmssg.testing import guided_batch, tiny_model_cfg
 
 
