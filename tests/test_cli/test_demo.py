@@ -16,7 +16,7 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 from mmssg.cli import demo as demo_tool
-from mmssg.cli import train
+from mmssg.cli import demo_stages, train
 from mmssg.cli.demo_pseudo_labels import PSEUDO_ROW
 from mmssg.degradation.functional import validate_kernel
 from mmssg.degradation.spectral_kernels import MIN_POOLED_IMAGES
@@ -196,8 +196,8 @@ def test_an_edited_base_config_redoes_exactly_the_stages_that_read_it(demo, caps
     assert {name
             for name, outcome in plan.items() if outcome == 'would run'
             } == ({f'train_{slug}'
-                   for slug in demo_tool.JOINT_RUNS} | {f'test_{slug}'
-                                                        for slug in ROWS}
+                   for slug in demo_stages.JOINT_RUNS} | {f'test_{slug}'
+                                                          for slug in ROWS}
                   | {'inference', 'table3', 'table4', 'figure', 'curves'} | set(PSEUDO_RUN))
 
 
@@ -227,7 +227,7 @@ def test_full_schedule_is_the_configs_own(tmp_path):
 
 
 def stage_args(run, argv):
-    """:func:`demo_tool.demo_stages`' arguments for the quick demo run ``argv`` in ``run``."""
+    """:func:`demo_stages.demo_stages`' arguments for the quick demo run ``argv`` in ``run``."""
     args = demo_tool.parse_args(argv)
     cfg = demo_tool.load_demo_config(args.config, str(run))
     return cfg, args.config, str(run), demo_tool.SIZES['quick'], args
@@ -235,7 +235,7 @@ def stage_args(run, argv):
 
 def stage_config(run, argv, name):
     """The config tools/train.py builds for the demo stage ``name``."""
-    stage = next(s for s in demo_tool.demo_stages(*stage_args(run, argv)) if s.name == name)
+    stage = next(s for s in demo_stages.demo_stages(*stage_args(run, argv)) if s.name == name)
     return stage, train.build_config(train.parse_args(stage.argv))
 
 
@@ -256,7 +256,7 @@ def test_the_pseudo_label_run_trains_on_pseudo_labels_never_on_the_withheld_ones
     segmentor = str(run / 'pretrained' / 'segmentor_other_camera.pth')
     assert cfg.model.segmentor.init_cfg.checkpoint == segmentor
     labelling = next(
-        s for s in demo_tool.demo_stages(*stage_args(run, argv)) if s.name == 'pseudo_labels')
+        s for s in demo_stages.demo_stages(*stage_args(run, argv)) if s.name == 'pseudo_labels')
     assert labelling.argv[labelling.argv.index('--checkpoint') + 1] == segmentor
     pseudo = json.load(open(run / 'results' / 'ssg_rwsr_pseudo.json'))
     assert pseudo['method'] == PSEUDO_ROW and math.isfinite(pseudo['metrics']['SR/mIoU'])
