@@ -32,13 +32,13 @@ from mmssg.degradation.spectral_kernels import JPEG_MASKED_SCALES, fit_gaussian_
 
 try:
     from benchmarks.accuracy.kernel_cameras import camera_images, draw_cameras
-    from benchmarks.accuracy.kernel_estimation import compare, principal
     from benchmarks.accuracy.kernel_photos import load_split
+    from benchmarks.accuracy.kernel_scoring import compare, principal
     from benchmarks.accuracy.report_files import publish
 except ImportError:  # run as a script from benchmarks/accuracy
     from kernel_cameras import camera_images, draw_cameras
-    from kernel_estimation import compare, principal
     from kernel_photos import load_split
+    from kernel_scoring import compare, principal
     from report_files import publish
 
 NO_EDGES = 'none'

@@ -49,14 +49,14 @@ try:
     from benchmarks.accuracy.jpeg_block_edges import (jpeg_camera_parser, jpeg_camera_rows,
                                                       photograph_sets)
     from benchmarks.accuracy.kernel_cameras import jpeg, power_law_twins
-    from benchmarks.accuracy.kernel_estimation import compare, degrade
     from benchmarks.accuracy.kernel_photos import load_split
+    from benchmarks.accuracy.kernel_scoring import compare, degrade
     from benchmarks.accuracy.report_files import publish
 except ImportError:  # run as a script from benchmarks/accuracy
     from jpeg_block_edges import jpeg_camera_parser, jpeg_camera_rows, photograph_sets
     from kernel_cameras import jpeg, power_law_twins
-    from kernel_estimation import compare, degrade
     from kernel_photos import load_split
+    from kernel_scoring import compare, degrade
     from report_files import publish
 
 VARIANTS = ('as decoded', 'un-quantised')

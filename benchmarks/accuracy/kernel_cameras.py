@@ -45,12 +45,12 @@ from mmssg.degradation.power_spectra import image_power_spectrum
 from mmssg.degradation.spectral_kernels import spectral_pool_kernel
 
 try:
-    from benchmarks.accuracy.kernel_estimation import compare, degrade, principal
     from benchmarks.accuracy.kernel_photos import SPLITS, load_split
+    from benchmarks.accuracy.kernel_scoring import compare, degrade, principal
     from benchmarks.accuracy.report_files import publish
 except ImportError:  # run as a script from benchmarks/accuracy
-    from kernel_estimation import compare, degrade, principal
     from kernel_photos import SPLITS, load_split
+    from kernel_scoring import compare, degrade, principal
     from report_files import publish
 
 SIZE_RANGE = (0.8, 2.5)  # true geometric-mean sigma, HR px

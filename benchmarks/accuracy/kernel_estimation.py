@@ -44,17 +44,17 @@ import time
 import numpy as np
 import torch
 
-from mmssg.degradation.functional import (add_noise, align_kernel, anisotropic_gaussian_kernel,
-                                          blur_downsample, gaussian_noise, kernel_covariance,
-                                          quantize)
+from mmssg.degradation.functional import anisotropic_gaussian_kernel, kernel_covariance
 from mmssg.degradation.kernelgan import run_kernelgan
 from mmssg.degradation.power_spectra import image_power_spectrum, pool_power_spectra
 from mmssg.degradation.spectral_kernels import estimate_kernels_spectral, spectral_pool_kernel
 from mmssg.demo import generate_scene
 
 try:
+    from benchmarks.accuracy.kernel_scoring import compare, degrade, principal
     from benchmarks.accuracy.report_files import command_line, write_report
 except ImportError:  # run as a script from benchmarks/accuracy
+    from kernel_scoring import compare, degrade, principal
     from report_files import command_line, write_report
 
 # Every photograph scikit-image ships (no download) with both sides at least 512 px. The
@@ -65,7 +65,6 @@ PHOTOS = ('astronaut', 'camera', 'immunohistochemistry', 'retina', 'moon', 'grav
           'hubble_deep_field', 'brick', 'grass', 'cell')
 RENDER_SIZE = (1024, 512)  # (width, height): the demo's HR frames
 SIGMA_RANGE = (0.8, 2.4)
-NOISE_SIGMA = 2.0
 # The issue's tolerances for one kernel against another: each sigma within 25 %, and for an
 # axis ratio of at least 1.5 the major axis within 15 degrees.
 SIGMA_TOLERANCE = 0.25
@@ -107,33 +106,6 @@ def draw_kernel(rng):
     """A random anisotropic Gaussian pool kernel (both sigmas in :data:`SIGMA_RANGE`)."""
     sigma_x, sigma_y = rng.uniform(*SIGMA_RANGE, size=2)
     return anisotropic_gaussian_kernel(TRUE_KERNEL_SIZE, sigma_x, sigma_y, rng.uniform(0, math.pi))
-
-
-def degrade(hr, kernel, scale, rng, noise=NOISE_SIGMA):
-    """The documented path: aligned kernel, blur and subsample, noise (sigma 2), 8 bits."""
-    lr = blur_downsample(hr, align_kernel(kernel, scale), scale)
-    lr = quantize(add_noise(lr, gaussian_noise(lr.shape, noise, rng)))
-    return lr.astype(np.uint8)
-
-
-def principal(cov):
-    """``(minor sigma, major sigma, major-axis angle in degrees [0, 180))``."""
-    values, vectors = np.linalg.eigh(cov)
-    sigmas = np.sqrt(np.clip(values, 0, None))
-    angle = math.degrees(math.atan2(vectors[1, 1], vectors[0, 1])) % 180
-    return float(sigmas[0]), float(sigmas[1]), angle
-
-
-def compare(cov_est, cov_true):
-    """Relative covariance error, sigmas and angle error of one estimate."""
-    minor, major, angle = principal(cov_est)
-    true_angle = principal(cov_true)[2]
-    diff = abs(angle - true_angle) % 180
-    return dict(
-        err=float(np.linalg.norm(cov_est - cov_true) / np.linalg.norm(cov_true)),
-        minor=minor,
-        major=major,
-        angle_err=min(diff, 180 - diff))
 
 
 def estimate(method, lrs, scale, seed, args):

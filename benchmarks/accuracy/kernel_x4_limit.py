@@ -12,7 +12,7 @@ photographs share.
 
 A camera is an anisotropic Gaussian of geometric-mean sigma from :data:`SIZES` (HR px), axis
 ratio :data:`RATIO`, angle uniform, applied as the sealed benchmark applies it
-(:func:`~.kernel_estimation.degrade`: aligned kernel, blur and subsample, noise, 8 bits); PNG,
+(:func:`~.kernel_scoring.degrade`: aligned kernel, blur and subsample, noise, 8 bits); PNG,
 so the fit is ``spectral_pool_kernel(..., scale=4, jpeg_quality=None)`` with its jackknife
 interval (:func:`~mmssg.degradation.kernel_uncertainty.pooled_kernel_interval`).
 
@@ -40,12 +40,12 @@ from mmssg.degradation.kernel_uncertainty import pooled_kernel_interval
 from mmssg.degradation.power_spectra import image_power_spectrum
 
 try:
-    from benchmarks.accuracy.kernel_estimation import degrade, principal
     from benchmarks.accuracy.kernel_photos import load_split
+    from benchmarks.accuracy.kernel_scoring import degrade, principal
     from benchmarks.accuracy.report_files import publish
 except ImportError:  # run as a script from benchmarks/accuracy
-    from kernel_estimation import degrade, principal
     from kernel_photos import load_split
+    from kernel_scoring import degrade, principal
     from report_files import publish
 
 SCALE = 4
