@@ -76,7 +76,7 @@ def block_coefficient_counts(image: np.ndarray,
     """Per DCT coefficient, what its Laplacian fit needs, over the image's whole 8x8 blocks.
 
     Args:
-        image (np.ndarray): Decoded pixels (see :func:`~.power_spectra.luminance`).
+        image (np.ndarray): Decoded pixels (see :func:`~mmssg.degradation.power_spectra.luminance`).
         table (np.ndarray): The 64 quantisation steps, row-major (``(v, u)``).
         name (str): How to name the image in error messages. Default: 'image'.
 
@@ -138,12 +138,13 @@ def unquantised_power_spectrum(image: np.ndarray,
                                quality: int,
                                tile: int = SPECTRUM_TILE,
                                name: str = 'image') -> PowerSpectrum:
-    """:func:`~.power_spectra.image_power_spectrum` of a decoded JPEG image, its quantisation
-    undone (see the module's description).
+    """The periodogram (:func:`~mmssg.degradation.power_spectra.image_power_spectrum`) of a
+    decoded JPEG image, its quantisation undone (see the module's description).
 
     Args:
         image (np.ndarray): The decoded pixels, block grid at the first pixel.
-        quality (int): The encoder's IJG quality (:func:`~.jpeg_detection.file_jpeg_quality`).
+        quality (int): The encoder's IJG quality
+            (:func:`~mmssg.degradation.jpeg_detection.file_jpeg_quality`).
         tile (int): Periodogram tile side. Default: :data:`SPECTRUM_TILE`.
         name (str): How to name the image in error messages. Default: 'image'.
     """
