@@ -295,7 +295,10 @@ def _photo_folder(root, count):
 def test_spectral_method_writes_a_pool_that_records_each_fit(estimate, tmp_path, capsys):
     src, out = _photo_folder(tmp_path / 'lr', 3), tmp_path / 'pool'
     assert estimate([str(src), str(out), *SPECTRAL, '--method', 'spectral']) == EXIT_OK
-    assert 'wrote 3 kernels (25x25, x4)' in capsys.readouterr().out
+    printed = capsys.readouterr()
+    assert 'wrote 3 kernels (25x25, x4)' in printed.out
+    assert "--method spectral at x4: one image's kernel is not reliable" in printed.err
+    assert 'use --method spectral-pooled' in printed.err
     pool = load_kernel_pool(str(out), scale=4)
     summary = _summary(out)
     # as recorded (a tuple in the settings would come back a list and refuse every rerun)
@@ -317,6 +320,14 @@ def test_spectral_method_writes_a_pool_that_records_each_fit(estimate, tmp_path,
                      str(tmp_path / 'pool1'), *SPECTRAL, '--method', 'spectral']) == EXIT_OK
     assert (np.load(tmp_path / 'pool1' / 'bremen__img_00.npy').tobytes() == np.load(
         out / 'bremen__img_00.npy').tobytes())
+    capsys.readouterr()
+    # at x2 one image's kernel holds: no warning
+    assert estimate([
+        str(alone),
+        str(tmp_path / 'pool2'), '--scale', '2', '--no-progress', '--workers', '1', '--method',
+        'spectral'
+    ]) == EXIT_OK
+    assert 'not reliable' not in capsys.readouterr().err
 
 
 def test_another_method_on_a_pool_needs_redo(estimate, tmp_path):

@@ -255,11 +255,22 @@ def warn_suspects(method: str, records) -> None:
             file=sys.stderr)
 
 
+def warn_per_image_x4(options: KernelPoolOptions, written: int) -> None:
+    """At x4 one image rarely holds its kernel: say so on stderr when ``spectral`` wrote any."""
+    if options.method == 'spectral' and options.scale == 4 and written:
+        print(
+            "warning: --method spectral at x4: one image's kernel is not reliable (on the "
+            'development photographs it loses to an isotropic guess of the true size on '
+            'average: benchmarks/RESULTS.md#kernel_estimation); for images of one camera, use '
+            '--method spectral-pooled',
+            file=sys.stderr)
+
+
 def write_kernel_pool(options: KernelPoolOptions) -> int:
     """Estimate this process's kernels of a pool, and its summary when every shard is done.
 
-    Prints skipped images and suspect kernels on stderr, and a last line saying what was
-    written (:func:`mmssg.utils.finish`).
+    Prints skipped images, suspect kernels and the per-image x4 warning on stderr, and a last
+    line saying what was written (:func:`mmssg.utils.finish`).
 
     Returns:
         int: The exit status: 0, or :data:`~mmssg.utils.EXIT_SKIPPED` when unreadable or too
@@ -288,6 +299,7 @@ def write_kernel_pool(options: KernelPoolOptions) -> int:
     progress.save(complete=True)
     merged = merge_shards(options, settings, digest, selection)
     warn_suspects(options.method, (r for name, r in progress.records.items() if name not in done))
+    warn_per_image_x4(options, written)
     (index, count), size = options.shard, settings['kernel_size']
     where = (f'{merged} written'
              if merged else f'{SUMMARY_NAME} follows when all {count} shards are done')
