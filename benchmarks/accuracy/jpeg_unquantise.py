@@ -148,11 +148,26 @@ def unquantised_power_spectrum(image: np.ndarray,
         tile (int): Periodogram tile side. Default: :data:`SPECTRUM_TILE`.
         name (str): How to name the image in error messages. Default: 'image'.
     """
+    return unquantised(image_power_spectrum(image, tile, name), image, quality, name)
+
+
+def unquantised(spectrum: PowerSpectrum,
+                image: np.ndarray,
+                quality: int,
+                name: str = 'image') -> PowerSpectrum:
+    """``spectrum`` (the periodogram of ``image``) with the image's quantisation undone.
+
+    Args:
+        spectrum (PowerSpectrum): The decoded image's periodogram.
+        image (np.ndarray): The decoded pixels, block grid at the first pixel.
+        quality (int): The encoder's IJG quality.
+        name (str): How to name the image in error messages. Default: 'image'.
+    """
     if not 1 <= quality <= 100:
         raise ValueError(f'{name}: JPEG quality must be in 1-100, got {quality}')
-    spectrum = image_power_spectrum(image, tile, name)
     table = ijg_table(quality).astype(np.float64)
-    gain = unquantisation_gain(block_coefficient_counts(image, table, name), table, tile)
+    counts = block_coefficient_counts(image, table, name)
+    gain = unquantisation_gain(counts, table, spectrum.power.shape[0])
     return spectrum._replace(power=spectrum.power * gain)
 
 
@@ -170,9 +185,10 @@ def camera_rows(images, camera, scale, seed, index):
     decoded = [jpeg(lr, quality) for lr in clean]
     clean_cov = spectral_pool_kernel(
         pool_power_spectra([image_power_spectrum(lr) for lr in clean]), scale).covariance
+    as_decoded = [image_power_spectrum(lr) for lr in decoded]
     spectra = {
-        'as decoded': [image_power_spectrum(lr) for lr in decoded],
-        'un-quantised': [unquantised_power_spectrum(lr, quality) for lr in decoded]
+        'as decoded': as_decoded,
+        'un-quantised': [unquantised(s, lr, quality) for s, lr in zip(as_decoded, decoded)]
     }
     cov = kernel_covariance(camera['kernel'])
     iso_err = compare(np.trace(cov) / 2 * np.eye(2), cov)['err']

@@ -60,6 +60,10 @@ TRUE_KERNEL_SIZE = 25  # 4.2 sigmas either side of the widest major sigma (2.5 s
 #: The issue's tolerance on a sigma, scored for true sigmas of at least 1 HR px.
 SIGMA_TOLERANCE = 0.15
 SCORED_SIGMA = 1.0
+#: The report's inputs: a name and which rows (cameras) it takes.
+INPUTS = (('clean', lambda row: not row['quality']), ('JPEG q >= 85', lambda row:
+                                                      (row['quality'] or 0) >= 85),
+          ('JPEG q 75', lambda row: row['quality'] == 75))
 #: ``--method spectral`` has no interval (one image): never covering, never wide.
 NO_INTERVAL = SigmaInterval((math.nan, math.nan), (math.nan, math.nan), 0.0, 1, math.inf, False)
 
@@ -186,9 +190,7 @@ def markdown(args, results, seconds):
         'missed but covered and warned | interval covers both |', '|---' * 9 + '|'
     ]
     for scale, rows in results.items():
-        for name, keep in (('clean', lambda r: not r['quality']), ('JPEG q >= 85', lambda r:
-                                                                   (r['quality'] or 0) >= 85),
-                           ('JPEG q 75', lambda r: r['quality'] == 75)):
+        for name, keep in INPUTS:
             chosen = [r for r in rows if keep(r)]
             if chosen:
                 lines.append(summary_line(f'x{scale}, {name}', chosen))

@@ -26,14 +26,16 @@ import os.path as osp
 import numpy as np
 
 try:
+    from benchmarks.accuracy.kernel_cameras import INPUTS as KERNEL_CAMERA_INPUTS
     from benchmarks.accuracy.report_files import command_line, write_report
 except ImportError:  # run as a script from benchmarks/accuracy
+    from kernel_cameras import INPUTS as KERNEL_CAMERA_INPUTS
     from report_files import command_line, write_report
 
 #: Cameras under this true geometric-mean sigma (HR px) are reported apart.
 SMALL_SIZE = 1.5
-INPUTS = (('clean', lambda row: not row['quality']), ('JPEG q >= 85', lambda row:
-                                                      (row['quality'] or 0) >= 85))
+#: The inputs reported: :mod:`.kernel_cameras`' clean and JPEG q >= 85 ones.
+INPUTS = KERNEL_CAMERA_INPUTS[:2]
 
 
 def variance_offset(row) -> float:
