@@ -3,9 +3,11 @@
 import json
 import math
 
+import numpy as np
 import pytest
 
 from benchmarks.accuracy import kernel_offsets
+from benchmarks.accuracy.kernel_scoring import compare
 
 
 def camera_row(true_sigmas, est_sigmas, quality=None):
@@ -38,3 +40,56 @@ def test_offset_is_the_same_for_every_camera_a_content_variance_shifts(tmp_path)
     # clean: the 0.99 HR px camera under 1.5, the 2.45 one over; JPEG: the 1.55 one only
     assert '| rows.json, x4, clean | 2 | -0.50 | 0.00 | -0.50 | -0.50 |' in report
     assert '| rows.json, x4, JPEG q >= 85 | 1 | -0.50 | 0.00 | - | -0.50 | - |' in report
+
+
+@pytest.mark.parametrize('sigmas', [(0.9, 1.1), (1.2, 2.0), (2.0, 3.0)])
+def test_an_estimate_of_the_true_shape_beats_the_guess_only_inside_the_margin(sigmas):
+    covariance = np.diag(np.square(sigmas))
+    guess_err = compare(np.trace(covariance) / 2 * np.eye(2), covariance)['err']
+    margin = kernel_offsets.guess_margin(camera_row(sigmas, sigmas))
+    for offset, beats in ((0.98 * margin, True), (1.02 * margin, False)):
+        for sign in (1, -1):
+            err = compare(covariance + sign * offset * np.eye(2), covariance)['err']
+            assert (err < guess_err) is beats
+    # the shape wrong as well: further off than the offset alone
+    rotated = covariance[::-1, ::-1] + 0.5 * margin * np.eye(2)
+    assert compare(rotated, covariance)['err'] > compare(covariance + 0.5 * margin * np.eye(2),
+                                                         covariance)['err']
+
+
+def test_corrections_are_the_ranges_that_keep_enough_cameras_inside_their_margins(tmp_path):
+    # margins 0.5 (2 cameras) and 1.0; offsets -1, -1, +0.5: inside for c in (0.5, 1.5) for the
+    # first two, (-1.5, 0.5) for the third; no c holds all three, 2 of 3 in (0.5, 1.5)
+    offsets, margins = np.array([-1.0, -1.0, 0.5]), np.array([0.5, 0.5, 1.0])
+    ranges = kernel_offsets.correction_ranges([(offsets, margins)])
+    assert max(shares[0] for _, _, shares in ranges) == pytest.approx(2 / 3)
+    assert kernel_offsets.passing_ranges(ranges, 0, share=0.6) == [(0.5, 1.5)]
+    assert kernel_offsets.passing_ranges(ranges, 0, share=0.3) == [(-1.5, 1.5)]
+    # a second file wanting the opposite correction: no one c serves both
+    other = (-offsets, margins)
+    both = kernel_offsets.correction_ranges([(offsets, margins), other])
+    assert max(min(shares) for _, _, shares in both) == pytest.approx(1 / 3)
+
+    # nearly isotropic cameras read 0.5 HR px^2 apart by two photograph sets
+    cameras = [(0.95, 1.05), (1.4, 1.5), (1.0, 2.0)]
+    for name, shift in (('dev.json', 0.25), ('test.json', -0.25)):
+        rows = [
+            dict(camera_row(c, [math.sqrt(s * s + shift) for s in c], 90), iso_err=1.0)
+            for c in cameras
+        ]
+        for row in rows:
+            row['est']['err'] = 0.5
+        (tmp_path / name).write_text(json.dumps(dict(results={'4': rows})))
+    out = tmp_path / 'corrections.md'
+    assert kernel_offsets.main([
+        str(tmp_path / 'dev.json'),
+        str(tmp_path / 'test.json'), '--corrections', '--out',
+        str(out)
+    ]) == 0
+    report = out.read_text()
+    # margins 0.1, 0.145 and 1.5: only the 1.0/2.0 camera is inside as fitted; all three are
+    # for c within 0.1 of -0.25 on dev and of +0.25 on test, but never on both
+    assert '| x4, JPEG q >= 85, dev.json | 3 | 100% | 33% | -0.35 to -0.15 |' in report
+    assert '| x4, JPEG q >= 85, test.json | 3 | 100% | 33% | +0.15 to +0.35 |' in report
+    joint = '| x4, JPEG q >= 85, every file with one correction | - | - | at most 33% | - |'
+    assert joint in report
