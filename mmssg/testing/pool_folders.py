@@ -1,5 +1,6 @@
 # Copyright (c) mmssg contributors. All rights reserved.
-"""Small real-LR training folders and the configs that make pools of them, for the pool tests.
+"""Small real-LR training folders and the configs that make pools of them, for the pool tests,
+and readers of the pool folders the tools write (their kernels and summary).
 
 Frames are written in the Cityscapes layout (``leftImg8bit/train/<city>/<city>_..._leftImg8bit
 .png``) or IDD's (``leftImg8bit/train/<sequence>/<frame>_leftImg8bit.png``), each half
@@ -8,8 +9,10 @@ a noisy flat field (where noise patches are found). A pool config names such a f
 guided training dataset and two pool folders in a ``DomainAdaptedDegradation``, as the
 paper's configs do.
 """
+import json
 import os
 import os.path as osp
+from pathlib import Path
 from typing import Optional, Sequence
 
 import cv2
@@ -93,3 +96,14 @@ def write_pool_config(path: str,
     with open(path, 'w') as f:
         f.write(text)
     return path
+
+
+def kernel_files(folder) -> dict:
+    """``{file name: bytes}`` of the kernels (``*.npy``) in the pool folder ``folder``."""
+    return {p.name: p.read_bytes() for p in sorted(Path(folder).glob('*.npy'))}
+
+
+def pool_summary(folder, name: str = 'summary.json') -> dict:
+    """The pool folder ``folder``'s summary (``name``), as written."""
+    with open(osp.join(folder, name)) as f:
+        return json.load(f)

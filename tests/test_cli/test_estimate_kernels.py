@@ -1,5 +1,6 @@
 # Copyright (c) mmssg contributors. All rights reserved.
-"""tools/data/estimate_kernels.py: a folder of real LR images -> a KernelGAN kernel pool."""
+"""tools/data/estimate_kernels.py: a folder of real LR images -> a KernelGAN kernel pool; its
+refusals, reruns, shards and resumes (the spectral methods: test_estimate_kernels_spectral.py)."""
 import json
 import os
 import os.path as osp
@@ -12,22 +13,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mmssg.degradation.functional import kernel_covariance, validate_kernel
+from mmssg.degradation.functional import validate_kernel
 from mmssg.degradation.pools import load_kernel_pool
-from mmssg.degradation.spectral_kernels import MIN_POOLED_IMAGES, MODEL_VERSION, fit_settings
-from mmssg.testing import REPO_ROOT, power_law_image
+from mmssg.testing import REPO_ROOT
+from mmssg.testing.pool_folders import kernel_files, pool_summary
 from mmssg.utils import EXIT_ERROR, EXIT_OK, EXIT_SKIPPED
 
 pytestmark = [pytest.mark.usefixtures('one_torch_thread'), pytest.mark.heavy]
 
 TOOL = osp.join(REPO_ROOT, 'tools', 'data', 'estimate_kernels.py')
-
-
-@pytest.fixture(scope='module')
-def estimate():
-    """The tool's ``main``, run in-process (saves re-importing torch)."""
-    from mmssg.cli.estimate_kernels import main
-    return main
 
 
 def run_from_shell(*args):
@@ -117,23 +111,15 @@ def _lr_folder(root, count, size=64, seed=3):
     return root
 
 
-def _kernels(folder):
-    return {p.name: p.read_bytes() for p in sorted(folder.glob('*.npy'))}
-
-
-def _summary(folder, name='summary.json'):
-    return json.loads((folder / name).read_text())
-
-
 QUICK = ['--scale', '2', '--iters', '3', '--no-progress', '--workers', '1']
 
 
 def test_a_rerun_skips_finished_kernels_and_other_settings_need_redo(estimate, tmp_path, capsys):
     src, out = _lr_folder(tmp_path / 'lr', 4), tmp_path / 'pool'
     assert estimate([str(src), str(out), *QUICK, '--batch', '2']) == EXIT_OK
-    first = _kernels(out)
+    first = kernel_files(out)
     stamps = {p.name: p.stat().st_mtime_ns for p in out.glob('*.npy')}
-    summary = _summary(out)
+    summary = pool_summary(out)
     assert sorted(os.listdir(out)) == sorted(first) + ['summary.json'] and len(first) == 4
     record = summary['images'][0]
     assert record['settings'] == summary['settings'] and record['settings']['iterations'] == 3
@@ -143,7 +129,7 @@ def test_a_rerun_skips_finished_kernels_and_other_settings_need_redo(estimate, t
     assert estimate([str(src), str(out), *QUICK, '--batch', '2']) == EXIT_OK
     assert 'wrote 0 kernels (13x13, x2)' in capsys.readouterr().out
     assert {p.name: p.stat().st_mtime_ns for p in out.glob('*.npy')} == stamps
-    assert _summary(out)['images'] == summary['images']
+    assert pool_summary(out)['images'] == summary['images']
 
     with pytest.raises(
             ValueError,
@@ -152,10 +138,10 @@ def test_a_rerun_skips_finished_kernels_and_other_settings_need_redo(estimate, t
             r'aachen__img_01\.npy made with iterations=3 \(this run: 4\) '
             r'\(and 3 more\)'):
         estimate([str(src), str(out), *QUICK[:2], '--iters', '4', *QUICK[4:]])
-    assert _kernels(out) == first  # nothing touched
+    assert kernel_files(out) == first  # nothing touched
     assert estimate([str(src), str(out), *QUICK[:2], '--iters', '4', *QUICK[4:], '--redo']) == 0
-    assert _kernels(out) != first
-    assert {r['settings']['iterations'] for r in _summary(out)['images']} == {4}
+    assert kernel_files(out) != first
+    assert {r['settings']['iterations'] for r in pool_summary(out)['images']} == {4}
 
 
 def test_kernels_no_summary_accounts_for_are_not_overwritten(estimate, tmp_path):
@@ -216,12 +202,12 @@ def test_shards_fill_one_pool_and_the_last_one_writes_the_summary(estimate, tmp_
     monkeypatch.delenv('WORLD_SIZE')
     assert estimate([str(src), str(sharded), *QUICK, '--batch', '1', '--shard', '0/2']) == 0
     assert f'{sharded}/summary.json written' in capsys.readouterr().out
-    assert _kernels(sharded) == _kernels(whole)
-    merged, single = _summary(sharded), _summary(whole)
+    assert kernel_files(sharded) == kernel_files(whole)
+    merged, single = pool_summary(sharded), pool_summary(whole)
     assert merged['shards'] == 2 and merged['images_found'] == merged['images_read'] == 5
     assert [r['pool_file'] for r in merged['images']] == [r['pool_file'] for r in single['images']]
     assert [r['seed_index'] for r in merged['images']] == [0, 1, 2, 3, 4]
-    assert load_kernel_pool(str(sharded), scale=2).names == sorted(_kernels(whole))
+    assert load_kernel_pool(str(sharded), scale=2).names == sorted(kernel_files(whole))
 
 
 def test_max_images_draws_the_same_seeded_subset_whatever_the_sharding(estimate, tmp_path):
@@ -230,11 +216,11 @@ def test_max_images_draws_the_same_seeded_subset_whatever_the_sharding(estimate,
     assert estimate([str(src), str(tmp_path / 'a'), *QUICK, *subset]) == EXIT_OK
     for index in range(3):
         estimate([str(src), str(tmp_path / 'b'), *QUICK, *subset, '--shard', f'{index}/3'])
-    assert sorted(_kernels(tmp_path / 'a')) == sorted(_kernels(tmp_path / 'b'))
-    assert len(_kernels(tmp_path / 'a')) == 3
-    assert _kernels(tmp_path / 'a') == _kernels(tmp_path / 'b')
+    assert sorted(kernel_files(tmp_path / 'a')) == sorted(kernel_files(tmp_path / 'b'))
+    assert len(kernel_files(tmp_path / 'a')) == 3
+    assert kernel_files(tmp_path / 'a') == kernel_files(tmp_path / 'b')
     estimate([str(src), str(tmp_path / 'c'), *QUICK, *subset[:2], '--seed', '12', '--batch', '1'])
-    assert sorted(_kernels(tmp_path / 'c')) != sorted(_kernels(tmp_path / 'a'))
+    assert sorted(kernel_files(tmp_path / 'c')) != sorted(kernel_files(tmp_path / 'a'))
 
 
 def test_shards_of_one_pool_must_share_their_settings(estimate, tmp_path):
@@ -251,7 +237,7 @@ def test_a_run_killed_with_sigkill_resumes_to_the_uninterrupted_pool(estimate, t
     src = _lr_folder(tmp_path / 'lr', 6)
     args = ['--scale', '2', '--iters', '20', '--batch', '2', '--workers', '1', '--no-progress']
     assert estimate([str(src), str(tmp_path / 'reference'), *args]) == EXIT_OK
-    reference = _kernels(tmp_path / 'reference')
+    reference = kernel_files(tmp_path / 'reference')
 
     out = tmp_path / 'pool'
     process = subprocess.Popen(
@@ -273,67 +259,16 @@ def test_a_run_killed_with_sigkill_resumes_to_the_uninterrupted_pool(estimate, t
     assert estimate([str(src), str(out), *args]) == EXIT_OK
     assert f'{len(finished)} already there' in capsys.readouterr().out
     assert {n: (out / n).stat().st_mtime_ns for n in finished} == finished  # not rewritten
-    assert _kernels(out) == reference
-    resumed, whole = _summary(out), _summary(tmp_path / 'reference')
+    assert kernel_files(out) == reference
+    resumed, whole = pool_summary(out), pool_summary(tmp_path / 'reference')
     for key in ('images', 'suspect', 'settings', 'images_found', 'images_read'):
         assert resumed[key] == whole[key], key
-
-
-SPECTRAL = ['--scale', '4', '--no-progress', '--workers', '1']
-
-
-def _photo_folder(root, count):
-    """``count`` photograph-like (power-law) 96x96 images, as the spectral fit expects."""
-    for i in range(count):
-        city = root / ('aachen' if i % 2 else 'bremen')
-        city.mkdir(parents=True, exist_ok=True)
-        image = np.clip(power_law_image(96, i), 0, 255).astype(np.uint8)
-        Image.fromarray(image).save(city / f'img_{i:02d}.png')
-    return root
-
-
-def test_spectral_method_writes_a_pool_that_records_each_fit(estimate, tmp_path, capsys):
-    src, out = _photo_folder(tmp_path / 'lr', 3), tmp_path / 'pool'
-    assert estimate([str(src), str(out), *SPECTRAL, '--method', 'spectral']) == EXIT_OK
-    printed = capsys.readouterr()
-    assert 'wrote 3 kernels (25x25, x4)' in printed.out
-    assert "--method spectral at x4: one image's kernel is not reliable" in printed.err
-    assert 'use --method spectral-pooled' in printed.err
-    pool = load_kernel_pool(str(out), scale=4)
-    summary = _summary(out)
-    # as recorded (a tuple in the settings would come back a list and refuse every rerun)
-    assert summary['settings'] == dict(method='spectral', **fit_settings(4))
-    assert (summary['settings']['scale'], summary['settings']['kernel_size']) == (4, 25)
-    assert summary['parameters']['method'] == 'spectral'
-    for name, kernel in zip(pool.names, pool.kernels):
-        record = next(r for r in summary['images'] if r['pool_file'] == name)
-        # The recorded covariance is the saved kernel's (measured independently here).
-        np.testing.assert_allclose(kernel_covariance(kernel), record['covariance'], atol=2e-3)
-        assert record['pooled_images'] == 1 and 'raw_kernel_sum' not in record
-        assert not record['clamped']
-    assert summary['suspect'] == []
-    # An image's kernel does not depend on the others in the folder.
-    alone = tmp_path / 'alone'
-    (alone / 'bremen').mkdir(parents=True)
-    (alone / 'bremen' / 'img_00.png').write_bytes((src / 'bremen' / 'img_00.png').read_bytes())
-    assert estimate([str(alone),
-                     str(tmp_path / 'pool1'), *SPECTRAL, '--method', 'spectral']) == EXIT_OK
-    assert (np.load(tmp_path / 'pool1' / 'bremen__img_00.npy').tobytes() == np.load(
-        out / 'bremen__img_00.npy').tobytes())
-    capsys.readouterr()
-    # at x2 one image's kernel holds: no warning
-    assert estimate([
-        str(alone),
-        str(tmp_path / 'pool2'), '--scale', '2', '--no-progress', '--workers', '1', '--method',
-        'spectral'
-    ]) == EXIT_OK
-    assert 'not reliable' not in capsys.readouterr().err
 
 
 def test_another_method_on_a_pool_needs_redo(estimate, tmp_path):
     src, out = _lr_folder(tmp_path / 'lr', 2), tmp_path / 'pool'
     assert estimate([str(src), str(out), *QUICK, '--batch', '2']) == EXIT_OK
-    first = _kernels(out)
+    first = kernel_files(out)
     with pytest.raises(
             ValueError,
             match=rf'^2 kernel\(s\) in {out} were not made with the settings of this run; pass '
@@ -341,87 +276,8 @@ def test_another_method_on_a_pool_needs_redo(estimate, tmp_path):
             r"records aachen__img_01\.npy made with method='kernelgan' \(this run: 'spectral'\) "
             r'\(and 1 more\)$'):
         estimate([str(src), str(out), *QUICK, '--method', 'spectral'])
-    assert _kernels(out) == first
+    assert kernel_files(out) == first
     assert estimate([str(src), str(out), *QUICK, '--method', 'spectral', '--redo']) == EXIT_OK
-    summary = _summary(out)
+    summary = pool_summary(out)
     assert {r['settings']['method'] for r in summary['images']} == {'spectral'}
     assert {np.load(out / n).shape for n in first} == {(25, 25)}
-
-
-def test_pooled_method_gives_every_image_one_kernel_of_the_whole_set(estimate, tmp_path):
-    src, out = _photo_folder(tmp_path / 'lr', 3), tmp_path / 'pool'
-    pooled = [str(src), str(out), *SPECTRAL, '--method', 'spectral-pooled']
-    with pytest.raises(ValueError, match='cannot be sharded'):
-        estimate(pooled + ['--shard', '0/2'])
-    # fewer images than the default minimum: refused before anything is written
-    with pytest.raises(
-            ValueError,
-            match=f"'{src}' has 3 usable image.s., fewer than "
-            f'--min-pooled-images {MIN_POOLED_IMAGES}'):
-        estimate(pooled)
-    assert not out.exists()
-    pooled += ['--min-pooled-images', '3']
-    assert estimate(pooled) == EXIT_OK
-    kernels = _kernels(out)
-    assert len(kernels) == 3 and len(set(kernels.values())) == 1
-    assert {r['pooled_images'] for r in _summary(out)['images']} == {3}
-    assert _summary(out)['settings']['model'] == MODEL_VERSION  # the fit's version
-    # A pooled kernel depends on the whole image list: a grown folder is another setting.
-    _photo_folder(tmp_path / 'more', 4)
-    (src / 'bremen' / 'img_03.png').write_bytes((tmp_path / 'more/aachen/img_03.png').read_bytes())
-    with pytest.raises(ValueError, match='pooled_over='):
-        estimate(pooled)
-
-
-def test_pooled_method_skips_an_image_narrower_than_its_tile(estimate, tmp_path, capsys):
-    src, out = _photo_folder(tmp_path / 'lr', 2), tmp_path / 'pool'
-    Image.fromarray(np.full((48, 96), 128, np.uint8)).save(src / 'bremen' / 'narrow.png')
-    pooled = [str(src), str(out), *SPECTRAL, '--method', 'spectral-pooled']
-    # the minimum counts the images the fit can use, not the files found
-    with pytest.raises(ValueError, match=r'2 usable image.s. \(1 more could not be used\)'):
-        estimate(pooled + ['--min-pooled-images', '3'])
-    assert estimate(pooled + ['--min-pooled-images', '2']) == EXIT_SKIPPED
-    skipped = _summary(out)['skipped']
-    assert [s['file'] for s in skipped] == ['bremen/narrow.png']
-    assert '48x96' in skipped[0]['reason'] and '64x64' in skipped[0]['reason']
-    assert {r['pooled_images'] for r in _summary(out)['images']} == {2}
-
-
-def test_pooled_summary_records_the_interval_and_the_jpeg_files(estimate, tmp_path, capsys):
-    src, out = _photo_folder(tmp_path / 'lr', 4), tmp_path / 'pool'
-    # two of the four frames as JPEG files at quality 85
-    for rel in ('aachen/img_01', 'bremen/img_02'):
-        Image.open(src / f'{rel}.png').save(src / f'{rel}.jpg', quality=85)
-        (src / f'{rel}.png').unlink()
-    assert estimate(
-        [str(src),
-         str(out), *SPECTRAL, '--method', 'spectral-pooled', '--min-pooled-images', '3']) == EXIT_OK
-    summary = _summary(out)
-    record = summary['images'][0]
-    interval = record['sigma_interval']
-    assert interval['groups'] == 4 and interval['level'] == 0.9
-    minor, major = np.sqrt(np.linalg.eigvalsh(np.array(record['covariance'])))
-    assert interval['minor'][0] <= minor <= interval['minor'][1]
-    assert interval['major'][0] <= major <= interval['major'][1]
-    assert record['jpeg']['jpeg_files'] == 2 and record['jpeg']['qualities'] == {'85': 2}
-    # the flag and the warning go together
-    warned = 'the pooled kernel is uncertain' in capsys.readouterr().err
-    assert summary['wide_interval'] == record['wide_interval'] == warned
-
-
-def test_spectral_method_tells_each_jpeg_files_fit_its_quality(estimate, tmp_path):
-    from mmssg.degradation.power_spectra import image_power_spectrum
-    from mmssg.degradation.spectral_kernels import spectral_pool_kernel
-    from mmssg.utils import read_image
-    src, out = _photo_folder(tmp_path / 'lr', 2), tmp_path / 'pool'
-    Image.open(src / 'aachen/img_01.png').save(src / 'aachen/img_01.jpg', quality=85)
-    (src / 'aachen/img_01.png').unlink()
-    args = ['--scale', '2', '--no-progress', '--workers', '1', '--method', 'spectral']
-    assert estimate([str(src), str(out), *args]) == EXIT_OK
-    records = {r['file']: r for r in _summary(out)['images']}
-    assert records['bremen/img_00.png']['fitted_for_quality'] is None
-    assert records['aachen/img_01.jpg']['fitted_for_quality'] == 85
-    told = spectral_pool_kernel(
-        image_power_spectrum(read_image(str(src / 'aachen/img_01.jpg'))), 2, 85)
-    np.testing.assert_allclose(
-        records['aachen/img_01.jpg']['covariance'], told.covariance, atol=1e-6)
