@@ -87,6 +87,11 @@ _LAYOUTS = {1: 'grey', 3: 'colour', 4: 'colour with alpha'}
 
 #: PIL modes with an alpha channel (a palette or colour with ``transparency`` has one too).
 _ALPHA_MODES = ('LA', 'La', 'PA', 'RGBA', 'RGBa')
+#: PIL modes of grey with alpha, which OpenCV's decoders give as colour with alpha.
+_GREY_ALPHA_MODES = ('LA', 'La')
+#: Formats whose further frames are not more of the picture (a phone JPEG's preview or depth
+#: map): only the first is read, as every viewer shows it.
+_EXTRA_FRAMES_IGNORED = ('MPO', )
 
 
 class ImageData(NamedTuple):
@@ -99,10 +104,13 @@ class ImageData(NamedTuple):
             or 1-bit image), for a message.
         dropped (str): Empty, or what the file holds that OpenCV's decoder does not give
             (the transparency of a grey PNG, the alpha of a grey TIFF).
+        grey (bool): The file is grey with alpha: the three colour channels of ``pixels``
+            are one grey plane repeated. Default: False.
     """
     pixels: np.ndarray
     converted: str
     dropped: str
+    grey: bool = False
 
 
 class _Header(NamedTuple):
@@ -111,6 +119,7 @@ class _Header(NamedTuple):
     mode: Optional[str]
     orientation: int
     alpha: bool
+    frames: int = 1
 
 
 def _header(data: np.ndarray) -> _Header:
@@ -126,9 +135,22 @@ def _header(data: np.ndarray) -> _Header:
             if isinstance(exif, bytes):
                 tags.load(exif)
             alpha = img.mode in _ALPHA_MODES or 'transparency' in img.info
-            return _Header(img.format, img.mode, int(tags.get(0x0112, 1)), alpha)
+            frames = int(getattr(img, 'n_frames', 1))
+            return _Header(img.format, img.mode, int(tags.get(0x0112, 1)), alpha, frames)
     except Exception:  # a format or an EXIF block PIL cannot parse: OpenCV alone decides
         return _Header(None, None, 1, False)
+
+
+def _tiff_rgba_as_stored(data: np.ndarray) -> np.ndarray:
+    """An 8-bit RGBA TIFF's BGRA pixels as stored, turned as its orientation tag asks.
+
+    OpenCV reads such a file through libtiff's RGBA interface, which multiplies the colour by
+    the alpha: PIL gives the colour as stored.
+    """
+    with Image.open(io.BytesIO(data.tobytes())) as img:
+        rgba = np.asarray(img)
+        orientation = int(img.getexif().get(0x0112, 1))
+    return apply_orientation(rgba[..., [2, 1, 0, 3]], orientation)
 
 
 def apply_orientation(img: np.ndarray, orientation: int) -> np.ndarray:
@@ -159,10 +181,13 @@ def decode_image(path: str, channel_order: str = 'rgb') -> ImageData:
     and TIFF files; not WebP), so every tool sees the pixels that MMagic's
     ``LoadImageFromFile`` (``mmcv.imfrombytes`` with ``flag='color'``) gives the training
     and test pipelines: the image as a viewer shows it. Grey with alpha is read as colour
-    with alpha (OpenCV's decoders give it so; nothing is lost), palette images as colour
-    (with alpha when they have transparency); ``converted`` says so. Where the file has
-    transparency that OpenCV's decoder does not give (grey PNG with a transparent value,
-    grey + alpha TIFF), ``dropped`` says so: a tool that keeps alpha refuses the file.
+    with alpha (OpenCV's decoders give it so; nothing is lost; ``grey`` says so), palette
+    images as colour (with alpha when they have transparency), CMYK as colour; ``converted``
+    says so. An 8-bit RGBA TIFF keeps its colour as stored (OpenCV alone would multiply it by
+    the alpha). Where the file has transparency that OpenCV's decoder does not give (grey PNG
+    with a transparent value, grey + alpha TIFF), ``dropped`` says so: a tool that keeps alpha
+    refuses the file. A file of several frames (a multi-page TIFF, an animated PNG or WebP) is
+    refused rather than read as its first; a phone's MPO JPEG is read as its first picture.
 
     Args:
         path (str): The image file.
@@ -173,24 +198,33 @@ def decode_image(path: str, channel_order: str = 'rgb') -> ImageData:
 
     Raises:
         FileNotFoundError: ``path`` does not exist.
-        ValueError: The file is empty, cannot be decoded (corrupt, not an image) or holds
-            samples of another depth (float, 32-bit) or channel count.
+        ValueError: The file is empty, cannot be decoded (corrupt, not an image), holds
+            samples of another depth (float, 32-bit) or channel count, or several frames.
     """
     if channel_order not in ('rgb', 'bgr'):
         raise ValueError(f"channel_order must be 'rgb' or 'bgr', got {channel_order!r}")
     data = np.fromfile(path, np.uint8)  # names the file when it cannot be opened
     if data.size == 0:
         raise ValueError(f'{path}: empty file, not an image')
+    header = _header(data)
+    if header.frames > 1 and header.format not in _EXTRA_FRAMES_IGNORED:
+        raise ValueError(f'{path}: holds {header.frames} frames ({header.format}); expected a '
+                         'single image: save each frame as its own file')
     img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)  # BGR(A); EXIF orientation not applied
     if img is None:
         raise ValueError(f'{path}: cannot decode the image (corrupt or not an image file)')
     if img.dtype not in (np.uint8, np.uint16):
         raise ValueError(f'{path}: {img.dtype} samples are not supported; expected an 8- or '
                          '16-bit image')
-    header = _header(data)
     if header.format in _ORIENTED_BY_COLOUR_DECODING:
         img = apply_orientation(img, header.orientation)
     channels = 1 if img.ndim == 2 else img.shape[2]
+    if header.format == 'TIFF' and channels == 4 and img.dtype == np.uint8:
+        if header.mode == 'RGBA':
+            img = _tiff_rgba_as_stored(data)
+        elif header.mode == 'CMYK':  # libtiff's RGBA interface adds an opaque alpha
+            img, channels = img[..., :3], 3
+    grey = channels == 2 or (channels == 4 and header.mode in _GREY_ALPHA_MODES)
     if channels == 2:  # grey + alpha (OpenCV's PNG decoder gives it as BGRA already)
         img, channels = np.dstack([img[..., 0]] * 3 + [img[..., 1]]), 4
     if channels not in (1, 3, 4):
@@ -205,7 +239,7 @@ def decode_image(path: str, channel_order: str = 'rgb') -> ImageData:
     if header.mode in _CONVERTED_MODES:
         converted = (f'{_CONVERTED_MODES[header.mode]}, read as {img.dtype.itemsize * 8}-bit '
                      f'{_LAYOUTS[channels]}')
-    return ImageData(np.ascontiguousarray(img), converted, dropped)
+    return ImageData(np.ascontiguousarray(img), converted, dropped, grey)
 
 
 def read_image(path: str, channel_order: str = 'rgb') -> np.ndarray:

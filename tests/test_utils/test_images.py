@@ -211,3 +211,59 @@ def test_decode_image_says_what_it_converted_and_what_opencv_drops(tmp_path):
     grey_trns = decode_image(str(tmp_path / 'grey_trns.png'))
     assert grey_trns.pixels.shape == (5, 7)
     assert grey_trns.dropped == 'its transparency (PNG L), which OpenCV does not read'
+    assert not grey_trns.grey and not palette.grey and grey_alpha.grey
+
+
+def test_an_8_bit_rgba_tiff_keeps_its_colour_as_stored(tmp_path):
+    alpha = np.linspace(0, 255, 35).astype(np.uint8).reshape(5, 7)
+    Image.fromarray(np.dstack([RGB, alpha]), 'RGBA').save(tmp_path / 'rgba.tif')
+    got = decode_image(str(tmp_path / 'rgba.tif'))
+    np.testing.assert_array_equal(got.pixels, np.dstack([RGB, alpha]))  # not times alpha
+    np.testing.assert_array_equal(
+        decode_image(str(tmp_path / 'rgba.tif'), 'bgr').pixels, np.dstack([RGB[..., ::-1], alpha]))
+    # turned as its orientation tag asks, as OpenCV turns it (exact where alpha is opaque)
+    opaque = np.dstack([RGB, np.full((5, 7), 255, np.uint8)])
+    Image.fromarray(opaque, 'RGBA').save(tmp_path / 'turned.tif', tiffinfo={274: 6})
+    by_opencv = cv2.cvtColor(
+        cv2.imread(str(tmp_path / 'turned.tif'), cv2.IMREAD_UNCHANGED), cv2.COLOR_BGRA2RGBA)
+    assert by_opencv.shape == (7, 5, 4)
+    np.testing.assert_array_equal(decode_image(str(tmp_path / 'turned.tif')).pixels, by_opencv)
+
+
+def test_a_cmyk_tiff_is_read_as_colour_without_an_alpha(tmp_path):
+    Image.fromarray(RGB).convert('CMYK').save(tmp_path / 'cmyk.tif')
+    got = decode_image(str(tmp_path / 'cmyk.tif'))
+    assert got.pixels.shape == (5, 7, 3) and got.converted == 'a CMYK image, read as 8-bit colour'
+    by_opencv = cv2.imread(str(tmp_path / 'cmyk.tif'), cv2.IMREAD_UNCHANGED)
+    assert by_opencv.shape == (5, 7, 4) and (by_opencv[..., 3] == 255).all()
+    np.testing.assert_array_equal(got.pixels, by_opencv[..., 2::-1])
+
+
+@pytest.mark.parametrize('name, kind', [('pages.tif', 'TIFF'), ('animated.png', 'PNG'),
+                                        ('animated.webp', 'WEBP')])
+def test_a_file_of_several_frames_is_refused_not_read_as_its_first(tmp_path, name, kind):
+    frames = [Image.fromarray(RGB), Image.fromarray(255 - RGB)]
+    frames[0].save(tmp_path / name, save_all=True, append_images=frames[1:])
+    with pytest.raises(
+            ValueError,
+            match=f'^{tmp_path / name}: holds 2 frames \\({kind}\\); expected a single image'):
+        decode_image(str(tmp_path / name))
+
+
+def test_a_phone_jpeg_of_several_pictures_is_read_as_its_first(tmp_path):
+    # an MPO file: the picture, then (on phones) a preview or a depth map
+    big = cv2.resize(RGB, (56, 40), interpolation=cv2.INTER_NEAREST)
+    Image.fromarray(big).save(
+        tmp_path / 'phone.jpg',
+        format='MPO',
+        save_all=True,
+        append_images=[Image.fromarray(255 - big)],
+        quality=100)
+    with Image.open(tmp_path / 'phone.jpg') as img:
+        assert (img.format, img.n_frames) == ('MPO', 2)
+        first = np.asarray(img.convert('RGB')).astype(int)
+        img.seek(1)
+        second = np.asarray(img.convert('RGB')).astype(int)
+    got = decode_image(str(tmp_path / 'phone.jpg')).pixels
+    assert got.shape == (40, 56, 3)
+    assert np.abs(got - first).mean() < 1 < 10 < np.abs(got - second).mean()
