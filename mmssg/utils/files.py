@@ -2,14 +2,15 @@
 """Writing output files so that a killed process never leaves half of one.
 
 Every writer here writes to a hidden temporary file next to the target,
-``.<name>.<pid>.part``, and renames it onto the target in one step
-(``os.replace``, atomic on POSIX file systems). A process killed at any moment
-leaves either the old file, the new one, or a stray ``.part`` file that no
-loader reads (its name is hidden and does not end in ``.npy``, ``.npz`` or
-``.json``); it never leaves a truncated target. The process id in the
-temporary name keeps two processes that write the same target (two shards
-merging one summary) from writing into one temporary file.
+``.<name>.<pid>.part`` (a digest for the name when that is too long), and renames it
+onto the target in one step (``os.replace``, atomic on POSIX file systems). A process
+killed at any moment leaves either the old file, the new one, or a stray ``.part`` file
+that no loader reads (its name is hidden and does not end in ``.npy``, ``.npz`` or
+``.json``); it never leaves a truncated target. The process id in the temporary name keeps
+two processes that write the same target (two shards merging one summary) from writing
+into one temporary file.
 """
+import hashlib
 import json
 import os
 import os.path as osp
@@ -18,6 +19,19 @@ from contextlib import contextmanager
 
 import cv2
 import numpy as np
+
+#: The longest file name most file systems take (ext4, XFS, NTFS in characters).
+NAME_MAX = 255
+
+
+def temporary_name(name: str) -> str:
+    """The hidden name a file called ``name`` is written under before it is renamed: the
+    name itself where that fits :data:`NAME_MAX` bytes, else a digest of it."""
+    suffix = f'.{os.getpid()}.part'
+    temporary = f'.{name}{suffix}'
+    if len(temporary.encode()) <= NAME_MAX:
+        return temporary
+    return f'.{hashlib.sha1(name.encode()).hexdigest()}{suffix}'
 
 
 @contextmanager
@@ -35,7 +49,7 @@ def atomic_output(path: str, mode: str = 'wb'):
         file: The open temporary file.
     """
     folder, name = osp.split(osp.abspath(path))
-    temporary = osp.join(folder, f'.{name}.{os.getpid()}.part')
+    temporary = osp.join(folder, temporary_name(name))
     try:
         with open(temporary, mode) as f:
             yield f

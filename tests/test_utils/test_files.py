@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from mmssg.utils import atomic_output, save_npy_atomic, write_json_atomic
+from mmssg.utils.files import NAME_MAX, temporary_name
 
 
 def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
@@ -19,3 +20,14 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
     assert os.listdir(tmp_path) == ['k.npy']
     write_json_atomic(str(tmp_path / 's.json'), dict(a=1))
     assert (tmp_path / 's.json').read_text().replace(' ', '').replace('\n', '') == '{"a":1}'
+
+
+@pytest.mark.parametrize('name', ['a' * 246 + '.tif', '\u00e9' * 120 + '.png', 'short.npy'])
+def test_a_file_whose_name_is_near_the_limit_is_written_too(tmp_path, name):
+    # the temporary name adds a dot, the process id and .part: a digest stands in for a name
+    # that would then pass the file system's limit (bytes, so 120 accented letters are 240)
+    assert len(temporary_name(name).encode()) <= NAME_MAX
+    with atomic_output(str(tmp_path / name)) as f:
+        f.write(b'pixels')
+    assert os.listdir(tmp_path) == [name]
+    assert (tmp_path / name).read_bytes() == b'pixels'
