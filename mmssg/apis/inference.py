@@ -57,8 +57,8 @@ def split_image(image: np.ndarray) -> Tuple[np.ndarray, Optional[np.ndarray], bo
     """``(colour, alpha, grey)`` of an image as :func:`super_resolve` takes it.
 
     Args:
-        image (np.ndarray): ``(H, W)`` grey, ``(H, W, 3)`` colour or ``(H, W, 4)`` colour with
-            alpha, uint8 or uint16.
+        image (np.ndarray): ``(H, W)`` grey, ``(H, W, 2)`` grey with alpha, ``(H, W, 3)``
+            colour or ``(H, W, 4)`` colour with alpha, uint8 or uint16.
 
     Returns:
         tuple: The ``(H, W, 3)`` colour pixels (grey repeated to three channels), the
@@ -71,10 +71,12 @@ def split_image(image: np.ndarray) -> Tuple[np.ndarray, Optional[np.ndarray], bo
         raise ValueError(f'super_resolve expects uint8 or uint16 samples, got {image.dtype}')
     if image.ndim == 2:
         return np.repeat(image[..., None], 3, axis=2), None, True
+    if image.ndim == 3 and image.shape[2] == 2:
+        return np.repeat(image[..., :1], 3, axis=2), image[..., 1], True
     if image.ndim == 3 and image.shape[2] in (3, 4):
         return image[..., :3], (image[..., 3] if image.shape[2] == 4 else None), False
-    raise ValueError('super_resolve expects an (H, W) grey, (H, W, 3) colour or (H, W, 4) '
-                     f'colour + alpha image, got shape {image.shape}')
+    raise ValueError('super_resolve expects an (H, W) grey, (H, W, 2) grey + alpha, (H, W, 3) '
+                     f'colour or (H, W, 4) colour + alpha image, got shape {image.shape}')
 
 
 def output_size(height: int, width: int, scale: int, outscale: Optional[float]) -> Tuple[int, int]:
@@ -170,8 +172,8 @@ def super_resolve(model: torch.nn.Module,
 
     Args:
         model (nn.Module): A model from :func:`init_model`.
-        image (np.ndarray): ``(H, W)`` grey, ``(H, W, 3)`` colour or ``(H, W, 4)`` colour
-            with alpha (alpha last), uint8 or uint16.
+        image (np.ndarray): ``(H, W)`` grey, ``(H, W, 2)`` grey with alpha, ``(H, W, 3)``
+            colour or ``(H, W, 4)`` colour with alpha (alpha last), uint8 or uint16.
         tile (int, optional): Tile size in LR pixels. Defaults to the whole image.
         tile_overlap (int): Context around each tile in LR pixels.
         progress (Callable, optional): Called as ``progress(done, total)`` after each tile.
@@ -203,5 +205,5 @@ def super_resolve(model: torch.nn.Module,
     out = quantise(sr, image.dtype)
     if alpha is not None:
         alpha = cv2.resize(alpha, (size[1], size[0]), interpolation=cv2.INTER_LINEAR)
-        return np.dstack([out, alpha])
+        return np.dstack([out, alpha])  # (H, W, 2) for grey
     return out[..., 0] if grey else out

@@ -12,8 +12,9 @@ inside it, no result may land on an input file, and no two inputs may share a re
 Nothing an image holds is lost. Images are read by :func:`mmssg.utils.images.decode_image`,
 the reader of every mmssg tool (EXIF orientation applied as in the training and test
 pipelines), and :func:`mmssg.apis.super_resolve` keeps their layout: a grey image gives a
-grey result, an alpha channel is upscaled (bilinear) and kept, a 16-bit image gives a 16-bit
-result computed at full precision. Palette, CMYK and 1-bit images are converted to what
+grey result (grey with alpha too, stored as it was read: colour with alpha, three equal
+colour channels), an alpha channel is upscaled (bilinear) and kept, a 16-bit image gives a
+16-bit result computed at full precision. Palette, CMYK and 1-bit images are converted to what
 they hold (colour, with alpha where they have transparency; grey) and named in a
 ``converted:`` line. ``--ext auto`` (the default) writes each result in its input's format
 (same suffix) where that format holds it, else as PNG (named in a ``converted:`` line);
@@ -29,10 +30,11 @@ A CUDA out-of-memory error stops the tool with one line naming the image, the ti
 that failed and ``--tile`` as the fix. ``--outscale S`` resizes each x4 result to S times
 its input (Lanczos, as Real-ESRGAN's ``--outscale``).
 
-Unreadable files, inputs whose result the chosen format cannot hold, and files whose
-transparency OpenCV cannot read (a grey PNG with a transparent value) are skipped and
-listed; the tool then exits with status 3 (EXIT_SKIPPED) after writing every other image.
-Other errors exit with status 1.
+Unreadable files (named with why: corrupt, float samples, several frames in one file),
+inputs whose result the chosen format cannot hold, and files whose transparency OpenCV
+cannot read (a grey PNG with a transparent value) are skipped and listed; the tool then
+exits with status 3 (EXIT_SKIPPED) after writing every other image. Other errors exit with
+status 1.
 
 Decoding, super-resolving and encoding overlap: ``--workers`` threads read the next
 images and encode finished ones while the model works on the current one (OpenCV releases
@@ -74,6 +76,8 @@ from mmssg.utils.video import VIDEO_EXTENSIONS, is_video_path, map_video, probe_
 DTYPES = {'fp32': None, 'bf16': torch.bfloat16, 'fp16': torch.float16}
 #: A frame cut in at least this many tiles shows a progress bar over its tiles.
 MIN_TILES_FOR_BAR = 4
+#: How the reason of a file that could not be read begins.
+UNREADABLE = 'unreadable'
 
 
 def default_device():
@@ -218,12 +222,19 @@ def super_resolve_one(model, src, image, args, tiles):
             raise RuntimeError(oom_message(src, image.shape, tile)) from error
 
 
-def decoded(read):
-    """The :class:`~mmssg.utils.images.ImageData` a read gave, None for an unreadable file."""
+def decoded(read, src):
+    """``(ImageData, '')`` of a read of ``src``, or ``(None, 'unreadable: why')``."""
     try:
-        return read.result()
-    except (OSError, ValueError):
-        return None
+        return read.result(), ''
+    except (OSError, ValueError) as error:
+        why = str(error)
+        return None, f'{UNREADABLE}: {why[len(src) + 2:] if why.startswith(src + ": ") else why}'
+
+
+def as_stored(sr):
+    """A result as its file stores it: grey with alpha as colour with alpha (three equal
+    colour channels), which is how the input was read; OpenCV writes no two-channel image."""
+    return sr[..., [0, 0, 0, 1]] if sr.ndim == 3 and sr.shape[2] == 2 else sr
 
 
 def super_resolve_all(model, jobs, args, progress, notes=None):
@@ -238,8 +249,8 @@ def super_resolve_all(model, jobs, args, progress, notes=None):
             converted or whose result went to a PNG instead.
 
     Returns:
-        list[tuple[str, str]]: ``(input, reason)`` of the inputs skipped (``'unreadable'``,
-        or what the result's format cannot hold), in input order.
+        list[tuple[str, str]]: ``(input, reason)`` of the inputs skipped (``'unreadable: '``
+        and why, or what the result's format cannot hold), in input order.
     """
     notes = [] if notes is None else notes
     tiles = tiling(args, getattr(model, 'test_cfg', None))
@@ -259,15 +270,16 @@ def super_resolve_all(model, jobs, args, progress, notes=None):
         while reads:
             (src, dst), read = reads.popleft()
             read_next()
-            image = decoded(read)
-            dst, note = ((None,
-                          'unreadable') if image is None else result_path(dst, image, args, taken))
+            image, why = decoded(read, src)
+            dst, note = (None, why) if image is None else result_path(dst, image, args, taken)
             if dst is None:
                 skipped.append((src, note))
             else:
                 notes += [(src, text) for text in (image.converted, note) if text]
-                sr = super_resolve_one(model, src, image.pixels, args, tiles)
-                writes.append(executor.submit(write_image, dst, sr))
+                # grey with alpha runs as grey, so that its result is grey too
+                pixels = image.pixels[..., [0, 3]] if image.grey else image.pixels
+                sr = super_resolve_one(model, src, pixels, args, tiles)
+                writes.append(executor.submit(write_image, dst, as_stored(sr)))
             while writes and (len(writes) > args.workers or writes[0].done()):
                 writes.popleft().result()  # raises the error of a failed write
             progress.update()
@@ -350,7 +362,7 @@ def main(argv=None):
         print(f'converted: {src}: {note}')
     for src, reason in skipped:
         print(f'skipped ({reason}): {src}')
-    unreadable = sum(reason == 'unreadable' for _, reason in skipped)
+    unreadable = sum(reason.startswith(UNREADABLE) for _, reason in skipped)
     unheld_count = len(skipped) - unreadable
     print(f'wrote {len(inputs) - len(skipped)} image(s) to {args.output}; skipped {unreadable} '
           'unreadable file(s)' + (f' and {unheld_count} whose result the output format cannot '

@@ -53,8 +53,8 @@ def names_a_file(input_root, output):
 
 
 def output_paths(inputs, input_root, output, suffix, ext='auto'):
-    """Where each result goes; refuses to write into the input folder, over an input, or
-    one result for two inputs.
+    """Where each result goes; refuses to write into the input folder (the output folder
+    itself or any result), over an input, or one result for two inputs.
 
     Both checks use resolved real paths, so an output folder that is a link to the
     input folder (or a link to an input file) is refused like the folder itself.
@@ -87,6 +87,12 @@ def output_paths(inputs, input_root, output, suffix, ext='auto'):
                 osp.splitext(osp.relpath(p, base))[0] + suffix + result_suffix(p, ext))
             for p in map(osp.abspath, inputs)
         ]
+    if not single:
+        inside = [dst for dst in targets if is_inside(dst, input_root)]
+        if inside:
+            raise ValueError(f'{len(inside)} result(s) would land inside the input folder '
+                             f'{input_root}, e.g. {inside[0]}, and be read as inputs by a '
+                             'rerun; choose an output folder that does not hold it')
     clashes = set(map(osp.realpath, inputs)) & set(map(osp.realpath, targets))
     if clashes:
         raise ValueError(f'refusing to overwrite input file(s): {sorted(clashes)}')

@@ -17,6 +17,9 @@ from mmssg.cli import inference_outputs
 from mmssg.testing import config_path, tiny_model_cfg
 from mmssg.utils import EXIT_SKIPPED
 
+#: Why a file that is not an image is skipped.
+UNDECODABLE = 'cannot decode the image (corrupt or not an image file)'
+
 
 @pytest.fixture(scope='module')
 def trained(tmp_path_factory):
@@ -59,8 +62,8 @@ def test_super_resolve_matches_the_generator_and_tiles_without_seams(trained):
     assert np.abs(whole.astype(float) - expected).max() <= 1
     tiled = super_resolve(sr_model, image, tile=8, tile_overlap=20)
     assert np.abs(tiled.astype(int) - whole.astype(int)).max() <= 1
-    with pytest.raises(ValueError, match=r'got shape \(24, 40, 2\)'):
-        super_resolve(sr_model, image[..., :2])
+    with pytest.raises(ValueError, match=r'got shape \(24, 40, 5\)'):
+        super_resolve(sr_model, np.dstack([image, image[..., :2]]))
     with pytest.raises(ValueError, match='uint8 or uint16 samples, got float32'):
         super_resolve(sr_model, image.astype(np.float32))
 
@@ -86,7 +89,7 @@ def test_folder_inference_skips_a_corrupt_file_and_leaves_inputs_alone(trained, 
     # --ext auto: each result in its input's format
     assert cv2.imread(str(tmp_path / 'sr' / 'sub' / 'b.jpg')).shape == (40, 56, 3)
     out = capsys.readouterr().out.strip().splitlines()
-    assert out[-2] == f'skipped (unreadable): {tmp_path / "lr" / "broken.png"}'
+    assert out[-2] == f'skipped (unreadable: {UNDECODABLE}): {tmp_path / "lr" / "broken.png"}'
     assert out[-1].endswith('skipped 1 unreadable file(s)')
     after = {
         p: open(p, 'rb').read()
@@ -106,6 +109,16 @@ def test_output_inside_the_input_folder_or_over_an_input_is_refused(trained, tmp
     single = str(tmp_path / 'lr' / 'a.png')
     with pytest.raises(ValueError, match='overwrite'):
         inference_tool.main([config, checkpoint, single, single])
+    # an output folder above the input folder whose results would land inside it
+    (tmp_path / 'lr' / 'lr').mkdir()
+    cv2.imwrite(str(tmp_path / 'lr' / 'lr' / 'c.png'), np.zeros((4, 4, 3), np.uint8))
+    with pytest.raises(
+            ValueError,
+            match=f'^1 result.s. would land inside the input folder {tmp_path / "lr"}, '
+            f'e.g. {tmp_path / "lr" / "c.png"}'):
+        inference_tool.main([config, checkpoint, str(tmp_path / 'lr'), str(tmp_path)])
+    assert sorted(p.name
+                  for p in (tmp_path / 'lr').iterdir()) == ['a.png', 'broken.png', 'lr', 'sub']
     out = str(tmp_path / 'a_x4.png')
     inference_tool.main([config, checkpoint, single, out])
     assert cv2.imread(out).shape == (48, 64, 3)
@@ -187,7 +200,7 @@ def test_overlapped_reads_and_writes_give_the_same_files_as_one_thread(trained, 
              str(out), '--workers', workers])
         assert status == EXIT_SKIPPED
         lines = capsys.readouterr().out.strip().splitlines()
-        assert lines[-2] == f'skipped (unreadable): {tmp_path / "lr" / "broken.png"}'
+        assert lines[-2] == f'skipped (unreadable: {UNDECODABLE}): {tmp_path / "lr" / "broken.png"}'
         assert lines[-1].startswith('wrote 7 image(s)')
         assert lines[-1].endswith('skipped 1 unreadable file(s)')
         outputs[workers] = read_outputs(out)

@@ -137,6 +137,39 @@ def test_16_bit_grey_with_alpha_and_outscale_keeps_everything(tiny, tmp_path):
                                   cv2.resize(alpha, (70, 50), interpolation=cv2.INTER_LINEAR))
 
 
+def test_a_grey_png_with_alpha_gives_a_grey_result_with_its_alpha(tiny, tmp_path, capsys):
+    lr = tmp_path / 'lr'
+    lr.mkdir()
+    grey = photo()[..., 1]
+    alpha = np.tile(np.linspace(0, 255, 28).astype(np.uint8), (20, 1))
+    Image.fromarray(np.dstack([grey, alpha]), 'LA').save(lr / 'grey_alpha.png')
+    Image.fromarray(grey).save(lr / 'grey.png')
+    assert run(tiny, lr, tmp_path / 'sr') == 0
+    sr, sr_grey = (read_back(tmp_path / 'sr' / name) for name in ('grey_alpha.png', 'grey.png'))
+    # stored as it was read (colour with alpha), its colour the grey result three times
+    assert sr.shape == (80, 112, 4) and sr_grey.shape == (80, 112)
+    for channel in range(3):
+        np.testing.assert_array_equal(sr[..., channel], sr_grey)
+    np.testing.assert_array_equal(sr[..., 3],
+                                  cv2.resize(alpha, (112, 80), interpolation=cv2.INTER_LINEAR))
+    assert (f'converted: {lr / "grey_alpha.png"}: a grey image with alpha, read as 8-bit colour '
+            'with alpha') in capsys.readouterr().out
+
+
+def test_a_file_of_several_frames_is_skipped_with_the_reason(tiny, tmp_path, capsys):
+    lr = tmp_path / 'lr'
+    lr.mkdir()
+    pages = [Image.fromarray(photo(seed=seed)) for seed in (0, 1)]
+    pages[0].save(lr / 'pages.tif', save_all=True, append_images=pages[1:])
+    pages[0].save(lr / 'one.tif')
+    assert run(tiny, lr, tmp_path / 'sr') == EXIT_SKIPPED
+    assert sorted(p.name for p in (tmp_path / 'sr').iterdir()) == ['one.tif']
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out[-2] == (f'skipped (unreadable: holds 2 frames (TIFF); expected a single image: '
+                       f'save each frame as its own file): {lr / "pages.tif"}')
+    assert out[-1].endswith('skipped 1 unreadable file(s)')
+
+
 def test_outscale_resizes_the_result_with_lanczos(tiny, tmp_path):
     rgb = photo()
     cv2.imwrite(str(tmp_path / 'a.png'), rgb[..., ::-1])
