@@ -110,6 +110,24 @@ def test_refuses_a_folder_holding_an_older_float32_pool(collect, lr_folder, tmp_
         collect([str(lr_folder), str(out), *SMALL])
 
 
+def test_a_rerun_leaves_no_file_the_new_run_does_not_give(collect, lr_folder, tmp_path):
+    out = tmp_path / 'noise_pool'
+    collect([str(lr_folder), str(out), *SMALL])
+    assert (out / 'city__flat_0001.npz').is_file()
+    # a phi above the flat field's noise variance: no window passes, the old file must go
+    assert collect([str(lr_folder), str(out), *SMALL, '--phi', '1000']) == EXIT_SKIPPED
+    assert sorted(os.listdir(out)) == ['summary.json']
+    # an image removed from SRC: its file would be loaded with the new pool, so refused
+    collect([str(lr_folder), str(out), *SMALL])
+    os.remove(lr_folder / 'city' / 'flat_0001.png')
+    with pytest.raises(
+            ValueError,
+            match=f'^{out} holds 1 noise file.s. that no image of {lr_folder} gives '
+            r'\(city__flat_0001\.npz\): left by a run over other images'):
+        collect([str(lr_folder), str(out), *SMALL])
+    assert (out / 'city__flat_0001.npz').is_file()
+
+
 def test_workers_give_the_same_pool(collect, lr_folder, tmp_path):
     collect([str(lr_folder), str(tmp_path / 'a'), *SMALL])
     collect([str(lr_folder), str(tmp_path / 'b'), *SMALL, '--workers', '2'])

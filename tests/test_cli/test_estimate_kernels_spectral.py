@@ -142,3 +142,18 @@ def test_spectral_method_tells_each_jpeg_files_fit_its_quality(estimate, tmp_pat
         image_power_spectrum(read_image(str(src / 'aachen/img_01.jpg'))), 2, 85)
     np.testing.assert_allclose(
         records['aachen/img_01.jpg']['covariance'], told.covariance, atol=1e-6)
+
+
+def test_kernels_of_images_no_longer_in_the_folder_are_refused_even_with_redo(estimate, tmp_path):
+    src, out = _photo_folder(tmp_path / 'lr', 4), tmp_path / 'pool'
+    pooled = [str(src), str(out), *SPECTRAL, '--method', 'spectral-pooled']
+    assert estimate(pooled + ['--min-pooled-images', '3']) == EXIT_OK
+    before = kernel_files(out)
+    (src / 'aachen' / 'img_03.png').unlink()
+    for redo in ([], ['--redo']):
+        with pytest.raises(
+                ValueError,
+                match=f'^{out} holds 1 kernel file.s. that no image of {src} gives '
+                r'\(aachen__img_03\.npy\): left by a run over other images'):
+            estimate(pooled + ['--min-pooled-images', '3', *redo])
+    assert kernel_files(out) == before

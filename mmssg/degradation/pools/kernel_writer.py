@@ -70,7 +70,7 @@ from .kernel_summary import ShardProgress, merge_shards
 from .records import sort_out
 from .settings import KERNELGAN_CROP, KERNELGAN_ITERATIONS, KERNELGAN_SEED, kernel_settings
 from .shards import WorkItem, select_work, shard_from_environment
-from .sources import left_out_text, pool_sources, selection_fields
+from .sources import check_no_foreign_files, left_out_text, pool_sources, selection_fields
 
 #: The options that are also settings of a kernel (:func:`~.settings.kernel_settings`).
 MADE_WITH = ('iterations', 'crop', 'seed')
@@ -277,6 +277,7 @@ def write_kernel_pool(options: KernelPoolOptions) -> int:
         small images were skipped (listed in the summary).
     """
     sources = pool_sources(options.src_dir, options.out_dir, '.npy', options.image_size)
+    check_no_foreign_files(options.src_dir, options.out_dir, sources, ('.npy', ), 'kernel')
     options = resolve_options(options)
     work, digest = select_work(sources.jobs, options.max_images, options.seed, options.shard)
     settings = kernel_settings(options.method, options.scale, options.iterations, options.crop,

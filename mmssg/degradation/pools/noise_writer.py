@@ -34,7 +34,8 @@ from mmssg.utils import (SUMMARY_NAME, finish, parallel_map, read_image, save_np
 from ..noise_patches import NoiseCriteria, find_noise_windows
 from .noise_files import pack_noise_patches, to_0_255
 from .settings import noise_settings
-from .sources import PoolSources, left_out_text, pool_sources, selection_fields
+from .sources import (PoolSources, check_no_foreign_files, left_out_text, pool_sources,
+                      selection_fields)
 
 
 def collect_one(src_dir: str, out_dir: str, criteria: NoiseCriteria, job: Tuple[str, str]) -> Dict:
@@ -58,9 +59,10 @@ def collect_one(src_dir: str, out_dir: str, criteria: NoiseCriteria, job: Tuple[
         return dict(error=skipped_input(rel, error))
     img, value_scale = to_0_255(pixels)
     windows = find_noise_windows(img, criteria)
-    size = 0
+    size, path = 0, osp.join(out_dir, pool_file)
+    if not len(windows.corners) and osp.isfile(path):
+        os.remove(path)  # this image's file from a run with other settings: it has none now
     if len(windows.corners):
-        path = osp.join(out_dir, pool_file)
         save_npz_atomic(
             path,
             **pack_noise_patches(pixels, windows.corners, criteria.patch_size, windows.means,
@@ -160,6 +162,7 @@ def write_noise_pool(src_dir: str,
     """
     sources = pool_sources(src_dir, out_dir, '.npz', image_size)
     check_no_float32_pool(out_dir, sources.jobs)
+    check_no_foreign_files(src_dir, out_dir, sources, ('.npz', '.npy'), 'noise')
     os.makedirs(out_dir, exist_ok=True)
     worker = functools.partial(collect_one, src_dir, out_dir, criteria)
     results = parallel_map(worker, sources.jobs, workers, 'noise patches', progress)

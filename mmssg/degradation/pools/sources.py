@@ -6,6 +6,7 @@ dataset's folder, and of those the images its ``image_size`` keeps (IDD trains o
 frames only; :func:`mmssg.utils.select_image_size`, the dataset's own selection). The others
 are left out, counted by size in the summary (``left_out``) and in the last line.
 """
+import os
 import os.path as osp
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
@@ -52,6 +53,37 @@ def pool_sources(src_dir: str,
     selection = select_image_size(list(paths), image_size, src_dir)
     left_out = {f'{w}x{h}': count for (w, h), count in selection.left_out.items()}
     return PoolSources([paths[path] for path in selection.kept], image_size, left_out)
+
+
+def check_no_foreign_files(src_dir: str, out_dir: str, sources: PoolSources,
+                           suffixes: Tuple[str, ...], what: str) -> None:
+    """Refuse a pool folder that holds pool files no image of this run gives.
+
+    A pool is loaded as every file of its folder: the file of an image since removed from
+    ``src_dir`` (or left out by ``image_size``) would be loaded with the new ones.
+
+    Args:
+        src_dir (str): The source folder (for the message).
+        out_dir (str): The pool folder; need not exist.
+        sources (PoolSources): The images of this run (:func:`pool_sources`).
+        suffixes (tuple[str, ...]): The pool files' suffixes.
+        what (str): ``'kernel'`` or ``'noise'`` (for the message).
+
+    Raises:
+        ValueError: Such files are there; the message names some of them.
+    """
+    if not osp.isdir(out_dir):
+        return
+    stems = {osp.splitext(name)[0] for _, name in sources.jobs}
+    foreign = sorted(
+        name for name in os.listdir(out_dir) if name.endswith(suffixes) and not name.startswith('.')
+        and osp.splitext(name)[0] not in stems)
+    if foreign:
+        listed = ', '.join(foreign[:3]) + (', ...' if len(foreign) > 3 else '')
+        raise ValueError(f'{out_dir} holds {len(foreign)} {what} file(s) that no image of '
+                         f'{src_dir} gives ({listed}): left by a run over other images, they '
+                         'would be loaded with this pool; remove them or choose another '
+                         'output folder')
 
 
 def selection_fields(sources: PoolSources) -> Dict:
