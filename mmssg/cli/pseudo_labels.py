@@ -119,8 +119,9 @@ def run_settings(args) -> PseudoLabelSettings:
         window = DEFAULT_WINDOW if args.window is None else args.window
         settings = PseudoLabelSettings(
             args.src_dir, args.out_dir, args.segmentor, args.checkpoint, scale,
-            DEFAULT_THRESHOLD if args.threshold is None else args.threshold,
-            window_test_cfg(window, args.stride, scale))
+            DEFAULT_THRESHOLD if args.threshold is None else args.threshold, None)
+        check_settings(settings)  # the scale before the windows are sized by it
+        return settings._replace(test_cfg=window_test_cfg(window, args.stride, scale))
     check_settings(settings)
     return settings
 

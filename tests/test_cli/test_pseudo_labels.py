@@ -143,6 +143,14 @@ def test_a_folder_without_images_is_refused_by_name(files, tmp_path):
     assert not out.exists()
 
 
+@pytest.mark.parametrize('scale', [0, -4])
+def test_a_scale_below_1_is_refused_by_value(files, tmp_path, scale):
+    out = tmp_path / 'labels'
+    with pytest.raises(ValueError, match=f'^scale {scale}: expected an integer >= 1$'):
+        pseudo_labels.main(command(files, out, '--scale', scale))
+    assert not out.exists()
+
+
 def test_a_checkpoint_of_another_architecture_is_refused_by_name(files, tmp_path):
     out = tmp_path / 'labels'
     args = command(files, out)
