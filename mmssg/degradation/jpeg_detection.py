@@ -119,7 +119,7 @@ def blockiness(image: np.ndarray, name: str = 'image') -> float:
     """
     gray = luminance(image, name)
     if min(gray.shape) < 2 * BLOCK + 1:
-        raise ValueError(f'{name}: size {gray.shape[0]}x{gray.shape[1]} is too small to look '
+        raise ValueError(f'{name}: size {gray.shape[1]}x{gray.shape[0]} is too small to look '
                          f'for {BLOCK}x{BLOCK} JPEG blocks')
     scores = []
     for axis_view in (gray, gray.T):

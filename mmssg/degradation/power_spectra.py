@@ -78,7 +78,7 @@ def image_power_spectrum(image: np.ndarray,
     gray = luminance(image, name)
     height, width = gray.shape
     if height < tile or width < tile:
-        raise ValueError(f'{name}: size {height}x{width} is too small; the spectral '
+        raise ValueError(f'{name}: size {width}x{height} is too small; the spectral '
                          f'estimator needs at least {tile}x{tile} pixels')
     window = np.outer(np.hanning(tile), np.hanning(tile))
     step = max(tile // TILE_STEP_FRACTION, 1)

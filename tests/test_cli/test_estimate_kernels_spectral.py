@@ -100,7 +100,7 @@ def test_pooled_method_skips_an_image_narrower_than_its_tile(estimate, tmp_path,
     assert estimate(pooled + ['--min-pooled-images', '2']) == EXIT_SKIPPED
     skipped = pool_summary(out)['skipped']
     assert [s['file'] for s in skipped] == ['bremen/narrow.png']
-    assert '48x96' in skipped[0]['reason'] and '64x64' in skipped[0]['reason']
+    assert '96x48' in skipped[0]['reason'] and '64x64' in skipped[0]['reason']
     assert {r['pooled_images'] for r in pool_summary(out)['images']} == {2}
 
 

@@ -114,7 +114,7 @@ def test_a_pool_of_decoded_jpeg_at_quality_90_reads_compressed(tmp_path):
 
 
 def test_blockiness_names_a_small_image():
-    with pytest.raises(ValueError, match='tiny.png: size 8x40 is too small'):
+    with pytest.raises(ValueError, match='tiny.png: size 40x8 is too small'):
         blockiness(np.zeros((8, 40), np.uint8), 'tiny.png')
 
 

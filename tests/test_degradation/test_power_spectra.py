@@ -43,6 +43,6 @@ def test_pooling_weighs_every_tile_equally_and_counts_the_images():
 
 def test_an_image_smaller_than_a_tile_is_refused_by_name():
     with pytest.raises(
-            ValueError, match=f'lr7.png: size 40x100 is too small.*'
+            ValueError, match=f'lr7.png: size 100x40 is too small.*'
             f'{SPECTRUM_TILE}x{SPECTRUM_TILE}'):
         image_power_spectrum(np.zeros((40, 100)), name='lr7.png')

@@ -159,7 +159,7 @@ def test_an_image_gets_the_same_kernel_alone_or_in_any_batch(lr_x2):
 
 
 @pytest.mark.parametrize('image, message', [
-    (np.zeros((20, 40)), 'img7: size 20x40 is too small'),
+    (np.zeros((20, 40)), 'img7: size 40x20 is too small'),
     (np.zeros((64, 64, 2)), r'img7: expected an \(H, W\) or \(H, W, C\) image'),
     (np.full((64, 64), 100.), 'empty bins'),
 ])

@@ -25,7 +25,7 @@ def prepare_image(image: np.ndarray, min_size: int = 64, name: str = 'image') ->
     image = drop_alpha(image, name)
     height, width = image.shape[:2]
     if height < min_size or width < min_size:
-        raise ValueError(f'{name}: size {height}x{width} is too small; KernelGAN needs at '
+        raise ValueError(f'{name}: size {width}x{height} is too small; KernelGAN needs at '
                          f'least {min_size}x{min_size} pixels (the generator crop)')
     if image.dtype == np.uint8:
         image = image.astype(np.float32) / 255
