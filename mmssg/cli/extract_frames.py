@@ -16,7 +16,9 @@ frame's position in the source: the frame's presentation time times the frame ra
 video (so frames left out leave gaps, never shift names), the image's position in its
 sub-folder's sorted listing for a folder. Frames are PNG with what they hold: colour (grey
 stays grey), 8 bits, or 16 bits where the source has more than 8 (a 16-bit PNG, a 10-bit
-video), alpha where the source has it; a video's display rotation is applied (upright).
+video), alpha where the source has it (grey with alpha as colour with alpha, three equal
+colour channels: OpenCV writes no grey + alpha PNG; a ``converted:`` line says so); a video's
+display rotation is applied (upright).
 
 Sampling: ``--every N`` keeps positions 0, N, 2N... of each sequence (default: every frame);
 ``--count N`` keeps the first readable frame at or after each of N positions evenly spaced
@@ -37,17 +39,19 @@ The comparison is with the last *kept* frame, so a slow creep is kept once it ad
 
 Refused, with the path named and nothing written: a SRC that does not exist, is neither a
 folder nor a video file, is a video without frames or a folder without images; an OUT
-that is SRC, lies inside SRC or holds it (resolved real paths); an OUT that already holds
-files (a previous run) unless ``--overwrite``, which replaces the frames that run wrote
-(listed in its summary) and leaves anything else. Nothing in SRC is written.
+that is SRC, lies inside SRC or holds it (resolved real paths), or holds a link that would
+lead a frame into SRC or onto an input (:mod:`mmssg.cli.extract_frames_checks`); an OUT
+that already holds files (a previous run) unless ``--overwrite``, which replaces the frames
+that run wrote (listed in its summary) and leaves anything else. Nothing in SRC is written.
 
-Unreadable images and undecodable or corrupt frames (a truncated video included) are
-named and skipped, the others written; the exit status is then 3. The summary
-(:mod:`mmssg.utils.summary`, written last) lists them with the frames kept, the
+Unreadable images, images with transparency OpenCV does not read (a grey PNG with a
+transparent value: a frame would lose it) and undecodable or corrupt frames (a truncated
+video included) are named and skipped, the others written; the exit status is then 3. The
+summary (:mod:`mmssg.utils.summary`, written last) lists them with the frames kept, the
 duplicates left out, and for a video its codec, frame rate and frame count.
 """
 import argparse
-import json
+import math
 import os
 import os.path as osp
 from collections import deque
@@ -57,8 +61,9 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from mmssg.utils import (FOLDER_JOIN, IMG_EXTENSIONS, SUMMARY_NAME, finish, is_inside, list_images,
-                         run_tool, skipped_input, write_image_atomic, write_summary)
+from mmssg.cli.extract_frames_checks import TOOL, SourceGuard, check_paths, remove_stale
+from mmssg.utils import (FOLDER_JOIN, IMG_EXTENSIONS, SUMMARY_NAME, finish, list_images, run_tool,
+                         skipped_input, write_image_atomic, write_summary)
 from mmssg.utils.images import decode_image
 from mmssg.utils.video import (VIDEO_EXTENSIONS, count_video_frames, is_video_path, probe_video,
                                read_video_frames)
@@ -67,8 +72,9 @@ from mmssg.utils.video import (VIDEO_EXTENSIONS, count_video_frames, is_video_pa
 DEFAULT_MIN_CHANGE = 1.0
 #: The long side of the grey thumbnails the duplicate test compares, in pixels.
 THUMBNAIL_SIZE = 64
-#: Names the summary of this tool among others.
-TOOL = 'extract_frames'
+#: What a ``converted:`` line adds for grey with alpha (:attr:`ImageData.grey`).
+GREY_ALPHA_NOTE = ('stored as colour with alpha, three equal colour channels (OpenCV writes '
+                   'no grey + alpha PNG)')
 
 
 class Item(NamedTuple):
@@ -116,14 +122,16 @@ def parse_args(argv=None):
         value = getattr(args, name)
         if value is not None and value < 1:
             parser.error(f'--{name} must be 1 or more, got {value}')
-    if args.min_change < 0:
-        parser.error(f'--min-change must be 0 or more, got {args.min_change}')
+    if not math.isfinite(args.min_change) or args.min_change < 0:
+        parser.error(f'--min-change must be a finite number, 0 or more, got {args.min_change}')
     return args
 
 
 class Sampler:
-    """``sampler(index, position) -> bool``: whether a source position is sampled; called
-    once per position, in order.
+    """``sampler(index, position) -> bool``: whether a source position is sampled, called
+    once per position, in order, for positions that give a frame (a video's decodable ones).
+    :meth:`due` and :meth:`take` split it where reading can fail after sampling (an image):
+    ``--count`` then samples the next position until one is read.
 
     Args:
         every (int): Keep indices 0, N, 2N... of each sequence (when ``count`` is None).
@@ -139,13 +147,20 @@ class Sampler:
             self.targets = deque(sorted(set(spaced.tolist())))
 
     def __call__(self, index, position):
+        sampled = self.due(index, position)
+        self.take(position)
+        return sampled
+
+    def due(self, index, position):
+        """Whether a position is sampled (nothing is marked reached)."""
         if self.targets is None:
             return index % self.every == 0
-        if not self.targets or position < self.targets[0]:
-            return False
+        return bool(self.targets) and self.targets[0] <= position
+
+    def take(self, position):
+        """Mark the ``--count`` positions up to ``position`` reached: it gave a frame."""
         while self.targets and self.targets[0] <= position:
             self.targets.popleft()
-        return True
 
 
 class VideoSource:
@@ -164,6 +179,7 @@ class VideoSource:
         # frames a truncated file lost count too: the header announced them
         self.positions = max(self.total, self.info.frames or 0)
         self.sequence = osp.splitext(osp.basename(path))[0]
+        self.names, self.inputs = [self.sequence], [path]
 
     def items(self, sampler):
         name = osp.basename(self.path)
@@ -202,22 +218,31 @@ class FolderSource:
             name = FOLDER_JOIN.join(folder.split(os.sep)) if folder else own
             self.sequences.setdefault(name, []).append(rel)
         self.total = self.positions = len(rels)
+        self.names, self.inputs = list(self.sequences), [osp.join(path, rel) for rel in rels]
 
     def items(self, sampler):
         position = 0
         for sequence, rels in self.sequences.items():
             for index, rel in enumerate(rels):
-                sampled = sampler(index, position)
+                item = Item(sequence, index, rel, None)
+                if sampler.due(index, position):
+                    item = self.read(sequence, index, rel)
+                    if not item.problem:  # else the next image is sampled instead
+                        sampler.take(position)
                 position += 1
-                yield self.read(sequence, index, rel) if sampled else Item(
-                    sequence, index, rel, None)
+                yield item
 
     def read(self, sequence, index, rel):
+        """The :class:`Item` of a sampled image: its pixels, or why it is skipped."""
         try:
             image = decode_image(osp.join(self.path, rel), 'bgr')
         except (OSError, ValueError) as error:
             return Item(sequence, index, rel, None, f'unreadable ({error})')
-        note = '; '.join(text for text in (image.converted, image.dropped) if text)
+        if image.dropped:
+            return Item(sequence, index, rel, None,
+                        f'{image.dropped}: a frame would lose it; save it as an RGBA PNG')
+        note = '; '.join(
+            text for text in (image.converted, GREY_ALPHA_NOTE if image.grey else '') if text)
         return Item(sequence, index, rel, image.pixels, '', note)
 
     def description(self):
@@ -235,35 +260,6 @@ def open_source(src):
         raise ValueError(f'SRC {src} is {kind}: give a video ({", ".join(VIDEO_EXTENSIONS)}) '
                          'or a folder of images')
     return VideoSource(src)
-
-
-def check_paths(src, out, overwrite):
-    """Refuse an OUT that is, lies in or holds SRC, or holds a previous run without
-    ``--overwrite``; returns the frames the previous run's summary lists (to replace)."""
-    if is_inside(out, src):
-        raise ValueError(f'OUT {out} is SRC {src} or inside it (resolved: {osp.realpath(out)}); '
-                         'choose another folder: nothing in SRC is written')
-    if is_inside(src, out):
-        raise ValueError(f'SRC {src} lies inside OUT {out} (resolved: {osp.realpath(src)}); '
-                         'choose another folder: nothing in SRC is written')
-    if osp.exists(out) and not osp.isdir(out):
-        raise FileExistsError(f'OUT {out} is a file, not a folder')
-    held = sorted(os.listdir(out)) if osp.isdir(out) else []
-    if held and not overwrite:
-        raise FileExistsError(f'OUT {out} already holds {len(held)} entries (e.g. {held[0]}), '
-                              'a previous run; pass --overwrite to replace its frames, or '
-                              'choose an empty folder')
-    return previous_frames(out)
-
-
-def previous_frames(out):
-    """The frames (relative to OUT) the summary of a previous run in OUT lists."""
-    try:
-        with open(osp.join(out, SUMMARY_NAME)) as f:
-            summary = json.load(f)
-    except (OSError, ValueError):
-        return []
-    return list(summary.get('frames', [])) if summary.get('tool') == TOOL else []
 
 
 def thumbnail(pixels):
@@ -300,10 +296,11 @@ class Extraction:
     Args:
         out (str): OUT.
         min_change (float): ``--min-change``.
+        guard (SourceGuard): Refuses a frame path that resolves into SRC.
     """
 
-    def __init__(self, out, min_change):
-        self.out, self.min_change = out, min_change
+    def __init__(self, out, min_change, guard):
+        self.out, self.min_change, self.guard = out, min_change, guard
         self.found = self.read = 0
         self.written, self.skipped, self.duplicates, self.converted = [], [], [], []
         self.last = {}  # sequence -> (thumbnail, name) of its last kept frame
@@ -324,6 +321,7 @@ class Extraction:
             self.duplicates.append(dict(frame=name, change=round(difference, 3), of=previous_name))
             return
         path = osp.join(self.out, name)
+        self.guard.check(path)
         os.makedirs(osp.dirname(path), exist_ok=True)
         write_image_atomic(path, item.pixels)
         self.written.append(name)
@@ -332,9 +330,9 @@ class Extraction:
             self.converted.append(dict(file=item.file, note=item.note))
 
 
-def extract(source, args, progress):
+def extract(source, args, progress, guard):
     """Sample, deduplicate and write the frames of a source (:class:`Extraction`)."""
-    extraction = Extraction(args.out, args.min_change)
+    extraction = Extraction(args.out, args.min_change, guard)
     sampler = Sampler(args.every, args.count, source.total)
     for item in source.items(sampler):
         extraction.take(item)
@@ -342,14 +340,6 @@ def extract(source, args, progress):
     # a truncated video's missing tail is one entry for several positions
     extraction.found = max(extraction.found, source.positions)
     return extraction
-
-
-def remove_stale(out, previous, written):
-    """Remove the previous run's frames this run did not write again."""
-    for name in sorted(set(previous) - set(written)):
-        path = osp.join(out, name)
-        if osp.isfile(path) and is_inside(path, out):
-            os.remove(path)
 
 
 def save_summary(source, args, extraction):
@@ -381,11 +371,13 @@ def main(argv=None):
     args = parse_args(argv)
     source = open_source(args.src)
     previous = check_paths(args.src, args.out, args.overwrite)
+    guard = SourceGuard(args.src, source.inputs)
+    guard.check_links(args.out, source.names)
     with tqdm(
             total=source.total, desc='extracting', unit='frame',
             disable=args.no_progress) as progress:
-        extraction = extract(source, args, progress)
-    remove_stale(args.out, previous, extraction.written)
+        extraction = extract(source, args, progress, guard)
+    remove_stale(args.out, previous, extraction.written, guard)
     save_summary(source, args, extraction)
     for item in extraction.converted:
         print(f'converted: {item["file"]}: {item["note"]}')
