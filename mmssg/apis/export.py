@@ -18,7 +18,8 @@ import torch
 
 from mmssg.models.utils import network_state_dict
 from mmssg.utils import atomic_output
-from mmssg.utils.checkpoint import load_checkpoint_file, state_dict_of, strip_wrapper_keys
+from mmssg.utils.checkpoint import (describe_keys, load_checkpoint_file, state_dict_of,
+                                    strip_wrapper_keys)
 
 
 def check_destination(src: str, dst: str) -> None:
@@ -54,12 +55,14 @@ def generator_weights(src: str, dst: str) -> Tuple[object, Dict[str, torch.Tenso
     """
     checkpoint = load_checkpoint_file(src)
     try:
-        state = network_state_dict(
-            strip_wrapper_keys(state_dict_of(checkpoint, src)), 'generator', src)
+        state = strip_wrapper_keys(state_dict_of(checkpoint, src))
+    except ValueError as error:  # names the file's top-level keys itself
+        raise ValueError(f'{error}; nothing written to {dst}') from None
+    try:
+        state = network_state_dict(state, 'generator', src)
     except (KeyError, ValueError) as error:
-        keys = sorted(checkpoint) if isinstance(checkpoint, dict) else type(checkpoint).__name__
-        raise ValueError(f'{error.args[0]} (top-level keys of the file: {keys}); nothing '
-                         f'written to {dst}') from None
+        raise ValueError(f'{error.args[0]} (top-level keys of the file: '
+                         f'{describe_keys(checkpoint)}); nothing written to {dst}') from None
     return checkpoint, {k: v.detach().cpu().clone() for k, v in state.items()}
 
 

@@ -138,14 +138,48 @@ def read_checkpoint(path: str) -> dict:
 def state_dict_of(checkpoint, path: str) -> dict:
     """The ``state_dict`` of a loaded checkpoint (or the checkpoint, when it is a bare one).
 
+    Args:
+        checkpoint: A loaded checkpoint file.
+        path (str): The file, for the message.
+
+    Returns:
+        dict: Its state dict: named tensors (and PyTorch's ``*_extra_state`` entries).
+
     Raises:
-        ValueError: It holds no dict of named tensors; the message names ``path``.
+        ValueError: It holds no dict of named tensors; the message names ``path``, its
+            top-level keys and the first entry that is no tensor.
     """
     state = checkpoint.get('state_dict', checkpoint) if isinstance(checkpoint, dict) else None
     if not isinstance(state, dict) or not all(isinstance(k, str) for k in state):
         raise ValueError(f'{path} holds no state dict (expected a dict of named tensors, '
                          f'got {type(checkpoint).__name__})')
+    other = next((k for k, v in state.items()
+                  if not isinstance(v, torch.Tensor) and not k.endswith('_extra_state')), None)
+    if other is not None:
+        where = f"its 'state_dict' entry {other!r}" if state is not checkpoint else repr(other)
+        raise ValueError(f"{path} holds no state dict (expected a 'state_dict' of named tensors, "
+                         f'or named tensors at the top level; {where} holds a '
+                         f'{type(state[other]).__name__}, not a tensor; top-level keys of the '
+                         f'file: {describe_keys(checkpoint)})')
     return state
+
+
+def describe_keys(checkpoint, limit: int = 8) -> str:
+    """The first ``limit`` sorted top-level keys of a loaded checkpoint, in words.
+
+    Args:
+        checkpoint: A loaded checkpoint file.
+        limit (int): How many keys to name. Defaults to 8.
+
+    Returns:
+        str: e.g. ``['meta', 'state_dict']``, ``[...] (+318 more)``, or the type of a
+        checkpoint that is no dict.
+    """
+    if not isinstance(checkpoint, dict):
+        return type(checkpoint).__name__
+    keys = sorted(map(str, checkpoint))
+    more = f' (+{len(keys) - limit} more)' if len(keys) > limit else ''
+    return f'{keys[:limit]}{more}'
 
 
 def describe_mismatch(model_state: dict, loaded: dict, limit: int = 5) -> str:

@@ -26,6 +26,11 @@ NETWORKS = ('generator', 'segmentor')
 # First key parts of editor checkpoints (mmssg's and MMagic's), as opposed to a bare network.
 MODEL_PREFIXES = NETWORKS + ('generator_ema', 'perceptual_loss', 'pixel_loss', 'data_preprocessor',
                              'discriminator')
+#: The input convolution of a generator-only file (as ``tools/export_generator.py`` writes):
+#: MMagic's RRDBNet, MSRResNet, EDSRNet, RCANNet and SwinIRNet all name it so.
+GENERATOR_INPUT = 'conv_first'
+#: First key parts of a bare MMSegmentation segmentor (``EncoderDecoder``'s networks).
+SEGMENTOR_PARTS = ('backbone', 'neck', 'decode_head', 'auxiliary_head')
 
 
 def evaluation_model_cfg(model_cfg: dict, with_segmentor: bool = True) -> dict:
@@ -61,7 +66,8 @@ def network_state_dict(state: Dict[str, torch.Tensor],
     """The weights of one network (``generator`` or ``segmentor``), keys without prefix.
 
     A generator-only file (as written by ``tools/export_generator.py``) has no
-    prefix at all; it is accepted for the generator.
+    prefix at all; it is accepted for the generator when it looks like one
+    (:func:`check_generator_only`).
 
     Args:
         state (dict): A checkpoint's state dict.
@@ -79,8 +85,34 @@ def network_state_dict(state: Dict[str, torch.Tensor],
         return found
     prefixes = sorted({key.split('.', 1)[0] for key in state})
     if network == 'generator' and not set(prefixes) & set(MODEL_PREFIXES):
+        check_generator_only(prefixes, source)
         return dict(state)  # an exported generator-only checkpoint
     raise KeyError(f'{source} has no "{prefix}*" weights; its keys start with {prefixes[:8]}')
+
+
+def check_generator_only(prefixes: Iterable[str], source: str) -> None:
+    """Refuse bare weights that are not a generator's (a segmentor's, say).
+
+    A generator-only file has the generator's own keys, without prefix: its
+    input convolution ``conv_first.*`` among them, and no segmentor's
+    ``backbone.*`` or ``decode_head.*``.
+
+    Args:
+        prefixes (Iterable[str]): The first parts of the file's keys, sorted.
+        source (str): The checkpoint's name for error messages.
+
+    Raises:
+        KeyError: The weights are not a generator's; the message names
+            ``source`` and the first parts of its keys.
+    """
+    prefixes = list(prefixes)
+    found = f'{source} has no "generator.*" weights; its keys start with {prefixes[:8]}'
+    if set(prefixes) & set(SEGMENTOR_PARTS):
+        raise KeyError(f"{found}: this looks like a segmentor's checkpoint (MMSegmentation), "
+                       "not a generator's")
+    if GENERATOR_INPUT not in prefixes:
+        raise KeyError(f'{found}; a generator-only file\'s keys include "{GENERATOR_INPUT}" '
+                       "(the input convolution of MMagic's RRDBNet, MSRResNet, EDSRNet)")
 
 
 def load_network(network: nn.Module, weights: Dict[str, torch.Tensor], name: str,
