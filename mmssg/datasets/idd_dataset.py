@@ -5,7 +5,7 @@ from mmagic.registry import DATASETS
 from mmengine.logging import print_log
 from mmseg.datasets import BaseSegDataset
 
-from mmssg.utils.images import as_image_size, select_image_size
+from mmssg.utils.image_sizes import as_image_size, select_image_size
 from .sr_seg_dataset import SRSegDatasetMixin
 
 

@@ -5,8 +5,8 @@ from .config import (CONFIG_ROOT, adapt_to_device, enable_amp, init_cpu_distribu
                      load_run_config, replace_norm_type)
 from .files import (atomic_output, copy_file_atomic, save_npy_atomic, save_npz_atomic,
                     write_image_atomic, write_json_atomic, write_text_atomic)
-from .images import (FOLDER_JOIN, IMG_EXTENSIONS, SizeSelection, as_image_size, image_size_of,
-                     is_inside, list_images, output_names, read_image, select_image_size,
+from .image_sizes import SizeSelection, as_image_size, image_size_of, select_image_size
+from .images import (FOLDER_JOIN, IMG_EXTENSIONS, is_inside, list_images, output_names, read_image,
                      source_images)
 from .parallel import parallel_map
 from .processes import start_process

@@ -3,8 +3,7 @@
 import io
 import os
 import os.path as osp
-from collections import Counter
-from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import List, NamedTuple, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -173,6 +172,27 @@ def apply_orientation(img: np.ndarray, orientation: int) -> np.ndarray:
     return np.ascontiguousarray(img)
 
 
+def _upright_pixels(path: str, data: np.ndarray, header: _Header) -> np.ndarray:
+    """A file's samples as OpenCV decodes them (BGR(A), as stored: uint8 or uint16), turned
+    upright, with the 8-bit four-channel TIFFs that libtiff's RGBA interface changes read as
+    stored (an RGBA one's colour not multiplied by its alpha; a CMYK one without the opaque
+    alpha it adds)."""
+    img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)  # BGR(A); EXIF orientation not applied
+    if img is None:
+        raise ValueError(f'{path}: cannot decode the image (corrupt or not an image file)')
+    if img.dtype not in (np.uint8, np.uint16):
+        raise ValueError(f'{path}: {img.dtype} samples are not supported; expected an 8- or '
+                         '16-bit image')
+    if header.format in _ORIENTED_BY_COLOUR_DECODING:
+        img = apply_orientation(img, header.orientation)
+    if header.format == 'TIFF' and img.ndim == 3 and img.shape[2] == 4 and img.dtype == np.uint8:
+        if header.mode == 'RGBA':
+            img = _tiff_rgba_as_stored(data)
+        elif header.mode == 'CMYK':
+            img = img[..., :3]
+    return img
+
+
 def decode_image(path: str, channel_order: str = 'rgb') -> ImageData:
     """Read an image file with everything it holds: grey or colour, alpha, 8 or 16 bits.
 
@@ -210,20 +230,8 @@ def decode_image(path: str, channel_order: str = 'rgb') -> ImageData:
     if header.frames > 1 and header.format not in _EXTRA_FRAMES_IGNORED:
         raise ValueError(f'{path}: holds {header.frames} frames ({header.format}); expected a '
                          'single image: save each frame as its own file')
-    img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)  # BGR(A); EXIF orientation not applied
-    if img is None:
-        raise ValueError(f'{path}: cannot decode the image (corrupt or not an image file)')
-    if img.dtype not in (np.uint8, np.uint16):
-        raise ValueError(f'{path}: {img.dtype} samples are not supported; expected an 8- or '
-                         '16-bit image')
-    if header.format in _ORIENTED_BY_COLOUR_DECODING:
-        img = apply_orientation(img, header.orientation)
+    img = _upright_pixels(path, data, header)
     channels = 1 if img.ndim == 2 else img.shape[2]
-    if header.format == 'TIFF' and channels == 4 and img.dtype == np.uint8:
-        if header.mode == 'RGBA':
-            img = _tiff_rgba_as_stored(data)
-        elif header.mode == 'CMYK':  # libtiff's RGBA interface adds an opaque alpha
-            img, channels = img[..., :3], 3
     grey = channels == 2 or (channels == 4 and header.mode in _GREY_ALPHA_MODES)
     if channels == 2:  # grey + alpha (OpenCV's PNG decoder gives it as BGRA already)
         img, channels = np.dstack([img[..., 0]] * 3 + [img[..., 1]]), 4
@@ -330,71 +338,3 @@ def source_images(src_dir: str, out_dir: str, suffix: str) -> List[Tuple[str, st
     if not rels:
         raise FileNotFoundError(f'no images ({", ".join(IMG_EXTENSIONS)}) under {src_dir}')
     return list(zip(rels, output_names(rels, suffix)))
-
-
-def as_image_size(value, what: str) -> Optional[Tuple[int, int]]:
-    """An ``image_size`` setting as a ``(width, height)`` tuple, or None (every image).
-
-    Args:
-        value (Sequence[int] | None): The setting.
-        what (str): Who holds it, for the error (a dataset, a config key).
-
-    Raises:
-        ValueError: ``value`` is not two positive integers; the message names ``what``.
-    """
-    if value is None:
-        return None
-    if (not isinstance(value, Sequence) or isinstance(value, str) or len(value) != 2
-            or not all(isinstance(v, (int, np.integer)) and v > 0 for v in value)):
-        raise ValueError(f'{what}: image_size must be (width, height), got {value!r}')
-    return int(value[0]), int(value[1])
-
-
-def image_size_of(path: str) -> Optional[Tuple[int, int]]:
-    """``(width, height)`` of an image file from its header (PIL opens lazily), None when
-    the header cannot be read."""
-    try:
-        with Image.open(path) as img:
-            return img.size
-    except (OSError, ValueError):
-        return None
-
-
-class SizeSelection(NamedTuple):
-    """The images of one size, and how many of each other size were left out."""
-    kept: List[str]
-    left_out: Dict[Tuple[int, int], int]
-
-
-def select_image_size(paths: Sequence[str], image_size: Optional[Sequence[int]],
-                      folder: str) -> SizeSelection:
-    """Keep the images of one size: what a dataset's ``image_size`` selects.
-
-    The one selection of the datasets (IDD trains on its 1280x720 frames only) and of the
-    degradation pools made from their images. Sizes are read from the file headers, without
-    decoding. A file whose header cannot be read is kept, so that whoever reads it next says
-    why it cannot be used.
-
-    Args:
-        paths (Sequence[str]): Image files, readable as given.
-        image_size (Sequence[int] | None): ``(width, height)`` to keep; None keeps every image.
-        folder (str): Where the images are, for the error.
-
-    Returns:
-        SizeSelection: ``kept`` (the paths of that size, in their order) and ``left_out``
-        (``{(width, height): count}`` of the others, most frequent first).
-
-    Raises:
-        ValueError: No image has that size; the message names ``folder`` and the sizes found.
-    """
-    if image_size is None:
-        return SizeSelection(list(paths), {})
-    wanted = as_image_size(image_size, folder)
-    sizes = [image_size_of(path) for path in paths]
-    kept = [path for path, size in zip(paths, sizes) if size in (wanted, None)]
-    left_out = Counter(size for size in sizes if size not in (wanted, None))
-    if paths and not kept:
-        found = ', '.join(f'{w}x{h} ({n})' for (w, h), n in left_out.most_common())
-        raise ValueError(f'no {wanted[0]}x{wanted[1]} image under {folder} (image_size); '
-                         f'sizes found: {found}')
-    return SizeSelection(kept, dict(left_out.most_common()))

@@ -13,8 +13,8 @@ pytestmark = pytest.mark.usefixtures('one_torch_thread')
     ((100, ), r'\(100,\)'),
     ((2, 100, 100, 3), r'\(2, 100, 100, 3\)'),
     ((100, 100, 2), r'\(100, 100, 2\)'),
-    ((50, 80), '50x80'),
-    ((80, 63, 3), '80x63'),
+    ((50, 80), '80x50'),
+    ((80, 63, 3), '63x80'),
 ])
 def test_bad_images_raise_naming_the_size(shape, message):
     with pytest.raises(ValueError, match=message):
