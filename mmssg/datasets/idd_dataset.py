@@ -29,7 +29,7 @@ class IDDDataset(SRSegDatasetMixin, BaseSegDataset):
             images of this size (read from the file header, no decoding), log
             how many others were left out, and fail naming the folder and the
             sizes found when none qualifies
-            (:func:`mmssg.utils.images.select_image_size`, the selection the
+            (:func:`mmssg.utils.image_sizes.select_image_size`, the selection the
             degradation pools of an IDD config make too). Defaults to None
             (every image).
         **kwargs: Arguments of :class:`mmseg.datasets.BaseSegDataset`;
