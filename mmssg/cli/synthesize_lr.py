@@ -130,7 +130,7 @@ def _read_labels(path, shape):
     seg = cv2.imread(path, cv2.IMREAD_UNCHANGED)  # label ids: read as stored, no conversion
     if seg is None or seg.ndim != 2 or seg.shape != shape:
         found = 'unreadable' if seg is None else f'shape {seg.shape}'
-        raise ValueError(f'label map {found}, expected a single-channel {shape[0]}x{shape[1]} map')
+        raise ValueError(f'label map {found}, expected a single-channel {shape[1]}x{shape[0]} map')
     return seg
 
 

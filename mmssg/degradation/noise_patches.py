@@ -217,7 +217,7 @@ def _check_corners(img, positions, size):
         positions[:, 1] > img.shape[1] - size)
     if outside.any():
         raise ValueError(f'patch corner {positions[outside][0].tolist()} (row, col) puts a '
-                         f'{size}x{size} patch outside the {img.shape[0]}x{img.shape[1]} image')
+                         f'{size}x{size} patch outside the {img.shape[1]}x{img.shape[0]} image')
 
 
 def subtract_patch_mean(patch, mean, out=None):

@@ -255,7 +255,7 @@ def test_bad_pools_and_inputs_raise_errors_naming_path_key_and_value(pools, tmp_
     with pytest.raises(ValueError, match=r'40x40, smaller than the LR crop 64x64.*256x256'):
         transform(dict(gt=_hr(256)))
     with pytest.raises(
-            ValueError, match=r"results\['gt'\] has size 130x128.*not divisible by the scale 4"):
+            ValueError, match=r"results\['gt'\] has size 128x130.*not divisible by the scale 4"):
         transform(dict(gt=data.astronaut()[:130, :128]))
     with pytest.raises(
             ValueError, match=r"results\['gt'\] must be an \(H, W, 3\) image, got \(128, 128\)"):

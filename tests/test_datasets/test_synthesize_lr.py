@@ -205,7 +205,7 @@ def test_16_bit_images_are_degraded_as_their_8_bit_rounding_and_bad_labels_are_s
     summary = json.load(open(out / 'synthesis_summary.json'))
     [skipped] = summary['skipped']
     assert skipped['file'] == osp.join('gtFine', 'val', 'eight', 'eight_gtFine_labelTrainIds.png')
-    assert 'expected a single-channel 64x96 map' in skipped['reason']
+    assert 'expected a single-channel 96x64 map' in skipped['reason']
     assert summary['images_read'] == 2 and summary['labels_written'] == 0
     assert summary['converted_to_8bit'] == [
         osp.join(IMG, 'val', 'sixteen', 'sixteen_leftImg8bit.png')

@@ -133,7 +133,7 @@ def test_extraction_reads_big_endian_images_and_refuses_corners_outside_the_imag
     patches = N.extract_noise_patches(img, np.array([[10, 20]]), 40, means=np.array([[1., 2., 3.]]))
     np.testing.assert_allclose(
         patches[0], img[10:50, 20:60].astype(np.float64) - [1, 2, 3], atol=1e-2)
-    with pytest.raises(ValueError, match=r'\[30, 40\].*40x40 patch outside the 50x60 image'):
+    with pytest.raises(ValueError, match=r'\[30, 40\].*40x40 patch outside the 60x50 image'):
         N.extract_noise_patches(img, np.array([[0, 0], [30, 40]]), 40)
     with pytest.raises(ValueError, match=r'\[-1, 0\]'):
         N.extract_noise_patches(img, np.array([[-1, 0]]), 40)

@@ -15,7 +15,7 @@ def check_hr_image(img, key, scale):
         shape = getattr(img, 'shape', type(img).__name__)
         raise ValueError(f'results[{key!r}] must be an (H, W, 3) image, got {shape}')
     if img.shape[0] % scale or img.shape[1] % scale:
-        raise ValueError(f'results[{key!r}] has size {img.shape[0]}x{img.shape[1]}, '
+        raise ValueError(f'results[{key!r}] has size {img.shape[1]}x{img.shape[0]}, '
                          f'which is not divisible by the scale {scale}')
 
 
@@ -127,7 +127,7 @@ class DomainAdaptedDegradation(BaseTransform):
         if size < h or size < w:
             raise ValueError(
                 f'noise patches of {self.noise_pool} are {size}x{size}, smaller than the LR crop '
-                f'{h}x{w} (results[{self.gt_key!r}] {hr.shape[0]}x{hr.shape[1]} '
+                f'{w}x{h} (results[{self.gt_key!r}] {hr.shape[1]}x{hr.shape[0]} '
                 f'/ scale {self.scale})')
         arrays = self._noise_arrays_in_this_process()
 
