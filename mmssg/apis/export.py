@@ -10,6 +10,7 @@ Three formats (``tools/export_generator.py --format``, ``docs/deploy.md``):
 Each reads the checkpoint as data (:func:`generator_weights`), refuses a file without
 generator weights, never writes over the source checkpoint and writes its file in one step.
 """
+import copy
 import os
 import os.path as osp
 from typing import Dict, Tuple
@@ -63,7 +64,11 @@ def generator_weights(src: str, dst: str) -> Tuple[object, Dict[str, torch.Tenso
     except (KeyError, ValueError) as error:
         raise ValueError(f'{error.args[0]} (top-level keys of the file: '
                          f'{describe_keys(checkpoint)}); nothing written to {dst}') from None
-    return checkpoint, {k: v.detach().cpu().clone() for k, v in state.items()}
+    # PyTorch's *_extra_state may hold any object; it is kept as it is
+    return checkpoint, {
+        k: v.detach().cpu().clone() if isinstance(v, torch.Tensor) else copy.deepcopy(v)
+        for k, v in state.items()
+    }
 
 
 def save_atomic(content, dst: str) -> None:

@@ -88,6 +88,8 @@ _LAYOUTS = {1: 'grey', 3: 'colour', 4: 'colour with alpha'}
 _ALPHA_MODES = ('LA', 'La', 'PA', 'RGBA', 'RGBa')
 #: PIL modes of grey with alpha, which OpenCV's decoders give as colour with alpha.
 _GREY_ALPHA_MODES = ('LA', 'La')
+#: The PNG colour type of grey with alpha (of any depth).
+PNG_GREY_ALPHA = 4
 #: Formats whose further frames are not more of the picture (a phone JPEG's preview or depth
 #: map): only the first is read, as every viewer shows it.
 _EXTRA_FRAMES_IGNORED = ('MPO', )
@@ -138,6 +140,15 @@ def _header(data: np.ndarray) -> _Header:
             return _Header(img.format, img.mode, int(tags.get(0x0112, 1)), alpha, frames)
     except Exception:  # a format or an EXIF block PIL cannot parse: OpenCV alone decides
         return _Header(None, None, 1, False)
+
+
+def _png_colour_type(data: np.ndarray) -> Optional[int]:
+    """A PNG file's colour type (its IHDR chunk, the first), None for another file.
+
+    PIL opens a 16-bit grey + alpha PNG as RGBA; the colour type tells it apart."""
+    if data[:8].tobytes() != b'\x89PNG\r\n\x1a\n' or data[12:16].tobytes() != b'IHDR':
+        return None
+    return int(data[25]) if data.size > 25 else None
 
 
 def _tiff_rgba_as_stored(data: np.ndarray) -> np.ndarray:
@@ -232,7 +243,8 @@ def decode_image(path: str, channel_order: str = 'rgb') -> ImageData:
                          'single image: save each frame as its own file')
     img = _upright_pixels(path, data, header)
     channels = 1 if img.ndim == 2 else img.shape[2]
-    grey = channels == 2 or (channels == 4 and header.mode in _GREY_ALPHA_MODES)
+    grey = channels == 2 or (channels == 4 and (header.mode in _GREY_ALPHA_MODES
+                                                or _png_colour_type(data) == PNG_GREY_ALPHA))
     if channels == 2:  # grey + alpha (OpenCV's PNG decoder gives it as BGRA already)
         img, channels = np.dstack([img[..., 0]] * 3 + [img[..., 1]]), 4
     if channels not in (1, 3, 4):
@@ -243,9 +255,9 @@ def decode_image(path: str, channel_order: str = 'rgb') -> ImageData:
     dropped = ''
     if header.alpha and channels != 4:
         dropped = f'its transparency ({header.format} {header.mode}), which OpenCV does not read'
-    converted = ''
-    if header.mode in _CONVERTED_MODES:
-        converted = (f'{_CONVERTED_MODES[header.mode]}, read as {img.dtype.itemsize * 8}-bit '
+    converted, mode = '', 'LA' if grey else header.mode
+    if mode in _CONVERTED_MODES:
+        converted = (f'{_CONVERTED_MODES[mode]}, read as {img.dtype.itemsize * 8}-bit '
                      f'{_LAYOUTS[channels]}')
     return ImageData(np.ascontiguousarray(img), converted, dropped, grey)
 

@@ -108,3 +108,18 @@ def test_a_training_checkpoint_and_a_generator_only_file_still_export(files, tmp
         load_networks(target, source)  # tools/test.py and tools/inference.py take it too
         loaded = target.generator.state_dict()
         assert all(torch.equal(loaded[k], expected[k]) for k in expected)
+
+
+def test_an_extra_state_that_is_no_tensor_is_exported_as_it_is(files, tmp_path):
+    # PyTorch lets a module keep any object as its extra state (get_extra_state)
+    model, checkpoint, _ = files
+    state = dict(torch.load(checkpoint, weights_only=True)['state_dict'])
+    state['generator._extra_state'] = {'version': 1}
+    source = str(tmp_path / 'extra.pth')
+    torch.save({'state_dict': state, 'meta': {}}, source)
+    exported = str(tmp_path / 'generator.pth')
+    assert export_generator.main([source, exported]) == 0
+    written = torch.load(exported, weights_only=True)['state_dict']
+    assert written['_extra_state'] == {'version': 1}
+    expected = model.generator.state_dict()
+    assert all(torch.equal(written[k], expected[k]) for k in expected)

@@ -117,6 +117,13 @@ def test_a_rerun_leaves_no_file_the_new_run_does_not_give(collect, lr_folder, tm
     # a phi above the flat field's noise variance: no window passes, the old file must go
     assert collect([str(lr_folder), str(out), *SMALL, '--phi', '1000']) == EXIT_SKIPPED
     assert sorted(os.listdir(out)) == ['summary.json']
+    # an image that cannot be read any more: its old file goes too
+    collect([str(lr_folder), str(out), *SMALL])
+    flat = (lr_folder / 'city' / 'flat_0001.png').read_bytes()
+    (lr_folder / 'city' / 'flat_0001.png').write_bytes(b'not a png any more')
+    assert collect([str(lr_folder), str(out), *SMALL]) == EXIT_SKIPPED
+    assert sorted(os.listdir(out)) == ['summary.json']
+    (lr_folder / 'city' / 'flat_0001.png').write_bytes(flat)
     # an image removed from SRC: its file would be loaded with the new pool, so refused
     collect([str(lr_folder), str(out), *SMALL])
     os.remove(lr_folder / 'city' / 'flat_0001.png')

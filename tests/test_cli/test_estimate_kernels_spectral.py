@@ -1,6 +1,8 @@
 # Copyright (c) mmssg contributors. All rights reserved.
 """tools/data/estimate_kernels.py --method spectral and spectral-pooled: one kernel per image
 and one for the whole folder, their summaries, the interval and the JPEG files."""
+import os
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -157,3 +159,7 @@ def test_kernels_of_images_no_longer_in_the_folder_are_refused_even_with_redo(es
                 r'\(aachen__img_03\.npy\): left by a run over other images'):
             estimate(pooled + ['--min-pooled-images', '3', *redo])
     assert kernel_files(out) == before
+    # a hidden one too: the pool loads it
+    os.rename(out / 'aachen__img_03.npy', out / '.aachen__img_03.npy')
+    with pytest.raises(ValueError, match=r'\(\.aachen__img_03\.npy\)'):
+        estimate(pooled + ['--min-pooled-images', '3'])

@@ -1,6 +1,8 @@
 # Copyright (c) mmssg contributors. All rights reserved.
 """Listing, reading and naming a folder's images, shared by the data tools and inference."""
 import os
+import struct
+import zlib
 
 import cv2
 import mmcv
@@ -267,3 +269,34 @@ def test_a_phone_jpeg_of_several_pictures_is_read_as_its_first(tmp_path):
     got = decode_image(str(tmp_path / 'phone.jpg')).pixels
     assert got.shape == (40, 56, 3)
     assert np.abs(got - first).mean() < 1 < 10 < np.abs(got - second).mean()
+
+
+def _grey_alpha_png_16(path, grey, alpha):
+    """A 16-bit grey + alpha PNG (colour type 4), written chunk by chunk: OpenCV writes no
+    two-channel image and PIL no 16-bit grey + alpha."""
+    rows = np.dstack([grey, alpha]).astype('>u2')
+    raw = b''.join(b'\x00' + row.tobytes() for row in rows)
+
+    def chunk(kind, body):
+        return (struct.pack('>I', len(body)) + kind + body +
+                struct.pack('>I',
+                            zlib.crc32(kind + body) & 0xffffffff))
+
+    header = struct.pack('>IIBBBBB', grey.shape[1], grey.shape[0], 16, 4, 0, 0, 0)
+    path.write_bytes(b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', header) +
+                     chunk(b'IDAT', zlib.compress(raw)) + chunk(b'IEND', b''))
+
+
+def test_a_16_bit_grey_png_with_alpha_is_read_as_grey_with_alpha(tmp_path):
+    grey = RGB[..., 0].astype(np.uint16) * 257 + 3
+    alpha = RGB[..., 1].astype(np.uint16) * 257
+    _grey_alpha_png_16(tmp_path / 'la16.png', grey, alpha)
+    with Image.open(tmp_path / 'la16.png') as img:
+        assert img.mode != 'LA'  # what PIL calls it is no help
+    got = decode_image(str(tmp_path / 'la16.png'))
+    assert got.grey and got.pixels.dtype == np.uint16
+    np.testing.assert_array_equal(got.pixels, np.dstack([grey, grey, grey, alpha]))
+    assert got.converted == 'a grey image with alpha, read as 16-bit colour with alpha'
+    # a 16-bit RGBA PNG is colour
+    cv2.imwrite(str(tmp_path / 'rgba16.png'), np.dstack([grey, grey, grey, alpha]))
+    assert not decode_image(str(tmp_path / 'rgba16.png')).grey

@@ -38,6 +38,13 @@ from .sources import (PoolSources, check_no_foreign_files, left_out_text, pool_s
                       selection_fields)
 
 
+def remove_stale_file(path: str) -> None:
+    """Remove an image's noise file from an earlier run when this run writes none for it
+    (the image gives no patch now, or cannot be read): the pool would load it."""
+    if osp.isfile(path):
+        os.remove(path)
+
+
 def collect_one(src_dir: str, out_dir: str, criteria: NoiseCriteria, job: Tuple[str, str]) -> Dict:
     """Worker: read one image, save its noise patches as ``out_dir/<pool_file>``.
 
@@ -53,15 +60,17 @@ def collect_one(src_dir: str, out_dir: str, criteria: NoiseCriteria, job: Tuple[
         written), or ``error`` when the image could not be read.
     """
     rel, pool_file = job
+    path = osp.join(out_dir, pool_file)
     try:
         pixels = read_image(osp.join(src_dir, rel))
     except (OSError, ValueError) as error:
+        remove_stale_file(path)
         return dict(error=skipped_input(rel, error))
     img, value_scale = to_0_255(pixels)
     windows = find_noise_windows(img, criteria)
-    size, path = 0, osp.join(out_dir, pool_file)
-    if not len(windows.corners) and osp.isfile(path):
-        os.remove(path)  # this image's file from a run with other settings: it has none now
+    size = 0
+    if not len(windows.corners):
+        remove_stale_file(path)
     if len(windows.corners):
         save_npz_atomic(
             path,

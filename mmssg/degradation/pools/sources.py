@@ -75,9 +75,10 @@ def check_no_foreign_files(src_dir: str, out_dir: str, sources: PoolSources,
     if not osp.isdir(out_dir):
         return
     stems = {osp.splitext(name)[0] for _, name in sources.jobs}
+    # hidden names too: the pool readers load every file with a pool suffix
     foreign = sorted(
-        name for name in os.listdir(out_dir) if name.endswith(suffixes) and not name.startswith('.')
-        and osp.splitext(name)[0] not in stems)
+        name for name in os.listdir(out_dir)
+        if name.endswith(suffixes) and osp.splitext(name)[0] not in stems)
     if foreign:
         listed = ', '.join(foreign[:3]) + (', ...' if len(foreign) > 3 else '')
         raise ValueError(f'{out_dir} holds {len(foreign)} {what} file(s) that no image of '
