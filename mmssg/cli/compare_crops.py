@@ -22,7 +22,7 @@ import os.path as osp
 import cv2
 import numpy as np
 
-from mmssg.utils import list_images, write_image_atomic
+from mmssg.utils import check_outputs, list_images, write_image_atomic
 from mmssg.utils.cli import EXIT_OK, run_tool
 
 LABEL_HEIGHT = 28
@@ -119,9 +119,8 @@ def load_folders(args):
     })
     if differences:
         raise ValueError(f'image names differ from --lr {args.lr}:\n  ' + '\n  '.join(differences))
-    inputs = {osp.abspath(p) for index in [lr, *columns.values()] for p in index.values()}
-    if osp.abspath(args.out) in inputs:
-        raise ValueError(f'refusing to overwrite the input image {args.out}')
+    check_outputs({'--out': args.out},
+                  [p for index in [lr, *columns.values()] for p in index.values()])
     return lr, columns
 
 

@@ -30,9 +30,8 @@ import csv
 import io
 import json
 import math
-import os.path as osp
 
-from mmssg.utils import write_text_atomic
+from mmssg.utils import check_outputs, write_text_atomic
 from mmssg.utils.cli import EXIT_OK, run_tool
 
 UP, DOWN = 'up', 'down'
@@ -252,15 +251,13 @@ def to_csv(names, specs, values, random):
 
 
 def write_outputs(args, rows, markdown, csv_text):
-    inputs = {osp.abspath(path)
-              for _, path, _ in rows} | ({osp.abspath(args.mor)} if args.mor else set())
+    """Write the tables asked for; refuses a path that is an input or both tables."""
+    inputs = [path for _, path, _ in rows] + ([args.mor] if args.mor else [])
+    check_outputs({'--out-md': args.out_md, '--out-csv': args.out_csv}, inputs)
     for path, text in ((args.out_md, markdown), (args.out_csv, csv_text)):
-        if not path:
-            continue
-        if osp.abspath(path) in inputs:
-            raise ValueError(f'refusing to overwrite the input file {path}')
-        write_text_atomic(path, text)
-        print(f'wrote {path}')
+        if path:
+            write_text_atomic(path, text)
+            print(f'wrote {path}')
 
 
 def main(argv=None) -> int:

@@ -32,7 +32,7 @@ import sys
 
 from mmssg.evaluation.mor_study import (StudyApp, StudyStore, collect_study_images, format_markdown,
                                         make_server, study_summary)
-from mmssg.utils import exit_status, run_tool, write_text_atomic
+from mmssg.utils import check_outputs, exit_status, run_tool, write_text_atomic
 
 DEMO_WORK_DIR = 'work_dirs/demo'
 DEMO_LR = osp.join('data', 'cityscapes', 'leftImg8bit', 'val')
@@ -161,13 +161,10 @@ def report(args):
     summary = study_summary(store, args.bootstrap, args.seed)
     markdown = format_markdown(summary)
     stem = osp.splitext(args.study)[0]
-    outputs = {
-        args.json or stem + '.json': json.dumps(summary, indent=2) + '\n',
-        args.markdown or stem + '.md': markdown
-    }
+    json_path, markdown_path = args.json or stem + '.json', args.markdown or stem + '.md'
+    outputs = {json_path: json.dumps(summary, indent=2) + '\n', markdown_path: markdown}
+    check_outputs({'--json': json_path, '--markdown': markdown_path}, [args.study])
     for path, text in outputs.items():
-        if osp.abspath(path) == osp.abspath(args.study):
-            raise ValueError(f'refusing to write the report over the study database {path}')
         os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
         write_text_atomic(path, text)
     print(markdown)

@@ -20,7 +20,7 @@ from typing import Dict, List, Optional, Tuple
 
 import matplotlib
 
-from mmssg.utils import atomic_output, run_tool
+from mmssg.utils import atomic_output, check_outputs, run_tool
 
 matplotlib.use('Agg')  # files only, no display
 
@@ -116,6 +116,7 @@ def main(argv=None) -> int:
                          f'with --keys (it has {sorted(training)})')
     out = args.out or osp.join(
         args.work_dir if osp.isdir(args.work_dir) else osp.dirname(path), 'curves.png')
+    check_outputs({'--out': out}, [path])
     with atomic_output(out) as f:
         run = osp.dirname(osp.dirname(osp.dirname(osp.abspath(path))))  # WORK_DIR/<time>/...
         f.write(draw(training, validation, keys, osp.basename(run)))

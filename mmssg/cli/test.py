@@ -20,8 +20,8 @@ from mmengine.runner import Runner
 from mmssg.engine.hooks import ensure_collect_dir_hook
 from mmssg.models.utils import evaluation_model_cfg, load_networks, read_checkpoint
 from mmssg.utils import (EXIT_OK, adapt_to_device, add_runner_arguments, atomic_output,
-                         init_cpu_distributed, load_run_config, parse_runner_args, run_tool,
-                         write_image_atomic)
+                         check_outputs, init_cpu_distributed, is_inside, load_run_config,
+                         parse_runner_args, run_tool, write_image_atomic)
 from mmssg.utils.cli import add_trust_argument, apply_trust
 
 
@@ -95,6 +95,25 @@ class SRImageWriter(Hook):
             write_image_atomic(path, img.permute(1, 2, 0).numpy())
 
 
+def test_image_root(cfg) -> str:
+    """The folder the test dataset's images are listed from."""
+    dataset = cfg.test_dataloader.dataset
+    prefix = dataset.get('data_prefix', {})
+    return osp.join(dataset.get('data_root') or '', prefix.get('img_path', prefix.get('img', '')))
+
+
+def check_test_outputs(args, cfg) -> None:
+    """Refuse an ``--out`` that is CONFIG or CHECKPOINT, and a ``--save-sr`` folder that is,
+    holds or lies inside the test images' folder (its PNGs would replace them)."""
+    check_outputs({'--out': args.out}, [p for p in (args.config, args.checkpoint) if p])
+    if args.save_sr:
+        images = test_image_root(cfg)
+        if is_inside(args.save_sr, images) or is_inside(images, args.save_sr):
+            raise ValueError(f'--save-sr {args.save_sr} is, holds or lies inside the test '
+                             f'images\' folder {images} (resolved: {osp.realpath(images)}); '
+                             'its results would replace them: choose another folder')
+
+
 def dataset_description(dataset_cfg) -> dict:
     """What identifies a test set: type, root, folders (and list file, image size if set)."""
     keys = ('type', 'data_root', 'data_prefix', 'ann_file', 'image_size')
@@ -134,6 +153,7 @@ def main(argv=None):
     # a bad file fails before anything is built
     weights = read_checkpoint(args.checkpoint) if args.checkpoint else None
     cfg = build_config(args)
+    check_test_outputs(args, cfg)
     init_cpu_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
     ensure_collect_dir_hook(runner)
@@ -148,11 +168,7 @@ def main(argv=None):
     recorder = MetricsRecorder()
     runner.register_hook(recorder, 'LOWEST')
     if args.save_sr:
-        dataset = cfg.test_dataloader.dataset
-        prefix = dataset.get('data_prefix', {})
-        img_root = osp.join(
-            dataset.get('data_root') or '', prefix.get('img_path', prefix.get('img', '')))
-        runner.register_hook(SRImageWriter(args.save_sr, img_root), 'LOWEST')
+        runner.register_hook(SRImageWriter(args.save_sr, test_image_root(cfg)), 'LOWEST')
     runner.test()
     metrics = {k: float(v) for k, v in (recorder.metrics or {}).items()}
     if args.out and runner.rank == 0:

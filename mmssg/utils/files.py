@@ -16,6 +16,7 @@ import os
 import os.path as osp
 import shutil
 from contextlib import contextmanager
+from typing import Dict, Iterable, Optional
 
 import cv2
 import numpy as np
@@ -105,3 +106,32 @@ def copy_file_atomic(src: str, dst: str) -> None:
     """Copy ``src`` to ``dst`` in one step."""
     with open(src, 'rb') as source, atomic_output(dst) as f:
         shutil.copyfileobj(source, f)
+
+
+def check_outputs(outputs: Dict[str, Optional[str]], inputs: Iterable[str]) -> None:
+    """Refuse output files that would write over an input or over one another.
+
+    Paths are compared resolved (links followed), so a link to an input counts as the input.
+
+    Args:
+        outputs (dict[str, str | None]): ``{option: path}`` of the files a tool writes;
+            None (an output not asked for) is left out.
+        inputs (Iterable[str]): The files it reads.
+
+    Raises:
+        ValueError: An output is an input, or two outputs are one file; the message names
+            the option, its path and what it would overwrite.
+    """
+    real_inputs = {osp.realpath(path): path for path in inputs}
+    taken = {}
+    for option, path in outputs.items():
+        if path is None:
+            continue
+        real = osp.realpath(path)
+        if real in real_inputs:
+            raise ValueError(f'{option} {path} is the input {real_inputs[real]} (resolved: '
+                             f'{real}); refusing to overwrite it: choose another path')
+        if real in taken:
+            raise ValueError(f'{option} {path} is also {taken[real]} (resolved: {real}); one '
+                             'would overwrite the other: choose two paths')
+        taken[real] = option

@@ -107,3 +107,21 @@ def test_results_files_describe_the_run_and_feed_the_tables(tiny_eval, capsys):
     assert any(line.startswith('| Bicubic | **') for line in lines)
     make_tables(['--table', '4', '--result', f'Ours (DA)={bicubic}', '--result', f'Ours={model}'])
     assert '| Method | NIMA* ↑ | Meta-IQA* ↑ |' in capsys.readouterr().out
+
+
+def test_outputs_never_replace_what_the_run_reads(tiny_eval):
+    from mmssg.cli.test import main as test
+    root, config, checkpoint, _ = tiny_eval
+    images = root / 'data' / 'leftImg8bit' / 'val'
+    before = {p: p.read_bytes() for p in (root / 'data').rglob('*.png')}
+    kept = {p: open(p, 'rb').read() for p in (config, checkpoint)}
+    (root / 'link.pth').symlink_to(checkpoint)
+    for out, given in ((checkpoint, checkpoint), (config, config), (str(root / 'link.pth'),
+                                                                    checkpoint)):
+        with pytest.raises(ValueError, match=f'^--out {out} is the input {given} '):
+            test([config, checkpoint, '--work-dir', str(root / 'w'), '--out', out])
+    for save_sr in (images, images / CITY, root / 'data'):
+        with pytest.raises(ValueError, match=f"^--save-sr {save_sr} is, holds or lies inside"):
+            test([config, checkpoint, '--work-dir', str(root / 'w'), '--save-sr', str(save_sr)])
+    assert {p: open(p, 'rb').read() for p in (config, checkpoint)} == kept
+    assert {p: p.read_bytes() for p in (root / 'data').rglob('*.png')} == before

@@ -2,6 +2,7 @@
 """tools/analysis/make_tables.py: the paper's table layouts from results files, and bad input."""
 import csv
 import json
+import os
 
 import pytest
 
@@ -169,3 +170,13 @@ def test_mor_study_naming_unknown_methods_and_duplicate_rows_are_refused(tmp_pat
         make_tables(['--table', '3', *files, '--result', f'Ours={files[0]}'])
     with pytest.raises(ValueError, match='refusing to overwrite'):
         make_tables(['--table', '3', *files, '--out-md', files[0]])
+    # through a link to the inputs' folder, and both tables on one file
+    link = tmp_path / 'link'
+    link.symlink_to(os.path.dirname(files[0]), target_is_directory=True)
+    linked = str(link / os.path.basename(files[0]))
+    with pytest.raises(ValueError, match=f'^--out-md {linked} is the input {files[0]} '):
+        make_tables(['--table', '3', *files, '--out-md', linked])
+    both = str(tmp_path / 'tables.md')
+    with pytest.raises(ValueError, match=f'^--out-csv {both} is also --out-md '):
+        make_tables(['--table', '3', *files, '--out-md', both, '--out-csv', both])
+    assert not os.path.exists(both)

@@ -1,6 +1,7 @@
 # Copyright (c) mmssg contributors. All rights reserved.
 """tools/analysis/mor_study.py on bad input, the demo layout and the report."""
 import json
+import os
 import socket
 
 import pytest
@@ -92,6 +93,10 @@ def test_report_writes_markdown_and_json_from_the_stored_answers(tmp_path, main,
     markdown = (tmp_path / 'study.md').read_text()
     assert '| **x** | **1.25** |' in markdown and '| y | 1.75 |' in markdown
     assert markdown in capsys.readouterr().out
+    same = str(tmp_path / 'report.txt')
+    with pytest.raises(ValueError, match=f'^--markdown {same} is also --json '):
+        main(['report', '--study', study, '--json', same, '--markdown', same])
+    assert not os.path.exists(same)
 
 
 def test_report_on_a_corrupt_database_reports_it_and_leaves_it(tmp_path, main):

@@ -75,6 +75,11 @@ def test_plot_logs_draws_the_runs_losses_and_metrics(watched, tmp_path):
     assert [step for step, _ in validation['PSNR']] == [2]
     with pytest.raises(KeyError, match=r"--keys \['nonsense'\] not in the log"):
         plot_logs.main([str(work), '--keys', 'nonsense', '--out', str(out)])
+    log = os.path.join(vis_data, 'scalars.json')
+    kept = open(log, 'rb').read()
+    with pytest.raises(ValueError, match=f'^--out {log} is the input {log} '):
+        plot_logs.main([str(work), '--out', log])
+    assert open(log, 'rb').read() == kept
 
 
 def test_check_lists_everything_missing_at_once_and_builds_nothing(watched, tmp_path, capsys,

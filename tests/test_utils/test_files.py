@@ -5,7 +5,7 @@ import os
 import numpy as np
 import pytest
 
-from mmssg.utils import atomic_output, save_npy_atomic, write_json_atomic
+from mmssg.utils import atomic_output, check_outputs, save_npy_atomic, write_json_atomic
 from mmssg.utils.files import NAME_MAX, temporary_name
 
 
@@ -31,3 +31,19 @@ def test_a_file_whose_name_is_near_the_limit_is_written_too(tmp_path, name):
         f.write(b'pixels')
     assert os.listdir(tmp_path) == [name]
     assert (tmp_path / name).read_bytes() == b'pixels'
+
+
+def test_outputs_are_refused_over_an_input_or_each_other_links_followed(tmp_path):
+    source = tmp_path / 'results.json'
+    source.write_text('{}')
+    (tmp_path / 'link').symlink_to(tmp_path, target_is_directory=True)
+    through_link = str(tmp_path / 'link' / 'results.json')
+    with pytest.raises(ValueError, match=f'^--out {through_link} is the input {source} '):
+        check_outputs({'--out': through_link}, [str(source)])
+    with pytest.raises(ValueError, match='^--b .*b.md is also --a '):
+        check_outputs({'--a': str(tmp_path / 'b.md'), '--b': through_link[:-12] + 'b.md'}, [])
+    check_outputs({
+        '--a': str(tmp_path / 'a.md'),
+        '--b': None,
+        '--c': str(tmp_path / 'c.md')
+    }, [str(source)])
