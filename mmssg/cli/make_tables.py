@@ -31,7 +31,7 @@ import io
 import json
 import math
 
-from mmssg.utils import check_outputs, write_text_atomic
+from mmssg.utils import check_outputs, load_json, write_text_atomic
 from mmssg.utils.cli import EXIT_OK, run_tool
 
 UP, DOWN = 'up', 'down'
@@ -128,8 +128,7 @@ def load_results(files, named):
         raise ValueError('no results files given (FILE ... or --result NAME=FILE)')
     rows, seen = [], {}
     for name, path in entries:
-        with open(path) as f:
-            results = json.load(f)
+        results = load_json(path)
         missing = [k for k in RESULT_KEYS if not isinstance(results, dict) or k not in results]
         if missing:
             raise ValueError(f'{path} is not a results file of tools/test.py --out (no '
@@ -178,8 +177,7 @@ def random_weights(results, key):
 
 def load_mor(path, names):
     """{row name: MOR} from the MOR study's result file, and whether lower is better."""
-    with open(path) as f:
-        study = json.load(f)
+    study = load_json(path)
     methods = study.get('methods') if isinstance(study, dict) else None
     if not isinstance(methods, dict):
         raise ValueError(f'{path} is not a MOR study result: no "methods" mapping')

@@ -135,3 +135,13 @@ def check_outputs(outputs: Dict[str, Optional[str]], inputs: Iterable[str]) -> N
             raise ValueError(f'{option} {path} is also {taken[real]} (resolved: {real}); one '
                              'would overwrite the other: choose two paths')
         taken[real] = option
+
+
+def load_json(path: str):
+    """The content of the JSON file ``path``; a file that is not JSON is a ValueError naming
+    it (``json`` alone names only the line and column)."""
+    with open(path) as f:
+        try:
+            return json.load(f)
+        except json.JSONDecodeError as error:
+            raise ValueError(f'{path} is not valid JSON ({error})') from None

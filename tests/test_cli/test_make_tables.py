@@ -176,6 +176,12 @@ def test_mor_study_naming_unknown_methods_and_duplicate_rows_are_refused(tmp_pat
     linked = str(link / os.path.basename(files[0]))
     with pytest.raises(ValueError, match=f'^--out-md {linked} is the input {files[0]} '):
         make_tables(['--table', '3', *files, '--out-md', linked])
+    broken = tmp_path / 'broken.json'
+    broken.write_text('{"method": ')
+    with pytest.raises(ValueError, match=f'^{broken} is not valid JSON'):
+        make_tables(['--table', '3', *files, str(broken)])
+    with pytest.raises(ValueError, match=f'^{broken} is not valid JSON'):
+        make_tables(['--table', '3', *files, '--mor', str(broken)])
     both = str(tmp_path / 'tables.md')
     with pytest.raises(ValueError, match=f'^--out-csv {both} is also --out-md '):
         make_tables(['--table', '3', *files, '--out-md', both, '--out-csv', both])
