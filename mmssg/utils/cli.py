@@ -64,13 +64,25 @@ def run_tool(main: Callable[[Optional[Sequence[str]]], int], prog: Optional[str]
     sys.exit(EXIT_OK if status is None else int(status))
 
 
+class KeyValueAction(DictAction):
+    """mmengine's ``DictAction`` (``key=value`` pairs, values parsed as it parses them), with a
+    usage error naming an item that is no ``key=value`` pair."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        for item in values:
+            key, equals, _ = item.partition('=')
+            if not (key and equals):
+                parser.error(f'{option_string} {item!r}: expected KEY=VALUE')
+        super().__call__(parser, namespace, values, option_string)
+
+
 def add_runner_arguments(parser: argparse.ArgumentParser) -> None:
     """The options every tool that builds mmengine's Runner takes, as OpenMMLab's tools do:
     ``--cfg-options``, ``--launcher`` and ``--local-rank``."""
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=KeyValueAction,
         help='override settings of the config, as key=value pairs (xxx=yyy)')
     parser.add_argument(
         '--launcher',

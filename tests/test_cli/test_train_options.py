@@ -36,3 +36,11 @@ def test_auto_scale_lr_needs_the_configs_base_batch(tmp_path):
     args = train.parse_args([str(config), '--auto-scale-lr'])
     with pytest.raises(KeyError, match='--auto-scale-lr needs auto_scale_lr.base_batch_size'):
         train.build_config(args)
+
+
+@pytest.mark.parametrize('item', ['foo', '=3'])
+def test_a_cfg_option_that_is_no_key_value_pair_is_a_usage_error_naming_it(item, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        train.main([config_path('ssg_rwsr_x4_cityscapes.py'), '--cfg-options', item])
+    assert stopped.value.code == 2
+    assert f"--cfg-options {item!r}: expected KEY=VALUE" in capsys.readouterr().err
