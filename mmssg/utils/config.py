@@ -40,7 +40,11 @@ def load_run_config(config: str,
     # No yapf pass over the config text: the runner formats it for every dump and log (four
     # times a run, about 3 s each for these configs on a CPU); the dumped file is the same
     # Python, unindented.
-    cfg = Config.fromfile(config, format_python_code=False)
+    try:
+        cfg = Config.fromfile(config, format_python_code=False)
+    except (SyntaxError, NameError) as error:  # mmengine names neither the file nor its base
+        raise ValueError(f'config {config} (or a _base_ it inherits) is not valid Python: '
+                         f'{type(error).__name__}: {error}') from None
     # mmengine 0.10.7 drops the flag for non-lazy (``_base_``-style) configs: set it here
     object.__setattr__(cfg, '_format_python_code', False)
     cfg.launcher = launcher

@@ -44,3 +44,13 @@ def test_a_cfg_option_that_is_no_key_value_pair_is_a_usage_error_naming_it(item,
         train.main([config_path('ssg_rwsr_x4_cityscapes.py'), '--cfg-options', item])
     assert stopped.value.code == 2
     assert f"--cfg-options {item!r}: expected KEY=VALUE" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize('text, error', [('x = (\n', 'SyntaxError'),
+                                         ('y = undefined_name\n', 'NameError')])
+def test_a_config_that_is_not_python_is_named_in_the_error(tmp_path, text, error):
+    config = tmp_path / 'broken.py'
+    config.write_text(text)
+    with pytest.raises(ValueError, match=f'^config {config} .* is not valid Python: {error}'):
+        train.main([str(config), '--work-dir', str(tmp_path / 'work')])
+    assert not (tmp_path / 'work').exists()
