@@ -28,6 +28,8 @@ from mmssg.utils.cli import EXIT_OK, run_tool
 LABEL_HEIGHT = 28
 GAP = 4
 SHOWN_NAMES = 8  # names listed per difference before "and N more"
+#: What --out may name: the formats OpenCV writes a colour figure in.
+FIGURE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp')
 
 
 def parse_args(argv=None):
@@ -71,7 +73,10 @@ def parse_args(argv=None):
     parser.add_argument('--scale', type=int, default=4, help='SR scale (default: 4)')
     parser.add_argument('--zoom', type=int, default=2, help='panel enlargement (default: 2)')
     parser.add_argument('--out', required=True, help='output PNG')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if not args.out.lower().endswith(FIGURE_EXTENSIONS):
+        parser.error(f'--out {args.out}: expected a {", ".join(FIGURE_EXTENSIONS)} file')
+    return args
 
 
 def image_index(folder):

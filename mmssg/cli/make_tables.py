@@ -195,10 +195,12 @@ def load_mor(path, names):
 def build_table(rows, specs, mor=None, mor_lower_is_better=True):
     """The table as (header cells, rows of values), values None where unknown."""
     values = []
-    for name, _, results in rows:
+    for name, path, results in rows:
         row = []
         for key, *_ in specs:
             value = (mor or {}).get(name) if key == 'MOR' else results['metrics'][key]
+            if value is not None and not isinstance(value, (int, float)):
+                raise ValueError(f'{path}: metric {key} is {value!r}, not a number')
             row.append(None if value is None or not math.isfinite(value) else float(value))
         values.append(row)
     specs = [(k, t, (DOWN if mor_lower_is_better else UP) if k == 'MOR' else d, f)

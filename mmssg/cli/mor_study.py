@@ -89,6 +89,8 @@ def parse_args(argv=None):
         args.study = args.study or osp.join(args.demo, DEMO_STUDY)
     if not args.study:
         parser.error('--study DB (or --demo) is required')
+    if args.command == 'serve' and not 0 <= args.port <= 65535:
+        parser.error(f'--port {args.port}: expected a TCP port, 0-65535')
     return args
 
 

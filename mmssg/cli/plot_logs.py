@@ -8,7 +8,8 @@ scalars.json``, the newest run when WORK_DIR holds several; or that file itself)
 panel shows the two turns' losses against the iteration (``guided_loss``, ``adapted_loss``
 and their terms, from ``JointTrainLoop``'s log), the second the validation metrics (the lines
 of the file without a training loss), each metric on its own scale. ``--keys`` picks other
-keys of the file.
+keys of the file. A last line that is not JSON (a run killed while writing it) is left out and
+named, and the exit status is then 3; any other line that is not a JSON object is an error.
 """
 import argparse
 import glob
@@ -16,11 +17,12 @@ import io
 import json
 import math
 import os.path as osp
+import sys
 from typing import Dict, List, Optional, Tuple
 
 import matplotlib
 
-from mmssg.utils import atomic_output, check_outputs, run_tool
+from mmssg.utils import atomic_output, check_outputs, exit_status, run_tool
 
 matplotlib.use('Agg')  # files only, no display
 
@@ -41,8 +43,14 @@ def find_scalars(path: str) -> str:
     return runs[-1]
 
 
-def read_scalars(path: str) -> Tuple[Dict[str, List], Dict[str, List]]:
+def read_scalars(path: str,
+                 skipped: Optional[List[str]] = None) -> Tuple[Dict[str, List], Dict[str, List]]:
     """The training and the validation series of a scalars file.
+
+    Args:
+        path (str): The ``scalars.json`` file (one JSON object a line).
+        skipped (list, optional): Given, a last line that is not JSON (a run stopped while
+            writing it) is left out and named here; else it is an error, as any other is.
 
     Returns:
         tuple[dict, dict]: ``{key: [(step, value), ...]}`` of the training lines (those
@@ -50,18 +58,25 @@ def read_scalars(path: str) -> Tuple[Dict[str, List], Dict[str, List]]:
     """
     training, validation = {}, {}
     with open(path) as f:
-        for number, line in enumerate(f, 1):
-            try:
-                entry = json.loads(line)
-            except ValueError as error:
-                raise ValueError(f'{path}, line {number}: not JSON ({error})') from None
-            series = training if any('loss' in key for key in entry) else validation
-            step = entry.get('step', entry.get('iter'))
-            for key, value in entry.items():
-                if key in BOOKKEEPING or key.endswith('.lr') or step is None:
-                    continue
-                if isinstance(value, (int, float)) and math.isfinite(value):
-                    series.setdefault(key, []).append((step, value))
+        lines = f.read().splitlines()
+    for number, line in enumerate(lines, 1):
+        try:
+            entry = json.loads(line)
+        except ValueError as error:
+            if number == len(lines) and skipped is not None:  # a run stopped mid-write
+                skipped.append(f'{path}, line {number}: not JSON ({error}), left out')
+                break
+            raise ValueError(f'{path}, line {number}: not JSON ({error})') from None
+        if not isinstance(entry, dict):
+            raise ValueError(f'{path}, line {number}: expected a JSON object, got '
+                             f'{type(entry).__name__}')
+        series = training if any('loss' in key for key in entry) else validation
+        step = entry.get('step', entry.get('iter'))
+        for key, value in entry.items():
+            if key in BOOKKEEPING or key.endswith('.lr') or step is None:
+                continue
+            if isinstance(value, (int, float)) and math.isfinite(value):
+                series.setdefault(key, []).append((step, value))
     return training, validation
 
 
@@ -109,7 +124,10 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     args = parse_args(argv)
     path = find_scalars(args.work_dir)
-    training, validation = read_scalars(path)
+    skipped = []
+    training, validation = read_scalars(path, skipped)
+    for line in skipped:
+        print(f'skipped {line}', file=sys.stderr)
     keys = loss_keys(training, args.keys)
     if not keys:
         raise ValueError(f'{path} holds no guided_* or adapted_* losses; name the keys to plot '
@@ -121,7 +139,7 @@ def main(argv=None) -> int:
         run = osp.dirname(osp.dirname(osp.dirname(osp.abspath(path))))  # WORK_DIR/<time>/...
         f.write(draw(training, validation, keys, osp.basename(run)))
     print(f'wrote {out} ({len(keys)} losses, {len(validation)} validation metrics)')
-    return 0
+    return exit_status(len(skipped))
 
 
 if __name__ == '__main__':

@@ -111,3 +111,14 @@ def test_bad_crops_and_sizes_are_refused(tmp_path, folders):
         compare_crops(
             ['--lr', paths['lr'], '--method', f'A={small}', '--out',
              str(tmp_path / 'x.png')])
+
+
+def test_an_out_no_image_format_takes_is_a_usage_error(tmp_path, folders, capsys):
+    paths, _ = folders
+    with pytest.raises(SystemExit) as stopped:
+        compare_crops([
+            '--lr', paths['lr'], '--method', f'Up={paths["up"]}', '--out',
+            str(tmp_path / 'fig.txt')
+        ])
+    assert stopped.value.code == 2
+    assert f'--out {tmp_path / "fig.txt"}: expected a .png, ' in capsys.readouterr().err

@@ -186,3 +186,14 @@ def test_mor_study_naming_unknown_methods_and_duplicate_rows_are_refused(tmp_pat
     with pytest.raises(ValueError, match=f'^--out-csv {both} is also --out-md '):
         make_tables(['--table', '3', *files, '--out-md', both, '--out-csv', both])
     assert not os.path.exists(both)
+
+
+def test_a_metric_that_is_not_a_number_is_named_with_its_file(tmp_path):
+    files = table3_inputs(tmp_path)
+    results = json.load(open(files[0]))
+    key = next(iter(results['metrics']))
+    results['metrics'][key] = 'high'
+    with open(files[0], 'w') as f:
+        json.dump(results, f)
+    with pytest.raises(ValueError, match=f"^{files[0]}: metric {key} is 'high', not a number"):
+        make_tables(['--table', '3', *files])

@@ -107,3 +107,11 @@ def test_report_on_a_corrupt_database_reports_it_and_leaves_it(tmp_path, main):
     assert study.read_bytes() == b'\x00' * 4096 and not (tmp_path / 'study.json').exists()
     with pytest.raises(FileNotFoundError, match='study database not found'):
         main(['report', '--study', str(tmp_path / 'missing.sqlite')])
+
+
+def test_a_port_out_of_range_is_a_usage_error_before_the_database_is_made(tmp_path, main):
+    study = tmp_path / 'study.sqlite'
+    folders, _ = make_study_folders(tmp_path / 'in', photos=PHOTOS[:1])
+    with pytest.raises(SystemExit) as stopped:
+        main(['serve', *_method_args(folders), '--study', str(study), '--port', '99999'])
+    assert stopped.value.code == 2 and not study.exists()

@@ -12,6 +12,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 from mmssg.cli import plot_logs, train
 from mmssg.demo import CITYSCAPES_PALETTE
 from mmssg.testing.tiny_run import make_tiny_run
+from mmssg.utils import EXIT_SKIPPED
 
 pytestmark = pytest.mark.heavy
 
@@ -110,3 +111,21 @@ def test_check_lists_everything_missing_at_once_and_builds_nothing(watched, tmp_
         assert not work.exists()  # nothing was built
     finally:
         (root / 'img0.npy').rename(root / 'pools' / 'noise_p16' / 'img0.npy')
+
+
+def test_a_log_cut_mid_line_is_plotted_up_to_it_and_exits_3(watched, tmp_path, capsys):
+    _, _, _, vis_data = watched
+    lines = open(os.path.join(vis_data, 'scalars.json')).read().splitlines()
+    cut = tmp_path / 'scalars.json'
+    cut.write_text('\n'.join(lines + [lines[0][:10]]))  # killed while writing a line
+    out = tmp_path / 'curves.png'
+    assert plot_logs.main([str(cut), '--out', str(out)]) == EXIT_SKIPPED
+    assert cv2.imread(str(out)) is not None
+    assert f'skipped {cut}, line {len(lines) + 1}: not JSON' in capsys.readouterr().err
+    assert plot_logs.read_scalars(str(cut), []) == plot_logs.read_scalars(
+        os.path.join(vis_data, 'scalars.json'))
+    with pytest.raises(ValueError, match=f'^{cut}, line {len(lines) + 1}: not JSON'):
+        plot_logs.read_scalars(str(cut))
+    cut.write_text('\n'.join(['[1, 2]'] + lines))
+    with pytest.raises(ValueError, match=f'^{cut}, line 1: expected a JSON object, got list'):
+        plot_logs.main([str(cut), '--out', str(out)])
