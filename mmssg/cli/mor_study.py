@@ -32,7 +32,7 @@ import sys
 
 from mmssg.evaluation.mor_study import (StudyApp, StudyStore, collect_study_images, format_markdown,
                                         make_server, study_summary)
-from mmssg.utils import check_outputs, exit_status, run_tool, write_text_atomic
+from mmssg.utils import check_outputs, exit_status, is_inside, run_tool, write_text_atomic
 
 DEMO_WORK_DIR = 'work_dirs/demo'
 DEMO_LR = osp.join('data', 'cityscapes', 'leftImg8bit', 'val')
@@ -129,6 +129,10 @@ def serve(args):
         folders, lr_dir = demo_inputs(args.demo)
     else:
         folders, lr_dir = method_folders(args.methods), args.lr
+    for name, folder in [*folders.items(), ('--lr', lr_dir)]:
+        if folder and is_inside(args.study, folder):
+            raise ValueError(f'--study {args.study} lies inside the images of {name} ({folder}); '
+                             'the study only reads them: put the database elsewhere')
     study_images = collect_study_images(folders, lr_dir)
     for reason in study_images.skipped:
         print(f'warning: skipped {reason}', file=sys.stderr)

@@ -115,3 +115,13 @@ def test_a_port_out_of_range_is_a_usage_error_before_the_database_is_made(tmp_pa
     with pytest.raises(SystemExit) as stopped:
         main(['serve', *_method_args(folders), '--study', str(study), '--port', '99999'])
     assert stopped.value.code == 2 and not study.exists()
+
+
+def test_a_study_database_inside_a_method_folder_is_refused(tmp_path, main):
+    folders, _ = make_study_folders(tmp_path / 'in', photos=PHOTOS[:1])
+    name, folder = next(iter(folders.items()))
+    before = sorted(os.listdir(folder))
+    study = os.path.join(folder, 'study.sqlite')
+    with pytest.raises(ValueError, match=f'^--study {study} lies inside the images of {name}'):
+        main(['serve', *_method_args(folders), '--study', study, '--check'])
+    assert sorted(os.listdir(folder)) == before
