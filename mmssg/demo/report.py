@@ -2,14 +2,13 @@
 """What the demo reports: its rows and tables, the colour errors, the kernel pool beside the
 hidden camera, and the README block they are written into."""
 import glob
-import json
 import os.path as osp
 from typing import Dict, List
 
 import numpy as np
 
 from mmssg.degradation.functional import kernel_sigmas
-from mmssg.utils import atomic_output
+from mmssg.utils import atomic_output, load_json
 
 # The rows: folder names under sr/ and results/ -> the names the tables give them.
 ROWS = {
@@ -41,11 +40,6 @@ PSEUDO_PAGE = 'docs/own_camera.md'
 PSEUDO_BEGIN, PSEUDO_END = '<!-- demo-pseudo-labels:begin -->', '<!-- demo-pseudo-labels:end -->'
 
 
-def read_json(path: str):
-    with open(path) as f:
-        return json.load(f)
-
-
 def colour_report(results: Dict[str, str]) -> str:
     """One line per row: the mean colour error of each channel against HR.
 
@@ -54,7 +48,7 @@ def colour_report(results: Dict[str, str]) -> str:
     """
     lines = ['Mean colour error against HR (R, G, B), grey levels:']
     for slug, path in results.items():
-        metrics = read_json(path)['metrics']
+        metrics = load_json(path)['metrics']
         lines.append(f'- {ROWS[slug]}: ' + ', '.join(f'{metrics[f"ColourShift/{c}"]:+.1f}'
                                                      for c in 'RGB'))
     return '\n'.join(lines)
@@ -64,7 +58,7 @@ def kernel_report(kernel_pool: str, camera_json: str) -> str:
     """The estimated kernels' mean widths next to the hidden camera's (for reporting only)."""
     estimated = np.array(
         [kernel_sigmas(np.load(p)) for p in sorted(glob.glob(osp.join(kernel_pool, '*.npy')))])
-    true = kernel_sigmas(np.array(read_json(camera_json)['kernel_hr']))
+    true = kernel_sigmas(np.array(load_json(camera_json)['kernel_hr']))
     return (f'Kernel pool (x4): sigma minor/major {estimated[:, 0].mean():.2f}/'
             f'{estimated[:, 1].mean():.2f} HR px on average; the hidden camera\'s blur: '
             f'{true[0]:.2f}/{true[1]:.2f}')

@@ -9,7 +9,6 @@ a noisy flat field (where noise patches are found). A pool config names such a f
 guided training dataset and two pool folders in a ``DomainAdaptedDegradation``, as the
 paper's configs do.
 """
-import json
 import os
 import os.path as osp
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Optional, Sequence
 import cv2
 import numpy as np
 
+from mmssg.utils import load_json
 from .configs import power_law_image
 
 #: The label maps' suffix of each layout (the datasets' defaults).
@@ -105,5 +105,4 @@ def kernel_files(folder) -> dict:
 
 def pool_summary(folder, name: str = 'summary.json') -> dict:
     """The pool folder ``folder``'s summary (``name``), as written."""
-    with open(osp.join(folder, name)) as f:
-        return json.load(f)
+    return load_json(osp.join(folder, name))
