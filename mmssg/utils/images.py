@@ -86,9 +86,8 @@ _LAYOUTS = {1: 'grey', 3: 'colour', 4: 'colour with alpha'}
 
 #: PIL modes with an alpha channel (a palette or colour with ``transparency`` has one too).
 _ALPHA_MODES = ('LA', 'La', 'PA', 'RGBA', 'RGBa')
-#: PIL modes of grey with alpha, which OpenCV's decoders give as colour with alpha.
-_GREY_ALPHA_MODES = ('LA', 'La')
-#: The PNG colour type of grey with alpha (of any depth).
+#: The PNG colour type of grey with alpha (8 or 16 bits), which OpenCV's decoder gives as
+#: colour with alpha (and PIL opens as LA, or as RGBA at 16 bits).
 PNG_GREY_ALPHA = 4
 #: Formats whose further frames are not more of the picture (a phone JPEG's preview or depth
 #: map): only the first is read, as every viewer shows it.
@@ -243,8 +242,7 @@ def decode_image(path: str, channel_order: str = 'rgb') -> ImageData:
                          'single image: save each frame as its own file')
     img = _upright_pixels(path, data, header)
     channels = 1 if img.ndim == 2 else img.shape[2]
-    grey = channels == 2 or (channels == 4 and (header.mode in _GREY_ALPHA_MODES
-                                                or _png_colour_type(data) == PNG_GREY_ALPHA))
+    grey = channels == 2 or (channels == 4 and _png_colour_type(data) == PNG_GREY_ALPHA)
     if channels == 2:  # grey + alpha (OpenCV's PNG decoder gives it as BGRA already)
         img, channels = np.dstack([img[..., 0]] * 3 + [img[..., 1]]), 4
     if channels not in (1, 3, 4):
